@@ -1,0 +1,86 @@
+"""Month-by-month random events: traffic noise, price indices, drift and base-model updates.
+
+Each quantity has a pure function of its draws (tested by hand) and a thin drawing wrapper.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .distributions import Distribution
+
+__all__ = [
+    "month_numbers",
+    "traffic_from_noise",
+    "traffic",
+    "poisson_counts",
+    "index_from_events",
+    "price_index",
+]
+
+_U_EPS = 2.0**-53
+
+
+def month_numbers(horizon_months: int) -> np.ndarray:
+    """Months 1..H as a float row vector of shape (1, H), for broadcasting over paths."""
+    return np.arange(1, horizon_months + 1, dtype=float)[None, :]
+
+
+def traffic_from_noise(
+    requests_month1: np.ndarray, monthly_growth: np.ndarray, monthly_volatility: np.ndarray,
+    z: np.ndarray,
+) -> np.ndarray:
+    """R_t = R0 (1+g)^(t-1) eps_t with eps_t = exp(sigma z_t - sigma^2/2), so E[eps_t] = 1.
+
+    MODEL.md section 4 "Traffic". (paths,) inputs and z of shape (paths, H) -> (paths, H).
+    """
+    t = month_numbers(z.shape[1])
+    sigma = monthly_volatility[:, None]
+    noise = np.exp(sigma * z - 0.5 * sigma**2)
+    return requests_month1[:, None] * (1.0 + monthly_growth[:, None]) ** (t - 1.0) * noise
+
+
+def traffic(
+    rng: np.random.Generator, requests_month1: np.ndarray, monthly_growth: np.ndarray,
+    monthly_volatility: np.ndarray, horizon_months: int,
+) -> np.ndarray:
+    """Draw z_t iid N(0, 1) and return R_t. The noise is drawn even when sigma = 0, so the
+    stream's position never depends on input values."""
+    z = rng.standard_normal((requests_month1.shape[0], horizon_months))
+    return traffic_from_noise(requests_month1, monthly_growth, monthly_volatility, z)
+
+
+def poisson_counts(
+    rng: np.random.Generator, events_per_year: np.ndarray, horizon_months: int
+) -> np.ndarray:
+    """Event counts per month, Poisson(rate / 12), shape (paths, H) of int64."""
+    lam = np.broadcast_to(events_per_year[:, None] / 12.0,
+                          (events_per_year.shape[0], horizon_months))
+    return rng.poisson(lam)
+
+
+def index_from_events(
+    annual_decline: np.ndarray, event_counts: np.ndarray, multipliers: np.ndarray
+) -> np.ndarray:
+    """I_t = (1-d)^((t-1)/12) * product of the multipliers of events in months 1..t.
+
+    ``event_counts`` is (paths, H); ``multipliers`` holds one value per event, in row-major
+    (path, month) order of the counts. MODEL.md section 4 "Price index".
+    """
+    n_paths, horizon = event_counts.shape
+    trend = (1.0 - annual_decline[:, None]) ** ((month_numbers(horizon) - 1.0) / 12.0)
+    if multipliers.size == 0:
+        return trend
+    cell = np.repeat(np.arange(n_paths * horizon), event_counts.ravel())
+    log_jumps = np.bincount(cell, weights=np.log(multipliers), minlength=n_paths * horizon)
+    return trend * np.exp(np.cumsum(log_jumps.reshape(n_paths, horizon), axis=1))
+
+
+def price_index(
+    rng: np.random.Generator, annual_decline: np.ndarray, events_per_year: np.ndarray,
+    event_multiplier: Distribution, horizon_months: int,
+) -> np.ndarray:
+    """Draw Poisson(c/12) events per month and a fresh multiplier per event; return I_t."""
+    counts = poisson_counts(rng, events_per_year, horizon_months)
+    u = np.clip(rng.random(int(counts.sum())), _U_EPS, 1.0 - _U_EPS)
+    return index_from_events(annual_decline, counts, event_multiplier.ppf(u))

@@ -1,0 +1,206 @@
+"""Per-path arrays -> the MODEL.md section 5 summary (Wilson, payback quantiles, NPV, sensitivity)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy.stats import rankdata
+
+from . import __version__
+from .engine import COST_COMPONENTS
+from .sampling import WORLD
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .result import OptionResult, Result
+
+__all__ = [
+    "Z95",
+    "wilson_interval",
+    "payback_probability_by_month",
+    "payback_month_quantile",
+    "average_ranks",
+    "spearman_from_ranks",
+    "sensitivity",
+    "verdict",
+    "summarize",
+]
+
+Z95 = 1.959964
+CS_PERCENTILES = (5, 25, 50, 75, 95)
+
+
+def wilson_interval(hits: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (better than Wald near 0 and 1)."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = hits / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def payback_probability_by_month(payback_month: np.ndarray, horizon: int) -> np.ndarray:
+    """P(payback <= t) for t = 1..H; ``payback_month`` uses 0 for never."""
+    counts = np.bincount(payback_month.astype(np.int64), minlength=horizon + 1)[1:horizon + 1]
+    return np.cumsum(counts) / payback_month.shape[0]
+
+
+def payback_month_quantile(payback_month: np.ndarray, q: float, horizon: int) -> int | None:
+    """Smallest month m with P(payback <= m) >= q/100, by exact counts; None if none within H."""
+    n = payback_month.shape[0]
+    counts = np.cumsum(np.bincount(payback_month.astype(np.int64), minlength=horizon + 1)[1:horizon + 1])
+    reached = np.nonzero(100 * counts >= q * n)[0]
+    return int(reached[0]) + 1 if reached.size else None
+
+
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks with ties sharing their average rank (what Spearman's rho needs)."""
+    return rankdata(x, method="average")
+
+
+def spearman_from_ranks(rank_a: np.ndarray, rank_b: np.ndarray) -> float | None:
+    """Pearson correlation of two rank vectors; None when either is constant."""
+    a = rank_a - rank_a.mean()
+    b = rank_b - rank_b.mean()
+    denom = math.sqrt(float(a @ a) * float(b @ b))
+    return None if denom == 0.0 else float(a @ b) / denom
+
+
+def sensitivity(
+    inputs: Mapping[str, np.ndarray], npv: np.ndarray, hit: np.ndarray,
+    input_ranks: Mapping[str, np.ndarray] | None = None,
+) -> list[dict[str, Any]]:
+    """Rank the random inputs by |Spearman| with NPV, with P(hit) in each input's outer deciles.
+
+    ``hit`` is the per-path indicator of payback within N. ``p_payback_low`` uses paths at or
+    below the input's 10th percentile, ``p_payback_high`` those at or above its 90th.
+    """
+    npv_ranks = average_ranks(npv)
+    constant_npv = bool(np.all(npv == npv[0]))
+    rows = []
+    for key, values in inputs.items():
+        ranks = input_ranks[key] if input_ranks is not None else average_ranks(values)
+        rho = None if constant_npv else spearman_from_ranks(ranks, npv_ranks)
+        low, high = np.percentile(values, [10, 90])
+        rows.append({
+            "input": key,
+            "spearman": rho,
+            "p_payback_low": float(hit[values <= low].mean()),
+            "p_payback_high": float(hit[values >= high].mean()),
+        })
+    rows.sort(key=lambda r: (-abs(r["spearman"]) if r["spearman"] is not None else 1.0, r["input"]))
+    return rows
+
+
+def verdict(interval: Sequence[float], required_probability: float) -> str:
+    """go if the Wilson lower bound >= required, no-go if the upper bound < required."""
+    lo, hi = interval
+    if lo >= required_probability:
+        return "go"
+    if hi < required_probability:
+        return "no-go"
+    return "uncertain"
+
+
+def _stats(x: np.ndarray, percentiles: Sequence[int] = (5, 50, 95), mean: bool = True) -> dict[str, float]:
+    out = {"mean": float(np.mean(x))} if mean else {}
+    values = np.percentile(x, percentiles)
+    out.update({f"p{q}": float(v) for q, v in zip(percentiles, values, strict=True)})
+    return out
+
+
+def _histogram(x: np.ndarray, bins: int = 40) -> dict[str, list[float] | list[int]]:
+    lo, hi = np.percentile(x, [0.5, 99.5])
+    if hi <= lo:
+        lo, hi = lo - 1.0, hi + 1.0
+    counts, edges = np.histogram(x, bins=bins, range=(float(lo), float(hi)))
+    return {"edges": edges.tolist(), "counts": counts.tolist()}
+
+
+def _option_summary(
+    result: Result, option_id: str, option: OptionResult,
+    world_ranks: Mapping[str, np.ndarray],
+) -> dict[str, Any]:
+    scenario = result.scenario
+    n, horizon, within = result.n_paths, scenario.horizon_months, scenario.payback_within_months
+    payback = option.payback_month
+    hit = (payback > 0) & (payback <= within)
+    hits = int(np.count_nonzero(hit))
+    interval = wilson_interval(hits, n)
+    cs = np.percentile(option.cumulative, CS_PERCENTILES, axis=0)
+    own_prefix = f"options.{option_id}."
+    inputs = {k: v for k, v in result.inputs.items()
+              if not k.startswith("options.") or k.startswith(own_prefix)}
+    ranks = {k: world_ranks[k] for k in inputs if k in world_ranks}
+    ranks.update({k: average_ranks(inputs[k]) for k in inputs if k not in ranks})
+    monthly = {k: (option.monthly_cost_sums[k] / n).tolist() for k in ("baseline", *COST_COMPONENTS)}
+    return {
+        "name": scenario.options[option_id].name,
+        "p_payback_within": hits / n,
+        "p_payback_within_ci95": list(interval),
+        "p_payback_by_month": payback_probability_by_month(payback, horizon).tolist(),
+        "payback_month": {f"p{q}": payback_month_quantile(payback, q, horizon) for q in (10, 50, 90)},
+        "p_abandoned": float(np.mean(option.abandoned)),
+        "npv": _stats(option.npv),
+        "upfront_cost": _stats(option.upfront),
+        "tco": {"baseline": _stats(option.tco_baseline, (50,)),
+                "option": _stats(option.tco_option, (50,))},
+        "cumulative_net_savings": {f"p{q}": row.astype(float).tolist()
+                                   for q, row in zip(CS_PERCENTILES, cs, strict=True)},
+        "sensitivity": sensitivity(inputs, option.npv, hit, ranks),
+        "verdict": verdict(interval, scenario.required_probability),
+        "p_npv_negative": float(np.mean(option.npv < 0)),
+        "p_dips_below_zero_after_payback": float(np.mean(option.dips_after_payback)),
+        "mean_retrains": float(np.mean(option.retrains)),
+        "npv_histogram": _histogram(option.npv),
+        "monthly_mean_cost": monthly,
+    }
+
+
+def _input_rows(result: Result) -> list[dict[str, Any]]:
+    rows = []
+    for key, item in result.scenario.all_inputs().items():
+        owner = key.split(".")[1] if key.startswith("options.") else WORLD
+        if key in result.inputs:
+            p5, p50, p95 = (float(v) for v in np.percentile(result.inputs[key], [5, 50, 95]))
+        else:
+            p5 = p50 = p95 = float(item.dist.ppf(np.array([0.5]))[0])
+        rows.append({"input": key, "written": item.dist.describe(), "random": item.is_random,
+                     "owner": owner, "p5": p5, "p50": p50, "p95": p95})
+    return rows
+
+
+def summarize(result: Result) -> dict[str, Any]:
+    """The section 5 summary of a run, with extras used by the report (see README)."""
+    scenario = result.scenario
+    world_ranks = {k: average_ranks(v) for k, v in result.inputs.items()
+                   if not k.startswith("options.")}
+    return {
+        "ftsim_version": __version__,
+        "scenario": {
+            "name": scenario.name,
+            "file": scenario.file.name if scenario.file is not None else None,
+            "sha256": scenario.sha256,
+            "currency": scenario.currency,
+        },
+        "simulation": {
+            "paths": result.n_paths,
+            "seed": result.seed,
+            "sampler": result.sampler,
+            "horizon_months": scenario.horizon_months,
+            "payback_within_months": scenario.payback_within_months,
+            "chunk_size": result.chunk_size,
+            "required_probability": scenario.required_probability,
+            "discount_rate_annual": scenario.discount_rate_annual,
+        },
+        "baseline": {"name": scenario.baseline_name},
+        "volume": {"tokens_per_month": _stats(result.tokens_per_month),
+                   "requests_per_month": _stats(result.requests_per_month)},
+        "inputs": _input_rows(result),
+        "options": {oid: _option_summary(result, oid, option, world_ranks)
+                    for oid, option in result.options.items()},
+    }

@@ -1,0 +1,148 @@
+"""Per-path outcomes of a run, gathered chunk by chunk into preallocated arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .engine import COST_COMPONENTS, OptionPaths
+from .sampling import random_inputs
+from .scenario import Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .runner import ChunkResult
+
+__all__ = ["OptionResult", "Result", "PER_PATH_FIELDS"]
+
+# Per-path (paths,) arrays of an option, in paths.csv column order.
+PER_PATH_FIELDS = ("payback_month", "npv", "upfront", "tco_baseline", "tco_option",
+                   "abandoned", "retrains", "dips_after_payback")
+_DTYPES = {"payback_month": np.int16, "abandoned": bool, "retrains": np.int32,
+           "dips_after_payback": bool}
+
+
+@dataclass
+class OptionResult:
+    """One option's outcomes: per-path arrays, CS_t as float32 (paths, H), monthly cost sums."""
+
+    payback_month: np.ndarray  # 1..H, 0 = never
+    npv: np.ndarray
+    upfront: np.ndarray
+    tco_baseline: np.ndarray
+    tco_option: np.ndarray
+    abandoned: np.ndarray
+    retrains: np.ndarray
+    dips_after_payback: np.ndarray
+    cumulative: np.ndarray  # float32: ~7 significant digits, ample for percentiles of money
+    monthly_cost_sums: dict[str, np.ndarray]  # summed over paths, (H,)
+
+    @classmethod
+    def from_paths(cls, paths: OptionPaths) -> OptionResult:
+        return cls(
+            payback_month=paths.payback_month.astype(np.int16), npv=paths.npv,
+            upfront=paths.upfront, tco_baseline=paths.tco_baseline,
+            tco_option=paths.tco_option, abandoned=paths.abandoned,
+            retrains=paths.retrains.astype(np.int32),
+            dips_after_payback=paths.dips_after_payback,
+            cumulative=paths.cumulative.astype(np.float32),
+            monthly_cost_sums={k: np.asarray(v, float) for k, v in paths.monthly_cost_sums.items()},
+        )
+
+    @classmethod
+    def empty(cls, n_paths: int, horizon: int) -> OptionResult:
+        arrays = {name: np.empty(n_paths, dtype=_DTYPES.get(name, float))
+                  for name in PER_PATH_FIELDS}
+        sums = {k: np.zeros(horizon) for k in (*COST_COMPONENTS, "baseline")}
+        return cls(**arrays, cumulative=np.empty((n_paths, horizon), np.float32),
+                   monthly_cost_sums=sums)
+
+    def place(self, offset: int, chunk: OptionResult) -> None:
+        n = chunk.npv.shape[0]
+        for name in (*PER_PATH_FIELDS, "cumulative"):
+            getattr(self, name)[offset:offset + n] = getattr(chunk, name)
+        for key, values in chunk.monthly_cost_sums.items():
+            self.monthly_cost_sums[key] += values
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[OptionResult]) -> OptionResult:
+        arrays = {name: np.concatenate([getattr(p, name) for p in parts])
+                  for name in (*PER_PATH_FIELDS, "cumulative")}
+        sums = {k: np.sum([p.monthly_cost_sums[k] for p in parts], axis=0)
+                for k in parts[0].monthly_cost_sums}
+        return cls(**arrays, monthly_cost_sums=sums)
+
+
+@dataclass
+class Result:
+    """What a run produced. ``summary()`` gives the MODEL.md section 5 dict."""
+
+    scenario: Scenario
+    n_paths: int
+    inputs: dict[str, np.ndarray]  # random static inputs by key path, (paths,)
+    tokens_per_month: np.ndarray
+    requests_per_month: np.ndarray
+    options: dict[str, OptionResult]
+    seed: int = 0
+    sampler: str = "random"
+    chunk_size: int = 0
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def allocate(cls, scenario: Scenario, n_paths: int) -> Result:
+        keys = [i.key_path for group in random_inputs(scenario).values() for i in group]
+        return cls(
+            scenario=scenario, n_paths=n_paths,
+            inputs={k: np.empty(n_paths) for k in keys},
+            tokens_per_month=np.empty(n_paths), requests_per_month=np.empty(n_paths),
+            options={oid: OptionResult.empty(n_paths, scenario.horizon_months)
+                     for oid in scenario.options},
+        )
+
+    def place(self, offset: int, chunk: ChunkResult) -> None:
+        """Copy one chunk's arrays to rows ``offset ... offset + chunk.n_paths``."""
+        end = offset + chunk.n_paths
+        for key, values in chunk.inputs.items():
+            self.inputs[key][offset:end] = values
+        self.tokens_per_month[offset:end] = chunk.tokens_per_month
+        self.requests_per_month[offset:end] = chunk.requests_per_month
+        for option_id, option in chunk.options.items():
+            self.options[option_id].place(offset, option)
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[Result]) -> Result:
+        if len(parts) == 1:
+            return parts[0]
+        first = parts[0]
+        return replace(
+            first, n_paths=sum(p.n_paths for p in parts),
+            inputs={k: np.concatenate([p.inputs[k] for p in parts]) for k in first.inputs},
+            tokens_per_month=np.concatenate([p.tokens_per_month for p in parts]),
+            requests_per_month=np.concatenate([p.requests_per_month for p in parts]),
+            options={oid: OptionResult.concatenate([p.options[oid] for p in parts])
+                     for oid in first.options},
+        )
+
+    def finished(self, *, seed: int, sampler: str, chunk_size: int, seconds: float) -> Result:
+        return replace(self, seed=seed, sampler=sampler, chunk_size=chunk_size, seconds=seconds)
+
+    def max_half_width(self) -> float:
+        """Largest Wilson 95% half-width of P(payback within N) over the options."""
+        from .metrics import wilson_interval
+
+        within = self.scenario.payback_within_months
+        widths = []
+        for option in self.options.values():
+            hits = int(np.count_nonzero((option.payback_month > 0) & (option.payback_month <= within)))
+            lo, hi = wilson_interval(hits, self.n_paths)
+            widths.append((hi - lo) / 2.0)
+        return max(widths)
+
+    def summary(self) -> dict[str, Any]:
+        """The MODEL.md section 5 summary (plus documented extras) as a JSON-ready dict."""
+        from .metrics import summarize
+
+        return summarize(self)

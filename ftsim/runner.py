@@ -1,0 +1,192 @@
+"""Fixed-size chunks of paths, run serially, with joblib or on a Dask cluster; same seed, same result."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .dynamics import poisson_counts, price_index, traffic
+from .engine import World, baseline_costs, index_or_one, simulate_option
+from .result import OptionResult, Result
+from .rng import stream
+from .sampling import random_inputs, sample_static
+from .scenario import Scenario
+
+__all__ = ["DEFAULT_CHUNK_SIZE", "ChunkResult", "run_chunk", "simulate"]
+
+# Paths per chunk. Part of the result's identity (with the seed): chunk i always draws
+# from child seed i, so the answer never depends on --jobs or the backend. 8192 paths
+# keep a chunk's (paths, 36) float64 arrays at 2.4 MB each (benchmarks/RESULTS.md).
+DEFAULT_CHUNK_SIZE = 8192
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    chunk_index: int
+    n_paths: int
+    inputs: dict[str, np.ndarray]  # random static inputs, (n,)
+    tokens_per_month: np.ndarray  # baseline-arm tokens per month, path mean over months, (n,)
+    requests_per_month: np.ndarray  # mean R_t over months, (n,)
+    options: dict[str, OptionResult]
+
+
+def run_chunk(
+    scenario: Scenario, chunk_index: int, n_paths: int, *, seed: int, sampler: str,
+    chunk_size: int,
+) -> ChunkResult:
+    """Simulate ``n_paths`` paths of chunk ``chunk_index``: sample, draw events, add up cash."""
+    horizon = scenario.horizon_months
+    shape = (n_paths, horizon)
+    static = sample_static(scenario, n_paths, seed=seed, chunk_index=chunk_index,
+                           chunk_size=chunk_size, sampler=sampler)
+    requests = traffic(stream(seed, chunk_index, "world.traffic"),
+                       static["traffic.requests_per_month"], static["traffic.monthly_growth"],
+                       static["traffic.monthly_volatility"], horizon)
+    indices = {
+        name: price_index(stream(seed, chunk_index, f"world.prices.{name}"),
+                          static[f"prices.{name}.annual_decline"],
+                          static[f"prices.{name}.events_per_year"], spec.event_multiplier, horizon)
+        for name, spec in scenario.price_indices.items()
+    }
+    q_b, cost_b = baseline_costs(static, requests,
+                                 index_or_one(indices, scenario.baseline_price_index, shape))
+    drift = poisson_counts(stream(seed, chunk_index, "world.drift"),
+                           static["drift.events_per_year"], horizon)
+    world = World(requests=requests, baseline_cost_per_request=q_b, baseline_cost=cost_b,
+                  drift_counts=drift, indices=indices)
+    options = {}
+    for option_id, option in scenario.options.items():
+        updates = poisson_counts(
+            stream(seed, chunk_index, f"option.{option_id}.base_model_updates"),
+            static[f"options.{option_id}.maintenance.base_model_updates_per_year"], horizon)
+        paths = simulate_option(option, static, world, updates, horizon_months=horizon,
+                                discount_rate_annual=scenario.discount_rate_annual)
+        options[option_id] = OptionResult.from_paths(paths)
+    tokens = (static["traffic.input_tokens"] + static["rag.context_tokens"]
+              + static["baseline.prompt_overhead_tokens"] + static["traffic.output_tokens"])
+    mean_requests = requests.mean(axis=1)
+    random_keys = [i.key_path for group in random_inputs(scenario).values() for i in group]
+    return ChunkResult(chunk_index=chunk_index, n_paths=n_paths,
+                       inputs={k: static[k] for k in random_keys},
+                       tokens_per_month=mean_requests * tokens, requests_per_month=mean_requests,
+                       options=options)
+
+
+def _run_batch(
+    scenario: Scenario, chunks: Sequence[tuple[int, int]], seed: int, sampler: str,
+    chunk_size: int,
+) -> list[ChunkResult]:
+    """Several chunks in one task, so a worker unpickles the scenario once per batch."""
+    return [run_chunk(scenario, index, n, seed=seed, sampler=sampler, chunk_size=chunk_size)
+            for index, n in chunks]
+
+
+def _chunk_plan(first_chunk: int, paths: int, chunk_size: int) -> list[tuple[int, int]]:
+    n_chunks = math.ceil(paths / chunk_size)
+    return [(first_chunk + i, min(chunk_size, paths - i * chunk_size)) for i in range(n_chunks)]
+
+
+def _batches(plan: list[tuple[int, int]], jobs: int) -> list[list[tuple[int, int]]]:
+    # About four batches per worker: enough for load balance and progress updates.
+    size = max(1, math.ceil(len(plan) / (4 * jobs))) if jobs > 1 else 1
+    return [plan[i:i + size] for i in range(0, len(plan), size)]
+
+
+def _execute(
+    scenario: Scenario, plan: list[tuple[int, int]], *, seed: int, sampler: str,
+    chunk_size: int, jobs: int, backend: str, scheduler: str | None,
+) -> Iterator[list[ChunkResult]]:
+    """Yield batches of chunk results in completion order (callers place them by index)."""
+    batches = _batches(plan, jobs)
+    if backend == "dask":
+        from distributed import Client, as_completed  # optional extra: ftsim[dask]
+
+        with Client(scheduler) if isinstance(scheduler, str) else scheduler as client:
+            remote = client.scatter(scenario, broadcast=True)
+            futures = [client.submit(_run_batch, remote, batch, seed, sampler, chunk_size,
+                                     pure=False) for batch in batches]
+            for future in as_completed(futures):
+                yield future.result()
+        return
+    if jobs == 1 or len(batches) == 1:
+        for batch in batches:
+            yield _run_batch(scenario, batch, seed, sampler, chunk_size)
+        return
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
+    yield from parallel(delayed(_run_batch)(scenario, batch, seed, sampler, chunk_size)
+                        for batch in batches)
+
+
+def simulate(
+    scenario: Scenario, paths: int | None = None, seed: int | None = None,
+    jobs: int | None = None, sampler: str | None = None, *, backend: str = "loky",
+    scheduler: object | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE,
+    precision: float | None = None, max_paths: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
+    """Simulate the scenario and return per-path outcomes (``Result.summary()`` for MODEL.md 5).
+
+    ``paths``, ``seed`` and ``sampler`` default to the scenario's ``[simulation]`` table;
+    ``jobs`` to all cores. With ``precision``, chunks are added until every option's
+    Wilson 95% half-width on P(payback within N) is at most ``precision`` (or
+    ``max_paths`` is reached); ``paths`` is then the first batch. ``progress(done, total)``
+    is called as chunks finish.
+    """
+    paths = scenario.paths if paths is None else int(paths)
+    seed = scenario.seed if seed is None else int(seed)
+    sampler = scenario.sampler if sampler is None else sampler
+    jobs = (os.cpu_count() or 1) if jobs in (None, 0, -1) else int(jobs)
+    if paths < 1:
+        raise ValueError("paths must be at least 1")
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    started = time.perf_counter()
+    target = paths if precision is None else max(paths, int(max_paths or paths))
+    blocks: list[Result] = []
+    done = 0
+    while done < target:
+        batch_paths = paths if not blocks else min(paths, target - done)
+        if done % chunk_size:
+            raise ValueError("precision runs need paths to be a multiple of chunk_size")
+        plan = _chunk_plan(done // chunk_size, batch_paths, chunk_size)
+        block = _collect(scenario, plan, seed=seed, sampler=sampler, chunk_size=chunk_size,
+                         jobs=jobs, backend=backend, scheduler=scheduler, progress=progress,
+                         done_before=done, total=target)
+        blocks.append(block)
+        done += batch_paths
+        if precision is None:
+            break
+        merged = Result.concatenate(blocks)
+        blocks = [merged]
+        if merged.max_half_width() <= precision:
+            break
+    result = blocks[0] if len(blocks) == 1 else Result.concatenate(blocks)
+    return result.finished(seed=seed, sampler=sampler, chunk_size=chunk_size,
+                           seconds=time.perf_counter() - started)
+
+
+def _collect(
+    scenario: Scenario, plan: list[tuple[int, int]], *, seed: int, sampler: str,
+    chunk_size: int, jobs: int, backend: str, scheduler: object | None,
+    progress: Callable[[int, int], None] | None, done_before: int, total: int,
+) -> Result:
+    """Run a plan of chunks and place each chunk's arrays at its offset (chunk order)."""
+    first = plan[0][0]
+    n_paths = sum(n for _, n in plan)
+    result = Result.allocate(scenario, n_paths)
+    done = done_before
+    for batch in _execute(scenario, plan, seed=seed, sampler=sampler, chunk_size=chunk_size,
+                          jobs=jobs, backend=backend, scheduler=scheduler):
+        for chunk in batch:
+            result.place((chunk.chunk_index - first) * chunk_size, chunk)
+            done += chunk.n_paths
+        if progress is not None:
+            progress(done, total)
+    return result
