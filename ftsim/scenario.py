@@ -1,15 +1,27 @@
 """Scenario file (TOML) -> frozen dataclasses with every default applied and every rule checked.
 
-DATA MODEL (fixed). The parser functions below the dataclasses are filled in separately.
+The data model comes first (other modules code against it); below it, the schema and the
+allowed ranges as data tables, then the parser (MODEL.md section 3).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+import difflib
+import hashlib
+import json
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .distributions import Distribution
+import numpy as np
+
+from .distributions import Distribution, Fixed, parse_distribution
+from .errors import ScenarioError, ScenarioIssue
 
 __all__ = [
     "Input",
@@ -19,8 +31,11 @@ __all__ = [
     "OptionSpec",
     "Correlation",
     "Scenario",
+    "COUNT_KEYS",
+    "ALLOWED_RANGES",
     "load_scenario",
     "parse_scenario",
+    "parse_override",
 ]
 
 # Keys whose sampled value is rounded with floor(x + 0.5) (MODEL.md section 2).
@@ -148,3 +163,847 @@ class Scenario:
         for option in self.options.values():
             merged.update(option.inputs)
         return merged
+
+
+# --------------------------------------------------------------------------------------
+# Schema (MODEL.md section 3) as data
+# --------------------------------------------------------------------------------------
+
+INF = math.inf
+
+# Allowed values per key name: (lo, hi, lo_open, hi_open). A fixed value must lie in the
+# interval; a random input's support (after `truncate`) must too. Keys absent from this
+# table are unrestricted. `payback_within_months` is further bounded by `horizon_months`.
+ALLOWED_RANGES: dict[str, tuple[float, float, bool, bool]] = {
+    # [scenario], [simulation]
+    "horizon_months": (1, INF, False, True),
+    "payback_within_months": (1, INF, False, True),  # and <= horizon_months
+    "discount_rate_annual": (-1, INF, True, True),
+    "required_probability": (0, 1, True, True),
+    "paths": (1, INF, False, True),
+    "seed": (0, INF, False, True),  # numpy.random.SeedSequence takes non-negative integers
+    # [traffic], [rag], [quality], [drift]
+    "requests_per_month": (0, INF, False, True),
+    "monthly_growth": (-1, INF, True, True),
+    "monthly_volatility": (0, INF, False, True),
+    "input_tokens": (0, INF, False, True),
+    "output_tokens": (0, INF, False, True),
+    "context_tokens": (0, INF, False, True),
+    "monthly_cost": (0, INF, False, True),  # [rag] and [options.*.maintenance]
+    "baseline_error_rate": (0, 1, False, False),
+    "cost_per_error": (0, INF, False, True),
+    "events_per_year": (0, INF, False, True),  # [drift] and [prices.*]
+    "error_increase": (0, 1, False, False),  # an error-rate increment
+    "max_error_increase": (0, 1, False, False),
+    # [prices.*]
+    "annual_decline": (0, 1, False, True),
+    "event_multiplier": (0, INF, True, True),
+    # [baseline], api serving
+    "price_input_per_mtok": (0, INF, False, True),
+    "price_output_per_mtok": (0, INF, False, True),
+    "prompt_overhead_tokens": (0, INF, False, True),
+    "cached_share": (0, 1, False, False),
+    "cached_price_factor": (0, 1, False, False),
+    # [options.*]
+    "output_token_ratio": (0, INF, False, True),
+    "lead_time_months": (0, INF, False, True),
+    "error_rate_gap": (-1, 1, False, False),  # see CLIPPED_KEYS
+    "max_acceptable_gap": (-1, INF, False, False),  # inf (the default) = never abandoned
+    "escalation_rate": (0, 1, False, False),
+    # gpu serving
+    "gpu_hourly_cost": (0, INF, False, True),
+    "throughput_tokens_per_second": (0, INF, True, True),
+    "requests_per_second": (0, INF, True, True),
+    "utilization": (0, 1, True, False),
+    "min_gpus": (0, INF, False, True),
+    "hours_per_month": (0, 744, True, False),  # a month has at most 31 * 24 hours
+    # [options.*.build]
+    "examples": (0, INF, False, True),
+    "tokens_per_example": (0, INF, False, True),
+    "epochs": (0, INF, False, True),
+    "trials": (0, INF, False, True),
+    "gpu_hours": (0, INF, False, True),
+    "training_gpu_hourly_cost": (0, INF, False, True),
+    "training_price_per_mtok": (0, INF, False, True),
+    "data_cost_per_example": (0, INF, False, True),
+    "eval_setup_cost": (0, INF, False, True),
+    "eval_cost_per_run": (0, INF, False, True),
+    "engineering_cost": (0, INF, False, True),
+    # [options.*.maintenance]
+    "retrain_every_months": (0, INF, False, True),
+    "detection_lag_months": (0, INF, False, True),
+    "retrain_cost": (0, INF, False, True),
+    "base_model_updates_per_year": (0, INF, False, True),
+    # [[correlations]]
+    "rho": (-1, 1, False, False),
+}
+
+# Keys the model clips (MODEL.md section 4: e_O,t = clip(e_B + gap + X_t, 0, 1)), so a random
+# law may spill past the range (MODEL.md's own example: an untruncated normal gap); its median
+# must lie inside. Fixed values are checked against the range as usual.
+CLIPPED_KEYS = frozenset({"error_rate_gap"})
+
+ENUMS: dict[str, tuple[str, ...]] = {
+    "sampler": ("random", "lhs", "sobol"),
+    "mode": ("api", "gpu"),
+    "training_mode": ("api", "gpu"),
+}
+_ENUM_LABEL = {"sampler": "sampler", "mode": "serving mode", "training_mode": "training mode"}
+
+
+class _Required:
+    """Default marker of a key that must be written."""
+
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED = _Required()
+
+# Numeric input keys (each may be a distribution) -> default (REQUIRED = must be written).
+WORLD_NUMERIC: dict[str, dict[str, float | _Required]] = {
+    "traffic": {"requests_per_month": REQUIRED, "monthly_growth": 0.0,
+                "monthly_volatility": 0.0, "input_tokens": REQUIRED, "output_tokens": REQUIRED},
+    "rag": {"context_tokens": 0.0, "monthly_cost": 0.0},
+    "quality": {"baseline_error_rate": 0.0, "cost_per_error": 0.0},
+    "drift": {"events_per_year": 0.0, "error_increase": 0.0, "max_error_increase": 1.0},
+    "baseline": {"price_input_per_mtok": REQUIRED, "price_output_per_mtok": REQUIRED,
+                 "prompt_overhead_tokens": 0.0, "cached_share": 0.0, "cached_price_factor": 1.0},
+}
+PRICE_NUMERIC: dict[str, float | _Required] = {"annual_decline": 0.0, "events_per_year": 0.0}
+OPTION_NUMERIC: dict[str, float | _Required] = {
+    "prompt_overhead_tokens": 0.0, "output_token_ratio": 1.0, "lead_time_months": 0.0,
+    "error_rate_gap": 0.0, "max_acceptable_gap": INF, "escalation_rate": 0.0,
+}
+SERVING_NUMERIC: dict[str, dict[str, float | _Required]] = {
+    "gpu": {"gpu_hourly_cost": REQUIRED, "utilization": 1.0, "min_gpus": 1.0,
+            "hours_per_month": 730.0},
+    "api": {"price_input_per_mtok": REQUIRED, "price_output_per_mtok": REQUIRED,
+            "cached_share": 0.0, "cached_price_factor": 1.0},
+}
+# gpu serving takes exactly one of these -> ServingSpec.capacity
+CAPACITY_KEYS = {"throughput_tokens_per_second": "tokens", "requests_per_second": "requests"}
+BUILD_NUMERIC: dict[str, float | _Required] = {
+    "examples": 0.0, "tokens_per_example": 0.0, "epochs": 1.0, "trials": 1.0,
+    "data_cost_per_example": 0.0, "eval_setup_cost": 0.0, "eval_cost_per_run": 0.0,
+    "engineering_cost": 0.0,
+}
+# training_gpu_hourly_cost (gpu) is handled apart: its default is the serving draw.
+TRAINING_NUMERIC: dict[str, dict[str, float | _Required]] = {
+    "gpu": {"gpu_hours": 0.0},
+    "api": {"training_price_per_mtok": 0.0},
+}
+MAINTENANCE_NUMERIC: dict[str, float | _Required] = {
+    "monthly_cost": 0.0, "retrain_every_months": 0.0, "detection_lag_months": 0.0,
+    "retrain_cost": 0.0, "base_model_updates_per_year": 0.0,
+}
+SERVING_MODE_KEYS = {
+    "gpu": (*SERVING_NUMERIC["gpu"], *CAPACITY_KEYS),
+    "api": tuple(SERVING_NUMERIC["api"]),
+}
+TRAINING_MODE_KEYS = {
+    "gpu": (*TRAINING_NUMERIC["gpu"], "training_gpu_hourly_cost"),
+    "api": tuple(TRAINING_NUMERIC["api"]),
+}
+
+# Plain-valued keys (never distributions): key -> (kind, default). A default of None is
+# filled in by the parser (scenario name, option name, price indices, training mode).
+Plain = dict[str, tuple[str, object]]
+SCENARIO_PLAIN: Plain = {
+    "name": ("string", None), "currency": ("string", "USD"),
+    "horizon_months": ("integer", 36), "payback_within_months": ("integer", 12),
+    "discount_rate_annual": ("number", 0.0), "required_probability": ("number", 0.8),
+}
+SIMULATION_PLAIN: Plain = {
+    "paths": ("integer", 100_000), "seed": ("integer", 0), "sampler": ("string", "random"),
+}
+BASELINE_PLAIN: Plain = {"name": ("string", "Baseline"), "price_index": ("string", "api")}
+OPTION_PLAIN: Plain = {"name": ("string", None), "uses_rag": ("boolean", True)}
+SERVING_PLAIN: Plain = {"mode": ("string", REQUIRED), "price_index": ("string", None)}
+BUILD_PLAIN: Plain = {"training_mode": ("string", None), "price_index": ("string", None)}
+MAINTENANCE_PLAIN: Plain = {"retrain_on_drift": ("boolean", False)}
+CORRELATION_PLAIN: Plain = {"a": ("string", REQUIRED), "b": ("string", REQUIRED),
+                            "rho": ("number", REQUIRED)}
+
+TOP_LEVEL = ("scenario", "simulation", "traffic", "rag", "quality", "drift", "prices",
+             "baseline", "options", "correlations")
+OPTION_SUBTABLES = ("serving", "build", "maintenance")
+# Price indices the model knows without a [prices.<name>] table (constant 1 when undefined).
+BUILTIN_INDICES = ("api", "gpu")
+
+_KIND_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
+}
+_KIND_TEXT = {"string": "a string", "integer": "an integer", "number": "a number",
+              "boolean": "true or false"}
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_BARE_WORD = re.compile(r"[A-Za-z0-9_.\-]+")
+# Probe of a random law's extreme values: a continuous law never reaches an open bound at
+# its support's end, a discrete one (choice, empirical) does.
+_EDGE_U = 1e-9
+
+
+def _world_homes() -> dict[str, str]:
+    """Key -> the world table it belongs in, for "it belongs in [...]" hints."""
+    homes: dict[str, str] = {}
+    for table, keys in WORLD_NUMERIC.items():
+        for key in keys:
+            homes.setdefault(key, f"[{table}]")
+    for table, plain in (("scenario", SCENARIO_PLAIN), ("simulation", SIMULATION_PLAIN)):
+        for key in plain:
+            homes.setdefault(key, f"[{table}]")
+    return homes
+
+
+_WORLD_HOMES = _world_homes()
+
+
+# --------------------------------------------------------------------------------------
+# Formatting helpers
+# --------------------------------------------------------------------------------------
+
+
+def _toml_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _num(value) if not math.isfinite(value) else repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_text(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _show(value: object) -> str:
+    """The value found, as TOML text, shortened for messages."""
+    text = _toml_text(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _num(x: float) -> str:
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return f"{x:g}"
+
+
+def _within(x: float, bounds: tuple[float, float, bool, bool]) -> bool:
+    lo, hi, lo_open, hi_open = bounds
+    above_lo = x > lo if lo_open else x >= lo
+    below_hi = x < hi if hi_open else x <= hi
+    return above_lo and below_hi  # False for nan
+
+
+def _range_text(bounds: tuple[float, float, bool, bool]) -> str:
+    lo, hi, lo_open, hi_open = bounds
+    if hi == INF:
+        return f"{'>' if lo_open else '>='} {_num(lo)}"
+    return f"in {'(' if lo_open else '['}{_num(lo)}, {_num(hi)}{')' if hi_open else ']'}"
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+# --------------------------------------------------------------------------------------
+# Parser
+# --------------------------------------------------------------------------------------
+
+
+class _Parser:
+    """Walks the raw TOML dict once, collecting every issue instead of stopping at the first."""
+
+    def __init__(self, base_dir: Path | None) -> None:
+        self.base_dir = base_dir
+        self.issues: list[ScenarioIssue] = []
+        # numeric keys written but unusable (already reported): correlations naming them
+        # stay silent instead of adding an "unknown input" error on top
+        self.broken: set[str] = set()
+        # tables whose numeric keys could not be read (unknown mode): same reason
+        self.unread_prefixes: list[str] = []
+
+    def issue(self, key_path: str, message: str) -> None:
+        self.issues.append(ScenarioIssue(key_path, message))
+
+    # -- generic readers ---------------------------------------------------------------
+
+    def table(self, parent: Mapping[str, object], key: str, path: str,
+              required: bool = False) -> dict[str, object] | None:
+        """``parent[key]`` if it is a table; None (with an issue if it is required) otherwise."""
+        if key not in parent:
+            if required:
+                self.issue(path, f"missing required table [{path}]")
+            return None
+        value = parent[key]
+        if not isinstance(value, dict):
+            self.issue(path, f"expected a table [{path}], got {_show(value)}")
+            return None
+        return value
+
+    def check_keys(self, table: Mapping[str, object], prefix: str, allowed: Iterable[str],
+                   foreign: Mapping[str, str] | None = None,
+                   homes: Mapping[str, str] | None = None) -> None:
+        """Report every key not in ``allowed``.
+
+        ``foreign`` maps keys of the other serving/training mode to the reason; ``homes``
+        maps keys that live in another table to that table, for the hint.
+        """
+        allowed = tuple(allowed)
+        for key, value in table.items():
+            if key in allowed:
+                continue
+            path = _join(prefix, key)
+            if foreign and key in foreign:
+                self.issue(path, f"{foreign[key]} (found {_show(value)})")
+                continue
+            what = "table" if isinstance(value, dict) else "key"
+            if homes and key in homes:
+                hint = f"; it belongs in {homes[key]}"
+            else:
+                hint = _suggest(key, allowed) or f"; allowed: {', '.join(sorted(allowed))}"
+            self.issue(path, f"unknown {what} {key!r} (found {_show(value)}){hint}")
+
+    def number(self, table: Mapping[str, object], prefix: str, key: str,
+               default: float | _Required, out: dict[str, Input], quiet: bool = False) -> None:
+        """Parse a numeric input key (plain number or distribution table) into ``out``."""
+        path = _join(prefix, key)
+        if key in table:
+            written = table[key]
+            dist, issues = parse_distribution(written, path, self.base_dir)
+            self.issues.extend(issues)
+            if dist is None:
+                if not issues:
+                    self.issue(path, f"not a valid number or distribution: {_show(written)}")
+                self.broken.add(path)
+                return
+            self.check_support(path, key, dist, written)
+        elif isinstance(default, _Required):
+            if not quiet:
+                self.issue(path, "missing required key")
+            self.broken.add(path)
+            return
+        else:
+            dist, written = Fixed(default), None
+        out[path] = Input(path, dist, key in COUNT_KEYS, written)
+
+    def numbers(self, table: Mapping[str, object], prefix: str,
+                spec: Mapping[str, float | _Required], out: dict[str, Input],
+                quiet: bool = False) -> None:
+        for key, default in spec.items():
+            self.number(table, prefix, key, default, out, quiet)
+
+    def plain(self, table: Mapping[str, object], prefix: str, key: str, kind: str,
+              default: object, quiet: bool = False) -> Any:
+        """A plain-valued key, type-, enum- and range-checked; None when invalid or missing.
+
+        Typed ``Any``: the value has the Python type of ``kind`` (checked here) or is None.
+        """
+        path = _join(prefix, key)
+        if key not in table:
+            if isinstance(default, _Required):
+                if not quiet:
+                    self.issue(path, "missing required key")
+                return None
+            return default
+        value = table[key]
+        ok = isinstance(value, _KIND_TYPES[kind])
+        if kind != "boolean" and isinstance(value, bool):
+            ok = False
+        if not ok:
+            note = ""
+            if isinstance(value, dict):
+                note = " (this key takes a plain value, not a table or distribution)"
+            self.issue(path, f"expected {_KIND_TEXT[kind]}, got {_show(value)}{note}")
+            return None
+        if kind == "number":
+            value = float(value)
+        if key in ENUMS and value not in ENUMS[key]:
+            choices = ", ".join(repr(c) for c in ENUMS[key])
+            self.issue(path, f"unknown {_ENUM_LABEL[key]} {_show(value)}; expected one of "
+                             f"{choices}{_suggest(str(value), ENUMS[key])}")
+            return None
+        if key in ALLOWED_RANGES and not self.check_value(path, ALLOWED_RANGES[key], value,
+                                                          table[key]):
+            return None
+        return value
+
+    def check_value(self, path: str, bounds: tuple[float, float, bool, bool],
+                    x: float, written: object = None) -> bool:
+        if _within(float(x), bounds):
+            return True
+        shown = _show(x if written is None else written)
+        text = _range_text(bounds)
+        if math.isinf(x) and x in (bounds[0], bounds[1]):
+            text = f"finite and {text}"
+        self.issue(path, f"must be {text}, got {shown}")
+        return False
+
+    def check_support(self, path: str, key: str, dist: Distribution, written: object) -> None:
+        """Reject a law whose values (support after truncation) the key does not allow."""
+        bounds = ALLOWED_RANGES.get(key)
+        if bounds is None:
+            return
+        if dist.is_fixed:
+            self.check_value(path, bounds, dist.support[0], written)
+            return
+        lo, hi, lo_open, hi_open = bounds
+        desc = dist.describe()
+        if key in CLIPPED_KEYS:
+            median = float(dist.ppf(np.array([0.5]))[0])
+            if not _within(median, bounds):
+                self.issue(path, f"{desc} has median {_num(median)}; the key must be "
+                                 f"{_range_text(bounds)}")
+            return
+        s_lo, s_hi = dist.support
+        sides = []
+        if s_lo < lo:
+            sides.append(f"below {_num(lo)}")
+        if s_hi > hi:
+            sides.append(f"above {_num(hi)}")
+        if sides:
+            self.issue(path, f"{desc} can take values {' and '.join(sides)} (support "
+                             f"{_num(s_lo)}..{_num(s_hi)}); add truncate = [{_num(lo)}, "
+                             f"{_num(hi)}]")
+            return
+        # The support touches an excluded bound: only a law with an atom there reaches it.
+        for bound, is_open, u in ((lo, lo_open, _EDGE_U), (hi, hi_open, 1 - _EDGE_U)):
+            if is_open and bound in (s_lo, s_hi) and math.isfinite(bound):
+                if float(dist.ppf(np.array([u]))[0]) == bound:
+                    self.issue(path, f"{desc} can take the value {_num(bound)}; the key must "
+                                     f"be {_range_text(bounds)}")
+                    return
+
+    def price_ref(self, path: str, name: object, defined: Iterable[str]) -> None:
+        """An index that is neither defined nor built in ("api", "gpu") is an error."""
+        known = {*BUILTIN_INDICES, *defined}
+        if isinstance(name, str) and name not in known:
+            self.issue(path, f"price index {_show(name)} is not defined: add [prices.{name}] or "
+                             f"use one of {', '.join(sorted(known))}{_suggest(name, known)}")
+
+    # -- world -------------------------------------------------------------------------
+
+    def prices(self, raw: Mapping[str, object], inputs: dict[str, Input]
+               ) -> dict[str, PriceIndexSpec]:
+        table = self.table(raw, "prices", "prices")
+        specs: dict[str, PriceIndexSpec] = {}
+        for name in table or {}:
+            path = f"prices.{name}"
+            if not _BARE_KEY.fullmatch(name):
+                self.issue(path, f"price index names must be bare TOML keys (letters, digits, "
+                                 f"'_', '-'), got {_show(name)}")
+                continue
+            index = self.table(table or {}, name, path)
+            if index is None:
+                continue
+            self.check_keys(index, path, (*PRICE_NUMERIC, "event_multiplier"))
+            self.numbers(index, path, PRICE_NUMERIC, inputs)
+            multiplier: Distribution = Fixed(1.0)
+            if "event_multiplier" in index:
+                kp = f"{path}.event_multiplier"
+                dist, issues = parse_distribution(index["event_multiplier"], kp, self.base_dir)
+                self.issues.extend(issues)
+                if dist is not None:
+                    self.check_support(kp, "event_multiplier", dist, index["event_multiplier"])
+                    multiplier = dist
+            specs[name] = PriceIndexSpec(name, multiplier)
+        return specs
+
+    # -- options -----------------------------------------------------------------------
+
+    def option(self, option_id: str, options: Mapping[str, object],
+               price_names: Iterable[str]) -> OptionSpec | None:
+        prefix = f"options.{option_id}"
+        if not _BARE_KEY.fullmatch(option_id):
+            self.issue(prefix, f"option ids must be bare TOML keys (letters, digits, '_', '-') "
+                               f"so key paths stay unambiguous, got {_show(option_id)}")
+            return None
+        raw = self.table(options, option_id, prefix)
+        if raw is None:
+            return None
+        homes = {k: f"[{prefix}.serving]" for k in (*SERVING_MODE_KEYS["gpu"],
+                                                    *SERVING_MODE_KEYS["api"], "mode")}
+        homes |= {k: f"[{prefix}.build]" for k in (*BUILD_NUMERIC, *TRAINING_MODE_KEYS["gpu"],
+                                                   *TRAINING_MODE_KEYS["api"], "training_mode")}
+        homes |= {k: f"[{prefix}.maintenance]" for k in (*MAINTENANCE_NUMERIC,
+                                                         *MAINTENANCE_PLAIN)}
+        self.check_keys(raw, prefix, (*OPTION_NUMERIC, *OPTION_PLAIN, *OPTION_SUBTABLES),
+                        homes=homes)
+        inputs: dict[str, Input] = {}
+        name = self.plain(raw, prefix, "name", "string", option_id)
+        uses_rag = self.plain(raw, prefix, "uses_rag", "boolean", True)
+        self.numbers(raw, prefix, OPTION_NUMERIC, inputs)
+        serving, serving_mode = self.serving(raw, prefix, inputs, price_names)
+        build = self.build(raw, prefix, serving_mode, inputs, price_names)
+        retrain_on_drift = self.maintenance(raw, prefix, inputs)
+        if serving is None or build is None or None in (name, uses_rag, retrain_on_drift):
+            return None
+        return OptionSpec(id=option_id, name=str(name), uses_rag=bool(uses_rag),
+                          retrain_on_drift=bool(retrain_on_drift), serving=serving,
+                          build=build, inputs=inputs)
+
+    def serving(self, raw: Mapping[str, object], prefix: str, inputs: dict[str, Input],
+                price_names: Iterable[str]) -> tuple[ServingSpec | None, str | None]:
+        """The serving spec (None when invalid) and the serving mode (None when unknown)."""
+        path = f"{prefix}.serving"
+        table = self.table(raw, "serving", path, required=True)
+        if table is None:
+            return None, None
+        mode = self.plain(table, path, "mode", "string", REQUIRED)
+        if not isinstance(mode, str):  # missing or unknown: mode keys cannot be sorted out
+            self.check_keys(table, path, (*SERVING_PLAIN, *SERVING_MODE_KEYS["gpu"],
+                                          *SERVING_MODE_KEYS["api"]))
+            self.unread_prefixes.append(f"{path}.")
+            return None, None
+        other = "api" if mode == "gpu" else "gpu"
+        foreign = {k: f"belongs to serving mode {other!r}, not {mode!r}"
+                   for k in SERVING_MODE_KEYS[other] if k not in SERVING_MODE_KEYS[mode]}
+        self.check_keys(table, path, (*SERVING_PLAIN, *SERVING_MODE_KEYS[mode]), foreign)
+        self.numbers(table, path, SERVING_NUMERIC[mode], inputs)
+        capacity = None
+        if mode == "gpu":
+            given = [k for k in CAPACITY_KEYS if k in table]
+            if len(given) == 1:
+                capacity = CAPACITY_KEYS[given[0]]
+                self.number(table, path, given[0], REQUIRED, inputs)
+            else:
+                found = ", ".join(f"{k} = {_show(table[k])}" for k in given) or "neither"
+                self.issue(path, "mode 'gpu' takes exactly one of throughput_tokens_per_second "
+                                 f"and requests_per_second, found {found}")
+        price_index = self.plain(table, path, "price_index", "string", mode)
+        self.price_ref(f"{path}.price_index", price_index, price_names)
+        if not isinstance(price_index, str) or (mode == "gpu" and capacity is None):
+            return None, mode
+        return ServingSpec(mode=mode, price_index=price_index, capacity=capacity), mode
+
+    def build(self, raw: Mapping[str, object], prefix: str, serving_mode: str | None,
+              inputs: dict[str, Input], price_names: Iterable[str]) -> BuildSpec | None:
+        path = f"{prefix}.build"
+        table = self.table(raw, "build", path) or {}
+        mode = self.plain(table, path, "training_mode", "string", serving_mode)
+        self.numbers(table, path, BUILD_NUMERIC, inputs)
+        if not isinstance(mode, str):
+            self.check_keys(table, path, (*BUILD_PLAIN, *BUILD_NUMERIC,
+                                          *TRAINING_MODE_KEYS["gpu"], *TRAINING_MODE_KEYS["api"]))
+            self.unread_prefixes.append(f"{path}.")
+            return None
+        other = "api" if mode == "gpu" else "gpu"
+        foreign = {k: f"belongs to training_mode {other!r}, not {mode!r}"
+                   for k in TRAINING_MODE_KEYS[other]}
+        self.check_keys(table, path, (*BUILD_PLAIN, *BUILD_NUMERIC, *TRAINING_MODE_KEYS[mode]),
+                        foreign)
+        self.numbers(table, path, TRAINING_NUMERIC[mode], inputs)
+        from_serving = False
+        if mode == "gpu":
+            if "training_gpu_hourly_cost" in table:
+                self.number(table, path, "training_gpu_hourly_cost", REQUIRED, inputs)
+            elif serving_mode == "gpu":
+                from_serving = True
+            elif serving_mode is not None:  # an unknown serving mode is reported already
+                self.issue(f"{path}.training_gpu_hourly_cost",
+                           f"missing required key: training_mode 'gpu' with serving mode "
+                           f"{serving_mode!r} has no serving GPU cost to reuse")
+        price_index = self.plain(table, path, "price_index", "string", mode)
+        self.price_ref(f"{path}.price_index", price_index, price_names)
+        if not isinstance(price_index, str):
+            return None
+        return BuildSpec(training_mode=mode, price_index=price_index,
+                         gpu_cost_from_serving=from_serving)
+
+    def maintenance(self, raw: Mapping[str, object], prefix: str,
+                    inputs: dict[str, Input]) -> object:
+        path = f"{prefix}.maintenance"
+        table = self.table(raw, "maintenance", path) or {}
+        self.check_keys(table, path, (*MAINTENANCE_NUMERIC, *MAINTENANCE_PLAIN))
+        self.numbers(table, path, MAINTENANCE_NUMERIC, inputs)
+        return self.plain(table, path, "retrain_on_drift", "boolean", False)
+
+    # -- correlations ------------------------------------------------------------------
+
+    def correlations(self, raw: Mapping[str, object], inputs: Mapping[str, Input],
+                     price_names: Iterable[str]) -> tuple[Correlation, ...]:
+        if "correlations" not in raw:
+            return ()
+        entries = raw["correlations"]
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            self.issue("correlations", "expected an array of tables [[correlations]] with a, b, "
+                                       f"rho, got {_show(entries)}")
+            return ()
+        result: list[Correlation] = []
+        seen: dict[frozenset[str], int] = {}
+        complete = True
+        for i, entry in enumerate(entries):
+            path = f"correlations[{i}]"
+            self.check_keys(entry, path, CORRELATION_PLAIN)
+            a = self.correlated_input(entry, path, "a", inputs, price_names)
+            b = self.correlated_input(entry, path, "b", inputs, price_names)
+            rho = self.plain(entry, path, "rho", "number", REQUIRED)
+            if a is None or b is None or rho is None:
+                complete = False
+                continue
+            if a == b:
+                self.issue(path, f"a and b name the same input {_show(a)}")
+                complete = False
+                continue
+            pair = frozenset((a, b))
+            if pair in seen:
+                self.issue(path, f"duplicate pair {_show(a)} / {_show(b)} (rho = {_show(rho)}), "
+                                 f"already given in correlations[{seen[pair]}]")
+                complete = False
+                continue
+            seen[pair] = i
+            result.append(Correlation(a=a, b=b, rho=rho))
+        if complete and result:
+            self.check_positive_definite(result)
+        return tuple(result)
+
+    def correlated_input(self, entry: Mapping[str, object], path: str, key: str,
+                         inputs: Mapping[str, Input], price_names: Iterable[str]) -> str | None:
+        name = self.plain(entry, path, key, "string", REQUIRED)
+        if not isinstance(name, str) or name in self.broken or \
+                name.startswith(tuple(self.unread_prefixes)):
+            return None
+        kp = f"{path}.{key}"
+        if name in inputs:
+            found = inputs[name]
+            if not found.is_random:
+                self.issue(kp, f"{_show(name)} is fixed ({found.dist.describe()}), not random; "
+                               f"only random inputs can be correlated")
+                return None
+            return name
+        parts = name.split(".")
+        if len(parts) == 3 and parts[0] == "prices" and parts[2] == "event_multiplier" \
+                and parts[1] in set(price_names):
+            self.issue(kp, f"{_show(name)} is drawn afresh for every price event, not once per "
+                           f"path, so it cannot be correlated")
+            return None
+        randoms = [k for k, v in inputs.items() if v.is_random]
+        hint = _suggest(name, randoms) or _suggest(name, inputs)
+        self.issue(kp, f"unknown input {_show(name)}; name a random input by its full key path"
+                       f"{hint}")
+        return None
+
+    def check_positive_definite(self, correlations: Sequence[Correlation]) -> None:
+        """Spearman -> Pearson ``2 sin(pi rho / 6)``, then the Gaussian copula needs a PD matrix."""
+        names = list(dict.fromkeys(n for c in correlations for n in (c.a, c.b)))
+        index = {n: i for i, n in enumerate(names)}
+        matrix = np.eye(len(names))
+        for c in correlations:
+            i, j = index[c.a], index[c.b]
+            matrix[i, j] = matrix[j, i] = 2.0 * math.sin(math.pi * c.rho / 6.0)
+        smallest = float(np.linalg.eigvalsh(matrix).min())
+        try:
+            np.linalg.cholesky(matrix)
+            factorable = True
+        except np.linalg.LinAlgError:
+            factorable = False
+        if not factorable or smallest <= 1e-12:
+            pairs = "; ".join(f"{c.a} ~ {c.b}: rho = {_num(c.rho)}" for c in correlations)
+            self.issue("correlations", f"the correlation matrix is not positive definite after "
+                                       f"conversion to Pearson (smallest eigenvalue "
+                                       f"{smallest:.3g}); the rho values are mutually "
+                                       f"inconsistent: {pairs}")
+
+    # -- whole file --------------------------------------------------------------------
+
+    def scenario(self, raw: dict[str, object], *, name: str, file: Path | None,
+                 sha256: str) -> Scenario | None:
+        self.check_keys(raw, "", TOP_LEVEL, homes=_WORLD_HOMES)
+        head = self.table(raw, "scenario", "scenario", required=True) or {}
+        self.check_keys(head, "scenario", SCENARIO_PLAIN, homes=_WORLD_HOMES)
+        plain: dict[str, Any] = {
+            k: self.plain(head, "scenario", k, kind, name if default is None else default)
+            for k, (kind, default) in SCENARIO_PLAIN.items()}
+        horizon, payback = plain["horizon_months"], plain["payback_within_months"]
+        if isinstance(horizon, int) and isinstance(payback, int) and payback > horizon:
+            self.issue("scenario.payback_within_months",
+                       f"must be in [1, horizon_months = {horizon}], got {payback}")
+        sim = self.table(raw, "simulation", "simulation") or {}
+        self.check_keys(sim, "simulation", SIMULATION_PLAIN, homes=_WORLD_HOMES)
+        plain |= {k: self.plain(sim, "simulation", k, kind, default)
+                  for k, (kind, default) in SIMULATION_PLAIN.items()}
+
+        inputs: dict[str, Input] = {}
+        baseline_plain: dict[str, object] = {}
+        for table_name, spec in WORLD_NUMERIC.items():
+            required = table_name in ("traffic", "baseline")
+            table = self.table(raw, table_name, table_name, required=required)
+            extra = BASELINE_PLAIN if table_name == "baseline" else {}
+            if table is not None:
+                self.check_keys(table, table_name, (*spec, *extra), homes=_WORLD_HOMES)
+            self.numbers(table or {}, table_name, spec, inputs, quiet=table is None)
+            for key, (kind, default) in extra.items():
+                baseline_plain[key] = self.plain(table or {}, table_name, key, kind, default)
+        has_rag = isinstance(raw.get("rag"), dict)
+
+        price_indices = self.prices(raw, inputs)
+        self.price_ref("baseline.price_index", baseline_plain["price_index"], price_indices)
+
+        options: dict[str, OptionSpec] = {}
+        option_tables = self.table(raw, "options", "options", required=True)
+        if option_tables is not None and not option_tables:
+            self.issue("options", "at least one [options.<id>] table is required, found none")
+        for option_id in option_tables or {}:
+            spec = self.option(option_id, option_tables or {}, price_indices)
+            if spec is not None:
+                options[option_id] = spec
+
+        every_input = dict(inputs)
+        for spec in options.values():
+            every_input.update(spec.inputs)
+        correlations = self.correlations(raw, every_input, price_indices)
+
+        if self.issues:
+            return None
+        return Scenario(
+            name=str(plain["name"]), file=file, sha256=sha256, currency=str(plain["currency"]),
+            horizon_months=plain["horizon_months"],
+            payback_within_months=plain["payback_within_months"],
+            discount_rate_annual=plain["discount_rate_annual"],
+            required_probability=plain["required_probability"],
+            paths=plain["paths"], seed=plain["seed"],
+            sampler=str(plain["sampler"]), has_rag=has_rag,
+            baseline_name=str(baseline_plain["name"]),
+            baseline_price_index=str(baseline_plain["price_index"]),
+            price_indices=price_indices, inputs=inputs, options=options,
+            correlations=correlations,
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------
+
+
+def _apply_overrides(raw: dict[str, object], overrides: Sequence[tuple[str, object]]
+                     ) -> list[ScenarioIssue]:
+    """Set each dotted key in the raw TOML dict, creating intermediate tables."""
+    issues: list[ScenarioIssue] = []
+    for key_path, value in overrides:
+        parts = key_path.split(".")
+        if not all(_BARE_KEY.fullmatch(p) for p in parts):
+            issues.append(ScenarioIssue("--set", f"invalid key path {key_path!r}"))
+            continue
+        node = raw
+        for depth, part in enumerate(parts[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                where = ".".join(parts[: depth + 1])
+                issues.append(ScenarioIssue(
+                    "--set", f"cannot set {key_path} = {_show(value)}: {where} is "
+                             f"{_show(child)}, not a table"))
+                break
+            node = child
+        else:
+            node[parts[-1]] = copy.deepcopy(value)
+    return issues
+
+
+def _parse(text: str, *, file: Path | None, base_dir: Path | None,
+           overrides: Sequence[tuple[str, object]], sha256: str) -> Scenario:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError.single(str(file) if file else "", f"TOML syntax error: {exc}") from exc
+    issues = _apply_overrides(raw, overrides)
+    if base_dir is None and file is not None:
+        base_dir = file.parent
+    parser = _Parser(base_dir)
+    parser.issues.extend(issues)
+    name = file.stem if file is not None else "scenario"
+    scenario = parser.scenario(raw, name=name, file=file, sha256=sha256)
+    if scenario is None:
+        raise ScenarioError(parser.issues)
+    return scenario
+
+
+def parse_scenario(text: str, *, file: Path | None = None, base_dir: Path | None = None,
+                   overrides: Sequence[tuple[str, object]] = ()) -> Scenario:
+    """Parse and validate a scenario given as TOML text.
+
+    Parameters
+    ----------
+    text : str
+        The scenario file's contents.
+    file : Path, optional
+        Where the text came from: names TOML syntax errors, gives the default scenario
+        name (its stem) and the default ``base_dir`` (its folder).
+    base_dir : Path, optional
+        Folder that relative paths (empirical ``file = ...``) are resolved against.
+    overrides : sequence of (key path, value)
+        ``--set`` assignments (see `parse_override`), applied to the raw TOML before
+        validation, so they are checked like written keys.
+
+    Returns
+    -------
+    Scenario
+        With every default applied. ``sha256`` is "" (see `load_scenario`).
+
+    Raises
+    ------
+    ScenarioError
+        With every issue found.
+    """
+    file = Path(file) if file is not None else None
+    return _parse(text, file=file, base_dir=base_dir, overrides=overrides, sha256="")
+
+
+def load_scenario(path: str | Path, overrides: Sequence[tuple[str, object]] = ()) -> Scenario:
+    """Read, hash and parse a scenario file.
+
+    The name defaults to the file's stem, relative paths resolve against its folder, and
+    ``sha256`` is the hash of the file's bytes. A missing or unreadable file raises
+    `ScenarioError` naming the path.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ScenarioError.single(str(path), f"cannot read scenario file {str(path)!r}: "
+                                              f"{reason}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError.single(str(path), f"scenario file is not UTF-8 text: {exc}") from exc
+    return _parse(text, file=path, base_dir=path.parent, overrides=overrides,
+                  sha256=hashlib.sha256(data).hexdigest())
+
+
+def parse_override(assignment: str) -> tuple[str, object]:
+    """Parse a ``--set KEY.PATH=VALUE`` assignment.
+
+    The value is a TOML literal (``2``, ``0.5``, ``true``, ``"text"``, ``{p5 = 1, p95 = 2}``);
+    a bare word that is not one (``Foo``, ``lhs``) is taken as a string.
+
+    Raises
+    ------
+    ScenarioError
+        With key path "--set" when the assignment is malformed.
+    """
+    key, sep, value_text = assignment.partition("=")
+    key, value_text = key.strip(), value_text.strip()
+    if not sep or not key or not all(_BARE_KEY.fullmatch(p) for p in key.split(".")):
+        raise ScenarioError.single("--set", f"expected KEY.PATH=VALUE, got {assignment!r}")
+    if not value_text:
+        raise ScenarioError.single("--set", f"missing value in {assignment!r}")
+    try:
+        parsed = tomllib.loads(f"v = {value_text}")
+    except tomllib.TOMLDecodeError:
+        parsed = None
+    if parsed is not None and list(parsed) == ["v"]:
+        return key, parsed["v"]
+    if _BARE_WORD.fullmatch(value_text):
+        return key, value_text
+    raise ScenarioError.single("--set", f"cannot read the value of {key} in {assignment!r}: "
+                                        "not a TOML value (quote strings: key='\"some text\"')")

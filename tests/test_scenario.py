@@ -1,0 +1,747 @@
+"""Scenario parsing: defaults, overrides, and one table of every rejection rule (MODEL.md s.3)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+
+import pytest
+
+from ftsim.errors import ScenarioError
+from ftsim.scenario import COUNT_KEYS, load_scenario, parse_override, parse_scenario
+
+WORLD = """\
+[scenario]
+name = "Test"
+horizon_months = 24
+payback_within_months = 12
+
+[simulation]
+paths = 1000
+seed = 7
+
+[traffic]
+requests_per_month = 100000
+monthly_growth = 0.02
+input_tokens = 300
+output_tokens = 200
+
+[quality]
+baseline_error_rate = 0.05
+
+[baseline]
+price_input_per_mtok = 2.0
+price_output_per_mtok = 8.0
+
+[prices.api]
+annual_decline = 0.3
+"""
+
+LORA = """
+[options.lora]
+error_rate_gap = 0.01
+
+[options.lora.serving]
+mode = "gpu"
+gpu_hourly_cost = 2.5
+throughput_tokens_per_second = 2000
+
+[options.lora.build]
+examples = 5000
+
+[options.lora.maintenance]
+monthly_cost = 500
+"""
+
+HOSTED = """
+[options.hosted]
+name = "Hosted fine-tune"
+
+[options.hosted.serving]
+mode = "api"
+price_input_per_mtok = 0.5
+price_output_per_mtok = 1.5
+"""
+
+BASE = WORLD + LORA + HOSTED
+END = None  # edit target: append to the end of the file
+
+# Turns four inputs into distributions whose support the keys allow (needs the full
+# distributions module), so correlations have something to correlate.
+RANDOM = [
+    ("requests_per_month = 100000", "requests_per_month = { p5 = 50_000, p95 = 200_000 }"),
+    ("monthly_growth = 0.02", "monthly_growth = { p5 = 0.01, p95 = 0.04 }"),
+    ("annual_decline = 0.3",
+     'annual_decline = { dist = "pert", min = 0.1, mode = 0.3, max = 0.6 }'),
+    ("gpu_hourly_cost = 2.5", "gpu_hourly_cost = { p5 = 2, p95 = 4 }"),
+]
+
+
+def snippet(*edits: tuple[str | None, str]) -> str:
+    """BASE with each (old, new) replacement applied; old must occur exactly once."""
+    text = BASE
+    for old, new in edits:
+        if old is END:
+            text += "\n" + new + "\n"
+            continue
+        assert text.count(old) == 1, f"edit target {old!r} must occur once"
+        text = text.replace(old, new)
+    return text
+
+
+def correlation(a: str, b: str, rho: object) -> tuple[None, str]:
+    return (END, f'[[correlations]]\na = "{a}"\nb = "{b}"\nrho = {rho}')
+
+
+def issues_of(text: str) -> list[tuple[str, str]]:
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text)
+    return [(i.key_path, i.message) for i in caught.value.issues]
+
+
+# (id, edits, expected key path, expected message substring (case-insensitive))
+REJECTIONS = [
+    # -- TOML syntax, unknown keys and tables -----------------------------------------
+    ("toml-syntax", [("seed = 7", "seed = = 7")], "", "line 8"),
+    ("unknown-key", [("monthly_growth = 0.02", "monthly_grwth = 0.02")],
+     "traffic.monthly_grwth", "unknown key 'monthly_grwth' (found 0.02); did you mean "
+     "'monthly_growth'?"),
+    ("unknown-table", [("[quality]", "[qualty]")], "qualty", "did you mean 'quality'"),
+    ("unknown-option-key", [("error_rate_gap = 0.01", "error_rate_gpa = 0.01")],
+     "options.lora.error_rate_gpa", "did you mean 'error_rate_gap'"),
+    ("unknown-option-subtable", [("[options.lora.maintenance]", "[options.lora.maintenence]")],
+     "options.lora.maintenence", "unknown table 'maintenence'"),
+    ("key-in-wrong-option-table", [("error_rate_gap = 0.01", "min_gpus = 2")],
+     "options.lora.min_gpus", "(found 2); it belongs in [options.lora.serving]"),
+    ("key-in-wrong-world-table", [("[scenario]", "paths = 5\n[scenario]")],
+     "paths", "it belongs in [simulation]"),
+    ("unknown-key-no-close-match", [("[quality]", "[quality]\nzzz = 1")],
+     "quality.zzz", "allowed: baseline_error_rate, cost_per_error"),
+    # -- missing required tables and keys ---------------------------------------------
+    ("missing-scenario-table",
+     [('[scenario]\nname = "Test"\nhorizon_months = 24\npayback_within_months = 12\n', "")],
+     "scenario", "missing required table [scenario]"),
+    ("missing-traffic-table",
+     [("[traffic]\nrequests_per_month = 100000\nmonthly_growth = 0.02\ninput_tokens = 300\n"
+       "output_tokens = 200\n", "")], "traffic", "missing required table"),
+    ("missing-traffic-key", [("input_tokens = 300\n", "")], "traffic.input_tokens",
+     "missing required key"),
+    ("missing-baseline-price", [("price_output_per_mtok = 8.0\n", "")],
+     "baseline.price_output_per_mtok", "missing required key"),
+    ("missing-options", [(LORA, ""), (HOSTED, "")], "options", "missing required table"),
+    ("empty-options", [(LORA, ""), (HOSTED, ""), ("[scenario]", "options = {}\n[scenario]")],
+     "options", "at least one [options.<id>]"),
+    ("missing-serving", [(HOSTED, '\n[options.hosted]\nname = "x"\n')],
+     "options.hosted.serving", "missing required table"),
+    ("missing-mode", [('mode = "api"\n', "")], "options.hosted.serving.mode",
+     "missing required key"),
+    ("missing-gpu-price", [("gpu_hourly_cost = 2.5\n", "")],
+     "options.lora.serving.gpu_hourly_cost", "missing required key"),
+    ("missing-api-price", [("price_output_per_mtok = 1.5\n", "")],
+     "options.hosted.serving.price_output_per_mtok", "missing required key"),
+    ("gpu-capacity-neither", [("throughput_tokens_per_second = 2000\n", "")],
+     "options.lora.serving", "exactly one of throughput_tokens_per_second and "
+     "requests_per_second, found neither"),
+    ("gpu-capacity-both",
+     [("throughput_tokens_per_second = 2000", "throughput_tokens_per_second = 2000\n"
+                                              "requests_per_second = 3")],
+     "options.lora.serving", "found throughput_tokens_per_second = 2000, requests_per_second = 3"),
+    ("training-gpu-cost-required-with-api-serving",
+     [(END, '[options.hosted.build]\ntraining_mode = "gpu"')],
+     "options.hosted.build.training_gpu_hourly_cost", "missing required key"),
+    # -- wrong types --------------------------------------------------------------------
+    ("string-for-number", [("input_tokens = 300", 'input_tokens = "300"')],
+     "traffic.input_tokens", "300"),
+    ("boolean-for-number", [("monthly_growth = 0.02", "monthly_growth = true")],
+     "traffic.monthly_growth", "true"),
+    ("table-for-plain-key", [("horizon_months = 24", "horizon_months = { p5 = 12, p95 = 36 }")],
+     "scenario.horizon_months", "got {p5 = 12, p95 = 36} (this key takes a plain value"),
+    ("float-for-integer", [("paths = 1000", "paths = 1000.0")], "simulation.paths",
+     "expected an integer, got 1000.0"),
+    ("string-for-boolean", [('name = "Hosted fine-tune"', 'uses_rag = "yes"')],
+     "options.hosted.uses_rag", 'expected true or false, got "yes"'),
+    ("boolean-for-integer", [("seed = 7", "seed = true")], "simulation.seed",
+     "expected an integer, got true"),
+    ("number-for-string", [('name = "Test"', "name = 5")], "scenario.name",
+     "expected a string, got 5"),
+    ("number-for-price-index", [("price_output_per_mtok = 8.0", "price_output_per_mtok = 8.0\n"
+                                                                "price_index = 1")],
+     "baseline.price_index", "expected a string, got 1"),
+    ("table-for-retrain-on-drift", [("monthly_cost = 500", "monthly_cost = 500\n"
+                                                           "retrain_on_drift = { a = 1 }")],
+     "options.lora.maintenance.retrain_on_drift", "expected true or false"),
+    ("scalar-for-table", [("[scenario]", "rag = 5\n[scenario]")], "rag",
+     "expected a table [rag], got 5"),
+    ("scalar-for-price-index-table",
+     [("[prices.api]\nannual_decline = 0.3", "[prices]\napi = 0.3")], "prices.api",
+     "expected a table [prices.api], got 0.3"),
+    ("correlations-not-array", [("[scenario]", "correlations = 5\n[scenario]")],
+     "correlations", "expected an array of tables [[correlations]]"),
+    # -- modes ----------------------------------------------------------------------------
+    ("unknown-serving-mode", [('mode = "api"', 'mode = "cloud"')],
+     "options.hosted.serving.mode", "unknown serving mode \"cloud\"; expected one of 'api', 'gpu'"),
+    ("unknown-training-mode", [(END, '[options.hosted.build]\ntraining_mode = "gpuu"')],
+     "options.hosted.build.training_mode", "did you mean 'gpu'"),
+    ("unknown-sampler", [("seed = 7", 'seed = 7\nsampler = "sobel"')],
+     "simulation.sampler", "unknown sampler \"sobel\""),
+    ("api-key-in-gpu-serving",
+     [("throughput_tokens_per_second = 2000", "throughput_tokens_per_second = 2000\n"
+                                              "cached_share = 0.5")],
+     "options.lora.serving.cached_share", "belongs to serving mode 'api', not 'gpu' (found 0.5)"),
+    ("gpu-key-in-api-serving",
+     [("price_output_per_mtok = 1.5", "price_output_per_mtok = 1.5\nmin_gpus = 2")],
+     "options.hosted.serving.min_gpus", "belongs to serving mode 'gpu', not 'api'"),
+    ("api-key-in-gpu-training",
+     [("examples = 5000", "examples = 5000\ntraining_price_per_mtok = 3")],
+     "options.lora.build.training_price_per_mtok", "belongs to training_mode 'api', not 'gpu'"),
+    ("gpu-key-in-api-training", [(END, "[options.hosted.build]\ngpu_hours = 4")],
+     "options.hosted.build.gpu_hours", "belongs to training_mode 'gpu', not 'api'"),
+    # -- price indices --------------------------------------------------------------------
+    ("undefined-baseline-index",
+     [("price_output_per_mtok = 8.0", 'price_output_per_mtok = 8.0\nprice_index = "apii"')],
+     "baseline.price_index", "price index \"apii\" is not defined"),
+    ("undefined-serving-index",
+     [("throughput_tokens_per_second = 2000", 'throughput_tokens_per_second = 2000\n'
+                                              'price_index = "h100"')],
+     "options.lora.serving.price_index", "add [prices.h100]"),
+    ("undefined-build-index", [("examples = 5000", 'examples = 5000\nprice_index = "train"')],
+     "options.lora.build.price_index", "\"train\" is not defined"),
+    ("option-id-with-dot", [(END, '[options."a.b".serving]\nmode = "api"')],
+     'options.a.b', "bare TOML keys"),
+    # -- value rules, fixed values ----------------------------------------------------------
+    ("negative-price", [("price_input_per_mtok = 2.0", "price_input_per_mtok = -2.0")],
+     "baseline.price_input_per_mtok", "must be >= 0, got -2.0"),
+    ("negative-cost", [("monthly_cost = 500", "monthly_cost = -500")],
+     "options.lora.maintenance.monthly_cost", "must be >= 0, got -500"),
+    ("infinite-cost", [("monthly_cost = 500", "monthly_cost = inf")],
+     "options.lora.maintenance.monthly_cost", "must be finite and >= 0, got inf"),
+    ("negative-tokens", [("output_tokens = 200", "output_tokens = -1")],
+     "traffic.output_tokens", "got -1"),
+    ("negative-count", [("examples = 5000", "examples = -5")],
+     "options.lora.build.examples", "must be >= 0, got -5"),
+    ("negative-rate", [("annual_decline = 0.3", "annual_decline = 0.3\nevents_per_year = -1")],
+     "prices.api.events_per_year", "must be >= 0, got -1"),
+    ("negative-volatility", [("monthly_growth = 0.02", "monthly_volatility = -0.1")],
+     "traffic.monthly_volatility", "got -0.1"),
+    ("negative-lead-time", [("error_rate_gap = 0.01", "lead_time_months = -1")],
+     "options.lora.lead_time_months", "got -1"),
+    ("negative-output-ratio", [("error_rate_gap = 0.01", "output_token_ratio = -1")],
+     "options.lora.output_token_ratio", "got -1"),
+    ("error-rate-share-above-1", [("baseline_error_rate = 0.05", "baseline_error_rate = 1.5")],
+     "quality.baseline_error_rate", "must be in [0, 1], got 1.5"),
+    ("escalation-share-negative", [("error_rate_gap = 0.01", "escalation_rate = -0.1")],
+     "options.lora.escalation_rate", "must be in [0, 1], got -0.1"),
+    ("cached-share-above-1",
+     [("price_output_per_mtok = 8.0", "price_output_per_mtok = 8.0\ncached_share = 1.2")],
+     "baseline.cached_share", "must be in [0, 1], got 1.2"),
+    ("max-error-increase-above-1", [(END, "[drift]\nmax_error_increase = 2")],
+     "drift.max_error_increase", "must be in [0, 1], got 2"),
+    ("drift-error-increase-negative", [(END, "[drift]\nerror_increase = -0.01")],
+     "drift.error_increase", "got -0.01"),
+    ("utilization-zero",
+     [("gpu_hourly_cost = 2.5", "gpu_hourly_cost = 2.5\nutilization = 0")],
+     "options.lora.serving.utilization", "must be in (0, 1], got 0"),
+    ("utilization-above-1",
+     [("gpu_hourly_cost = 2.5", "gpu_hourly_cost = 2.5\nutilization = 1.5")],
+     "options.lora.serving.utilization", "must be in (0, 1], got 1.5"),
+    ("zero-throughput",
+     [("throughput_tokens_per_second = 2000", "throughput_tokens_per_second = 0")],
+     "options.lora.serving.throughput_tokens_per_second", "must be > 0, got 0"),
+    ("zero-requests-per-second",
+     [("throughput_tokens_per_second = 2000", "requests_per_second = 0")],
+     "options.lora.serving.requests_per_second", "must be > 0, got 0"),
+    ("zero-hours", [("gpu_hourly_cost = 2.5", "gpu_hourly_cost = 2.5\nhours_per_month = 0")],
+     "options.lora.serving.hours_per_month", "must be in (0, 744], got 0"),
+    ("hours-above-month", [("gpu_hourly_cost = 2.5", "gpu_hourly_cost = 2.5\n"
+                                                      "hours_per_month = 800")],
+     "options.lora.serving.hours_per_month", "got 800"),
+    ("growth-minus-one", [("monthly_growth = 0.02", "monthly_growth = -1")],
+     "traffic.monthly_growth", "must be > -1, got -1"),
+    ("growth-nan", [("monthly_growth = 0.02", "monthly_growth = nan")],
+     "traffic.monthly_growth", "got nan"),
+    ("annual-decline-one", [("annual_decline = 0.3", "annual_decline = 1")],
+     "prices.api.annual_decline", "must be in [0, 1), got 1"),
+    ("annual-decline-negative", [("annual_decline = 0.3", "annual_decline = -0.1")],
+     "prices.api.annual_decline", "got -0.1"),
+    ("event-multiplier-zero", [("annual_decline = 0.3", "event_multiplier = 0")],
+     "prices.api.event_multiplier", "must be > 0, got 0"),
+    ("cached-price-factor-above-1",
+     [("price_output_per_mtok = 1.5", "price_output_per_mtok = 1.5\ncached_price_factor = 1.5")],
+     "options.hosted.serving.cached_price_factor", "must be in [0, 1], got 1.5"),
+    ("discount-rate-minus-one", [("horizon_months = 24", "horizon_months = 24\n"
+                                                         "discount_rate_annual = -1")],
+     "scenario.discount_rate_annual", "must be > -1, got -1"),
+    ("required-probability-one", [("horizon_months = 24", "horizon_months = 24\n"
+                                                          "required_probability = 1")],
+     "scenario.required_probability", "must be in (0, 1), got 1"),
+    ("required-probability-zero", [("horizon_months = 24", "horizon_months = 24\n"
+                                                           "required_probability = 0")],
+     "scenario.required_probability", "got 0"),
+    ("horizon-zero", [("horizon_months = 24", "horizon_months = 0"),
+                      ("payback_within_months = 12\n", "")],
+     "scenario.horizon_months", "must be >= 1, got 0"),
+    ("payback-above-horizon", [("payback_within_months = 12", "payback_within_months = 30")],
+     "scenario.payback_within_months", "must be in [1, horizon_months = 24], got 30"),
+    ("payback-zero", [("payback_within_months = 12", "payback_within_months = 0")],
+     "scenario.payback_within_months", "must be >= 1, got 0"),
+    ("paths-zero", [("paths = 1000", "paths = 0")], "simulation.paths", "must be >= 1, got 0"),
+    ("seed-negative", [("seed = 7", "seed = -1")], "simulation.seed", "must be >= 0, got -1"),
+    ("fixed-gap-outside", [("error_rate_gap = 0.01", "error_rate_gap = 1.5")],
+     "options.lora.error_rate_gap", "must be in [-1, 1], got 1.5"),
+    # -- value rules, random inputs: checked on the support (full distributions module) ---
+    ("normal-cost-untruncated",
+     [("monthly_cost = 500", 'monthly_cost = { dist = "normal", mean = 500, sd = 300 }')],
+     "options.lora.maintenance.monthly_cost",
+     "can take values below 0 (support -inf..inf); add truncate = [0, inf]"),
+    ("uniform-utilization-above-1",
+     [("gpu_hourly_cost = 2.5", 'gpu_hourly_cost = 2.5\n'
+                                'utilization = { dist = "uniform", min = 0.5, max = 1.2 }')],
+     "options.lora.serving.utilization", "can take values above 1"),
+    ("lognormal-share-above-1",
+     [("baseline_error_rate = 0.05", "baseline_error_rate = { p5 = 0.01, p95 = 0.1 }")],
+     "quality.baseline_error_rate", "add truncate = [0, 1]"),
+    ("choice-reaching-open-bound",
+     [("throughput_tokens_per_second = 2000",
+       'throughput_tokens_per_second = { dist = "choice", values = [0, 1000] }')],
+     "options.lora.serving.throughput_tokens_per_second", "can take the value 0"),
+    ("normal-event-multiplier",
+     [("annual_decline = 0.3", 'event_multiplier = { dist = "normal", mean = 1, sd = 0.3 }')],
+     "prices.api.event_multiplier", "below 0"),
+    ("random-gap-median-outside",
+     [("error_rate_gap = 0.01", 'error_rate_gap = { dist = "normal", mean = 2, sd = 0.1 }')],
+     "options.lora.error_rate_gap", "median 2"),
+    # -- correlations (random inputs need the full distributions module) ------------------
+    ("correlation-rho-above-1",
+     [*RANDOM, correlation("traffic.requests_per_month", "traffic.monthly_growth", 1.5)],
+     "correlations[0].rho", "must be in [-1, 1], got 1.5"),
+    ("correlation-unknown-input",
+     [*RANDOM, correlation("traffic.requests_per_mnth", "traffic.monthly_growth", 0.3)],
+     "correlations[0].a", "did you mean 'traffic.requests_per_month'"),
+    ("correlation-fixed-input",
+     [*RANDOM, correlation("traffic.input_tokens", "traffic.monthly_growth", 0.3)],
+     "correlations[0].a", "\"traffic.input_tokens\" is fixed (300), not random"),
+    ("correlation-event-multiplier",
+     [*RANDOM, ("[prices.api]", "[prices.api]\nevent_multiplier = { p5 = 0.5, p95 = 1.2 }"),
+      correlation("prices.api.event_multiplier", "traffic.monthly_growth", 0.3)],
+     "correlations[0].a", "drawn afresh for every price event"),
+    ("correlation-same-input",
+     [*RANDOM, correlation("traffic.monthly_growth", "traffic.monthly_growth", 0.3)],
+     "correlations[0]", "a and b name the same input"),
+    ("correlation-duplicate-pair",
+     [*RANDOM, correlation("traffic.monthly_growth", "prices.api.annual_decline", 0.3),
+      correlation("prices.api.annual_decline", "traffic.monthly_growth", 0.2)],
+     "correlations[1]", "duplicate pair"),
+    ("correlation-missing-rho",
+     [*RANDOM, (END, '[[correlations]]\na = "traffic.monthly_growth"\n'
+                     'b = "prices.api.annual_decline"')],
+     "correlations[0].rho", "missing required key"),
+    ("correlation-unknown-key",
+     [*RANDOM, (END, '[[correlations]]\na = "traffic.monthly_growth"\n'
+                     'b = "prices.api.annual_decline"\nrho = 0.3\nrh = 0.3')],
+     "correlations[0].rh", "did you mean 'rho'"),
+    ("correlation-not-positive-definite",
+     # Pearson r = 2 sin(pi * 0.9 / 6) = 0.908; the matrix [[1, r, r], [r, 1, -r], [r, -r, 1]]
+     # has eigenvector (1, -1, -1) with eigenvalue 1 - 2r = -0.816 < 0.
+     [*RANDOM,
+      correlation("traffic.requests_per_month", "traffic.monthly_growth", 0.9),
+      correlation("traffic.requests_per_month", "options.lora.serving.gpu_hourly_cost", 0.9),
+      correlation("traffic.monthly_growth", "options.lora.serving.gpu_hourly_cost", -0.9)],
+     "correlations", "not positive definite"),
+]
+
+
+@pytest.mark.parametrize(
+    ("edits", "key_path", "message"),
+    [pytest.param(edits, key, msg, id=case_id) for case_id, edits, key, msg in REJECTIONS],
+)
+def test_rejection(edits: list[tuple[str | None, str]], key_path: str, message: str) -> None:
+    issues = issues_of(snippet(*edits))
+    matching = [m for k, m in issues if k == key_path and message.lower() in m.lower()]
+    assert matching, f"no issue at {key_path!r} containing {message!r}; got {issues}"
+    assert len(issues) == 1, f"expected exactly one issue, got {issues}"
+
+
+def test_base_is_valid_and_applies_defaults() -> None:
+    s = parse_scenario(BASE)
+    assert (s.name, s.currency, s.horizon_months, s.payback_within_months) == ("Test", "USD",
+                                                                               24, 12)
+    assert (s.discount_rate_annual, s.required_probability) == (0.0, 0.8)
+    assert (s.paths, s.seed, s.sampler) == (1000, 7, "random")
+    assert not s.has_rag and s.baseline_price_index == "api" and s.correlations == ()
+    assert list(s.options) == ["lora", "hosted"]  # file order
+
+    def value(key_path: str) -> float:
+        lo, hi = s.all_inputs()[key_path].dist.support
+        assert lo == hi
+        return lo
+
+    assert value("traffic.monthly_growth") == 0.02
+    assert value("traffic.monthly_volatility") == 0.0
+    assert value("rag.context_tokens") == 0.0
+    assert value("drift.max_error_increase") == 1.0
+    assert value("baseline.cached_price_factor") == 1.0
+    assert value("prices.api.events_per_year") == 0.0
+    assert s.price_indices["api"].event_multiplier.support == (1.0, 1.0)
+    assert value("options.lora.max_acceptable_gap") == math.inf
+    assert value("options.lora.output_token_ratio") == 1.0
+    assert value("options.lora.serving.utilization") == 1.0
+    assert value("options.lora.serving.min_gpus") == 1.0
+    assert value("options.lora.serving.hours_per_month") == 730.0
+    assert value("options.lora.build.epochs") == 1.0
+    assert value("options.lora.build.trials") == 1.0
+    assert value("options.hosted.build.training_price_per_mtok") == 0.0
+
+    lora, hosted = s.options["lora"], s.options["hosted"]
+    assert (lora.name, hosted.name) == ("lora", "Hosted fine-tune")
+    assert lora.uses_rag and not lora.retrain_on_drift
+    assert (lora.serving.mode, lora.serving.price_index, lora.serving.capacity) == (
+        "gpu", "gpu", "tokens")
+    assert (hosted.serving.mode, hosted.serving.price_index, hosted.serving.capacity) == (
+        "api", "api", None)
+    assert (lora.build.training_mode, lora.build.price_index) == ("gpu", "gpu")
+    assert lora.build.gpu_cost_from_serving
+    assert (hosted.build.training_mode, hosted.build.price_index) == ("api", "api")
+    assert not hosted.build.gpu_cost_from_serving
+
+    inputs = s.all_inputs()
+    assert inputs["traffic.input_tokens"].written == 300
+    assert inputs["traffic.monthly_volatility"].written is None
+
+
+def test_every_documented_input_is_present() -> None:
+    s = parse_scenario(BASE)
+    assert set(s.inputs) == {
+        "traffic.requests_per_month", "traffic.monthly_growth", "traffic.monthly_volatility",
+        "traffic.input_tokens", "traffic.output_tokens", "rag.context_tokens",
+        "rag.monthly_cost", "quality.baseline_error_rate", "quality.cost_per_error",
+        "drift.events_per_year", "drift.error_increase", "drift.max_error_increase",
+        "baseline.price_input_per_mtok", "baseline.price_output_per_mtok",
+        "baseline.prompt_overhead_tokens", "baseline.cached_share",
+        "baseline.cached_price_factor", "prices.api.annual_decline",
+        "prices.api.events_per_year",
+    }
+    common = {"prompt_overhead_tokens", "output_token_ratio", "lead_time_months",
+              "error_rate_gap", "max_acceptable_gap", "escalation_rate",
+              "build.examples", "build.tokens_per_example", "build.epochs", "build.trials",
+              "build.data_cost_per_example", "build.eval_setup_cost", "build.eval_cost_per_run",
+              "build.engineering_cost", "maintenance.monthly_cost",
+              "maintenance.retrain_every_months", "maintenance.detection_lag_months",
+              "maintenance.retrain_cost", "maintenance.base_model_updates_per_year"}
+    gpu = {"serving.gpu_hourly_cost", "serving.throughput_tokens_per_second",
+           "serving.utilization", "serving.min_gpus", "serving.hours_per_month",
+           "build.gpu_hours"}  # no training_gpu_hourly_cost: the serving draw is reused
+    api = {"serving.price_input_per_mtok", "serving.price_output_per_mtok",
+           "serving.cached_share", "serving.cached_price_factor",
+           "build.training_price_per_mtok"}
+    assert set(s.options["lora"].inputs) == {f"options.lora.{k}" for k in common | gpu}
+    assert set(s.options["hosted"].inputs) == {f"options.hosted.{k}" for k in common | api}
+
+
+def test_training_gpu_cost_given_with_gpu_serving_is_an_input() -> None:
+    s = parse_scenario(snippet(("examples = 5000", "training_gpu_hourly_cost = 3.0")))
+    build = s.options["lora"].build
+    assert not build.gpu_cost_from_serving
+    assert "options.lora.build.training_gpu_hourly_cost" in s.options["lora"].inputs
+
+
+def test_gpu_training_with_api_serving() -> None:
+    s = parse_scenario(snippet(
+        (END, '[options.hosted.build]\ntraining_mode = "gpu"\ngpu_hours = 4\n'
+              'training_gpu_hourly_cost = 2.0')))
+    hosted = s.options["hosted"]
+    assert (hosted.build.training_mode, hosted.build.price_index) == ("gpu", "gpu")
+    assert {"options.hosted.build.gpu_hours", "options.hosted.build.training_gpu_hourly_cost"} \
+        <= set(hosted.inputs)
+    assert "options.hosted.build.training_price_per_mtok" not in hosted.inputs
+
+
+def test_requests_capacity_and_defined_price_index() -> None:
+    s = parse_scenario(snippet(
+        ("throughput_tokens_per_second = 2000", 'requests_per_second = 3\nprice_index = "h100"'),
+        (END, "[prices.h100]\nannual_decline = 0.2")))
+    serving = s.options["lora"].serving
+    assert (serving.capacity, serving.price_index) == ("requests", "h100")
+    assert "options.lora.serving.requests_per_second" in s.options["lora"].inputs
+    assert "prices.h100.annual_decline" in s.inputs
+
+
+def test_rag_table_sets_has_rag() -> None:
+    s = parse_scenario(snippet((END, "[rag]\ncontext_tokens = 1200")))
+    assert s.has_rag
+    assert s.inputs["rag.context_tokens"].written == 1200
+
+
+def test_count_flag() -> None:
+    inputs = parse_scenario(BASE).all_inputs()
+    for key_path, item in inputs.items():
+        assert item.is_count == (key_path.rsplit(".", 1)[1] in COUNT_KEYS), key_path
+    assert inputs["options.lora.serving.min_gpus"].is_count
+    assert inputs["options.lora.lead_time_months"].is_count
+    assert not inputs["traffic.input_tokens"].is_count
+
+
+def test_many_mistakes_are_reported_together() -> None:
+    issues = issues_of(snippet(
+        ("monthly_growth = 0.02", "monthly_grwth = 0.02"),
+        ("paths = 1000", "paths = 0"),
+        ("price_input_per_mtok = 2.0", "price_input_per_mtok = -2.0"),
+        ('mode = "api"', 'mode = "cloud"'),
+        ("examples = 5000", "examples = 5000\ntraining_price_per_mtok = 3"),
+    ))
+    assert {k for k, _ in issues} == {
+        "traffic.monthly_grwth", "simulation.paths", "baseline.price_input_per_mtok",
+        "options.hosted.serving.mode", "options.lora.build.training_price_per_mtok",
+    }
+
+
+def test_scenario_name_defaults() -> None:
+    text = BASE.replace('name = "Test"\n', "")
+    assert parse_scenario(text).name == "scenario"
+    assert parse_scenario(text, file=Path("support-bot.toml")).name == "support-bot"
+
+
+# -- overrides --------------------------------------------------------------------------
+
+
+def test_override_changes_a_value() -> None:
+    s = parse_scenario(BASE, overrides=[("options.lora.serving.min_gpus", 2),
+                                        ("scenario.name", "Foo")])
+    item = s.options["lora"].inputs["options.lora.serving.min_gpus"]
+    assert item.dist.support == (2.0, 2.0) and item.written == 2
+    assert s.name == "Foo"
+
+
+def test_override_creates_tables() -> None:
+    s = parse_scenario(BASE, overrides=[("rag.context_tokens", 500)])
+    assert s.has_rag and s.inputs["rag.context_tokens"].dist.support == (500.0, 500.0)
+
+
+def test_override_with_inline_table() -> None:
+    s = parse_scenario(BASE, overrides=[parse_override(
+        "traffic.monthly_growth={p5=0.01, p95=0.03}")])
+    item = s.inputs["traffic.monthly_growth"]
+    assert item.is_random and item.written == {"p5": 0.01, "p95": 0.03}
+
+
+def test_override_is_validated_like_a_written_key() -> None:
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(BASE, overrides=[("traffic.monthly_grwth", 0.1),
+                                        ("simulation.paths", 0)])
+    found = {(i.key_path, i.message) for i in caught.value.issues}
+    assert any(k == "traffic.monthly_grwth" and "did you mean 'monthly_growth'" in m
+               for k, m in found)
+    assert any(k == "simulation.paths" for k, _ in found)
+
+
+def test_override_through_a_value_is_rejected() -> None:
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(BASE, overrides=[("traffic.input_tokens.p5", 100)])
+    assert [i.key_path for i in caught.value.issues] == ["--set"]
+    assert "traffic.input_tokens is 300, not a table" in caught.value.issues[0].message
+
+
+@pytest.mark.parametrize(
+    ("assignment", "expected"),
+    [
+        pytest.param("options.lora_8b.serving.min_gpus=2",
+                     ("options.lora_8b.serving.min_gpus", 2), id="integer"),
+        pytest.param("scenario.discount_rate_annual = 0.08",
+                     ("scenario.discount_rate_annual", 0.08), id="float-with-spaces"),
+        pytest.param("scenario.name=Foo", ("scenario.name", "Foo"), id="bare-word"),
+        pytest.param('scenario.name="Support bot"', ("scenario.name", "Support bot"),
+                     id="quoted-string"),
+        pytest.param("simulation.sampler=lhs", ("simulation.sampler", "lhs"), id="enum-word"),
+        pytest.param("options.x.uses_rag=false", ("options.x.uses_rag", False), id="boolean"),
+        pytest.param("options.x.max_acceptable_gap=inf", ("options.x.max_acceptable_gap",
+                                                          math.inf), id="inf"),
+        pytest.param("traffic.monthly_growth={p5=0.01, p95=0.03}",
+                     ("traffic.monthly_growth", {"p5": 0.01, "p95": 0.03}), id="inline-table"),
+        pytest.param("a.b=1e3", ("a.b", 1000.0), id="exponent"),
+    ],
+)
+def test_parse_override(assignment: str, expected: tuple[str, object]) -> None:
+    assert parse_override(assignment) == expected
+
+
+@pytest.mark.parametrize(
+    "assignment",
+    [
+        pytest.param("options.lora.min_gpus", id="no-equals"),
+        pytest.param("=3", id="no-key"),
+        pytest.param("a..b=1", id="empty-segment"),
+        pytest.param("a.b=", id="no-value"),
+        pytest.param("scenario.name=two words", id="unquoted-words"),
+        pytest.param("a=1\nb = 2", id="second-assignment"),
+        pytest.param("a={p5=1", id="unclosed-table"),
+    ],
+)
+def test_parse_override_rejects(assignment: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        parse_override(assignment)
+    assert [i.key_path for i in caught.value.issues] == ["--set"]
+
+
+# -- files --------------------------------------------------------------------------------
+
+
+def test_load_scenario_hashes_the_bytes(tmp_path: Path) -> None:
+    data = BASE.replace('name = "Test"\n', "").replace(
+        '"Hosted fine-tune"', '"Hébergé"').encode("utf-8")
+    path = tmp_path / "support-bot.toml"
+    path.write_bytes(data)
+    s = load_scenario(path)
+    assert s.sha256 == hashlib.sha256(data).hexdigest()
+    assert (s.name, s.file) == ("support-bot", path)
+    assert s.options["hosted"].name == "Hébergé"
+    assert parse_scenario(BASE).sha256 == ""
+
+
+def test_load_scenario_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.toml"
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    (issue,) = caught.value.issues
+    assert issue.key_path == str(path) and str(path) in issue.message
+
+
+def test_syntax_error_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text(BASE.replace("seed = 7", "seed = = 7"), encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    (issue,) = caught.value.issues
+    assert issue.key_path == str(path) and "line 8" in issue.message
+
+
+# -- distributions (need the full distributions module) ---------------------------------
+
+
+def test_random_inputs_and_valid_correlation() -> None:
+    s = parse_scenario(snippet(
+        *RANDOM,
+        ("monthly_cost = 500",
+         'monthly_cost = { dist = "normal", mean = 500, sd = 300, truncate = [0, inf] }'),
+        correlation("traffic.monthly_growth", "options.lora.serving.gpu_hourly_cost", -0.4)))
+    inputs = s.all_inputs()
+    assert inputs["traffic.requests_per_month"].is_random
+    assert inputs["traffic.requests_per_month"].written == {"p5": 50_000, "p95": 200_000}
+    assert inputs["options.lora.maintenance.monthly_cost"].is_random
+    assert s.correlations[0].rho == -0.4
+
+
+MODEL_EXAMPLE = """\
+[scenario]
+name = "Customer-support assistant"
+currency = "USD"
+horizon_months = 36
+payback_within_months = 12
+discount_rate_annual = 0.08
+required_probability = 0.8
+
+[simulation]
+paths = 100_000
+seed = 20261128
+sampler = "random"
+
+[traffic]
+requests_per_month = { p5 = 200_000, p95 = 2_000_000 }
+monthly_growth = { dist = "normal", mean = 0.02, sd = 0.02, truncate = [-0.5, 0.5] }
+monthly_volatility = 0.10
+input_tokens = { dist = "pert", min = 150, mode = 300, max = 800 }
+output_tokens = { dist = "pert", min = 80, mode = 200, max = 500 }
+
+[rag]
+context_tokens = 1200
+monthly_cost = 400
+
+[quality]
+baseline_error_rate = 0.06
+cost_per_error = { p5 = 0.5, p95 = 5.0 }
+
+[drift]
+events_per_year = { dist = "pert", min = 0.5, mode = 2, max = 6 }
+error_increase = { dist = "pert", min = 0.01, mode = 0.03, max = 0.10 }
+max_error_increase = 0.30
+
+[prices.api]
+annual_decline = { dist = "pert", min = 0.10, mode = 0.35, max = 0.70 }
+events_per_year = 0.7
+event_multiplier = { p5 = 0.2, p95 = 1.5 }
+
+[prices.gpu]
+annual_decline = { dist = "pert", min = 0.0, mode = 0.15, max = 0.35 }
+
+[baseline]
+name = "Prompted large model + RAG"
+price_input_per_mtok = 2.0
+price_output_per_mtok = 8.0
+prompt_overhead_tokens = 1500
+cached_share = 0.5
+cached_price_factor = 0.25
+price_index = "api"
+
+[options.lora_8b]
+name = "LoRA 8B, self-hosted"
+uses_rag = true
+prompt_overhead_tokens = 100
+output_token_ratio = 1.0
+lead_time_months = { dist = "pert", min = 1, mode = 2, max = 4 }
+error_rate_gap = { dist = "normal", mean = 0.01, sd = 0.02 }
+max_acceptable_gap = 0.04
+escalation_rate = { dist = "pert", min = 0.0, mode = 0.05, max = 0.15 }
+
+[options.lora_8b.serving]
+mode = "gpu"
+gpu_hourly_cost = { dist = "pert", min = 1.8, mode = 2.5, max = 4.0 }
+throughput_tokens_per_second = { p5 = 1500, p95 = 5000 }
+utilization = 0.6
+min_gpus = 1
+hours_per_month = 730
+price_index = "gpu"
+
+[options.lora_8b.build]
+examples = 5000
+tokens_per_example = 800
+epochs = 3
+trials = { dist = "choice", values = [2, 4, 8] }
+training_mode = "gpu"
+gpu_hours = { p5 = 2, p95 = 10 }
+training_gpu_hourly_cost = 2.5
+price_index = "gpu"
+data_cost_per_example = { p5 = 0.2, p95 = 2.0 }
+eval_setup_cost = { p5 = 2_000, p95 = 15_000 }
+eval_cost_per_run = { p5 = 20, p95 = 200 }
+engineering_cost = { p5 = 5_000, p95 = 30_000 }
+
+[options.lora_8b.maintenance]
+monthly_cost = { p5 = 500, p95 = 3_000 }
+retrain_every_months = 6
+retrain_on_drift = true
+detection_lag_months = 1
+retrain_cost = { p5 = 500, p95 = 5_000 }
+base_model_updates_per_year = 1.0
+
+[[correlations]]
+a = "traffic.monthly_growth"
+b = "prices.api.annual_decline"
+rho = 0.3
+"""
+
+
+def test_model_md_example_is_valid() -> None:
+    s = parse_scenario(MODEL_EXAMPLE)
+    option = s.options["lora_8b"]
+    assert option.name == "LoRA 8B, self-hosted" and option.retrain_on_drift
+    assert not option.build.gpu_cost_from_serving
+    assert s.has_rag and set(s.price_indices) == {"api", "gpu"}
+    assert not s.price_indices["api"].event_multiplier.is_fixed
+    assert s.correlations[0].a == "traffic.monthly_growth"
+
+
+def test_correlation_with_an_unreadable_input_adds_no_second_error() -> None:
+    issues = issues_of(snippet(
+        *RANDOM, ('mode = "gpu"', 'mode = "gpus"'),
+        correlation("traffic.monthly_growth", "options.lora.serving.gpu_hourly_cost", 0.3),
+        correlation("traffic.requests_per_month", "prices.api.annual_decline", 0.3)))
+    assert [k for k, _ in issues] == ["options.lora.serving.mode"]
