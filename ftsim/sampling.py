@@ -60,7 +60,8 @@ def uniform_design(
         u = qmc.LatinHypercube(n_dims, rng=rng).random(n_paths)
     elif sampler == "sobol":
         engine = qmc.Sobol(n_dims, scramble=True, rng=design_stream(seed, f"{owner}.sobol"))
-        engine.fast_forward(chunk_index * chunk_size)
+        if chunk_index:  # scipy rejects fast_forward(0)
+            engine.fast_forward(chunk_index * chunk_size)
         with warnings.catch_warnings():
             # Balance properties want powers of two; chunk sizes are, a last chunk may not be.
             warnings.filterwarnings("ignore", message=".*balance properties.*")

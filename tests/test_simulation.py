@@ -1,0 +1,241 @@
+"""Whole-simulation checks against closed forms, and reproducibility across seeds and workers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import ftsim
+from ftsim.scenario import parse_scenario
+
+DETERMINISTIC = """
+[scenario]
+name = "hand"
+horizon_months = 12
+payback_within_months = 6
+required_probability = 0.8
+
+[simulation]
+paths = 64
+seed = 1
+
+[traffic]
+requests_per_month = 100_000
+input_tokens = 2060
+output_tokens = 270
+
+[baseline]
+price_input_per_mtok = 2.0
+price_output_per_mtok = 8.0
+
+[options.ft]
+lead_time_months = {lead}
+
+[options.ft.serving]
+mode = "api"
+price_input_per_mtok = 0.18
+price_output_per_mtok = 0.18
+
+[options.ft.build]
+engineering_cost = 1000
+
+[options.ft.maintenance]
+monthly_cost = 300
+"""
+
+
+def test_deterministic_scenario_matches_hand_calculation():
+    # Baseline 1e5 * (2,060 * 2 + 270 * 8) / 1e6 = 628/month; option 1e5 * 2,330 * 0.18 / 1e6
+    # = 41.94 + 300 maintenance -> saving 286.06/month; U = 1,000.
+    # CS_t = -1000 + 286.06 t -> first >= 0 at t = 4; NPV (r = 0) = -1000 + 12 * 286.06.
+    result = ftsim.simulate(parse_scenario(DETERMINISTIC.format(lead=0)), jobs=1)
+    option = result.summary()["options"]["ft"]
+    assert option["p_payback_within"] == 1.0
+    assert option["payback_month"] == {"p10": 4, "p50": 4, "p90": 4}
+    assert option["p_payback_by_month"] == [0, 0, 0] + [1.0] * 9
+    assert option["cumulative_net_savings"]["p50"] == pytest.approx(
+        [-1000 + 286.06 * t for t in range(1, 13)], rel=1e-6)  # float32 storage
+    assert option["npv"]["mean"] == pytest.approx(-1000 + 12 * 286.06)
+    assert option["tco"]["baseline"]["mean"] == pytest.approx(12 * 628)
+    assert option["tco"]["option"]["mean"] == pytest.approx(1000 + 12 * (41.94 + 300))
+    assert option["verdict"] == "go"
+    assert option["sensitivity"] == []  # nothing is random
+
+
+def test_lead_time_delays_payback_by_hand():
+    # S = 3: CS_t = -1000 for t <= 2, then -1000 + 286.06 (t - 2): first >= 0 at t = 6.
+    result = ftsim.simulate(parse_scenario(DETERMINISTIC.format(lead=2)), jobs=1)
+    option = result.summary()["options"]["ft"]
+    assert option["payback_month"]["p50"] == 6
+    assert option["p_payback_within"] == 1.0  # 6 <= N = 6
+
+
+LOGNORMAL_TRAFFIC = DETERMINISTIC.format(lead=0).replace(
+    "requests_per_month = 100_000", "requests_per_month = { p5 = 20_000, p95 = 200_000 }")
+
+
+def test_payback_probability_matches_lognormal_closed_form():
+    # Saving per request m = (6,280 - 419.4) / 1e6, fixed extra F = 300/month, U = 1,000.
+    # CS_N >= 0 <=> R (m N) >= U + F N <=> R >= x* = (U / N + F) / m (CS rises when it can).
+    # R ~ lognormal: mu = (ln 2e4 + ln 2e5) / 2, sigma = (ln 2e5 - ln 2e4) / (2 * 1.6448536).
+    m = (6280 - 419.4) / 1e6
+    x_star = (1000 / 6 + 300) / m
+    mu = (math.log(2e4) + math.log(2e5)) / 2
+    sigma = (math.log(2e5) - math.log(2e4)) / (2 * stats.norm.ppf(0.95))
+    expected = 1 - stats.norm.cdf((math.log(x_star) - mu) / sigma)
+    n = 40_000
+    result = ftsim.simulate(parse_scenario(LOGNORMAL_TRAFFIC), paths=n, seed=11, jobs=1)
+    p = result.summary()["options"]["ft"]["p_payback_within"]
+    se = math.sqrt(expected * (1 - expected) / n)
+    assert abs(p - expected) < 4 * se, (p, expected, se)
+
+
+@pytest.mark.parametrize("sampler", ["lhs", "sobol"])
+def test_quasi_random_samplers_agree_with_the_closed_form(sampler):
+    # Same closed form as above; LHS/Sobol are at least as accurate as random sampling, so
+    # the random-sampling 4 SE bound applies.
+    m = (6280 - 419.4) / 1e6
+    x_star = (1000 / 6 + 300) / m
+    mu = (math.log(2e4) + math.log(2e5)) / 2
+    sigma = (math.log(2e5) - math.log(2e4)) / (2 * stats.norm.ppf(0.95))
+    expected = 1 - stats.norm.cdf((math.log(x_star) - mu) / sigma)
+    n = 16_384
+    result = ftsim.simulate(parse_scenario(LOGNORMAL_TRAFFIC), paths=n, seed=5, jobs=1,
+                            sampler=sampler)
+    p = result.summary()["options"]["ft"]["p_payback_within"]
+    assert abs(p - expected) < 4 * math.sqrt(expected * (1 - expected) / n)
+
+
+RANDOM_WORLD = """
+[scenario]
+horizon_months = 24
+payback_within_months = 12
+
+[traffic]
+requests_per_month = { p5 = 50_000, p95 = 2_000_000 }
+monthly_growth = { dist = "normal", mean = 0.02, sd = 0.02, truncate = [-0.5, 0.5] }
+monthly_volatility = 0.1
+input_tokens = { dist = "pert", min = 150, mode = 300, max = 800 }
+output_tokens = 200
+
+[quality]
+baseline_error_rate = 0.05
+cost_per_error = { p5 = 0.5, p95 = 5.0 }
+
+[drift]
+events_per_year = { dist = "pert", min = 0.5, mode = 2, max = 6 }
+error_increase = 0.02
+
+[prices.api]
+annual_decline = { dist = "uniform", min = 0.1, max = 0.5 }
+events_per_year = 1.0
+event_multiplier = { p5 = 0.3, p95 = 1.5 }
+
+[baseline]
+price_input_per_mtok = 2.0
+price_output_per_mtok = 8.0
+prompt_overhead_tokens = 1500
+
+[options.a]
+error_rate_gap = { dist = "normal", mean = 0.0, sd = 0.02 }
+max_acceptable_gap = 0.03
+[options.a.serving]
+mode = "gpu"
+gpu_hourly_cost = { dist = "pert", min = 1.8, mode = 2.5, max = 4.0 }
+requests_per_second = { dist = "pert", min = 1, mode = 3, max = 8 }
+utilization = 0.5
+[options.a.build]
+gpu_hours = { p5 = 2, p95 = 10 }
+trials = { dist = "choice", values = [2, 4, 8] }
+engineering_cost = { p5 = 5_000, p95 = 30_000 }
+[options.a.maintenance]
+monthly_cost = { p5 = 500, p95 = 3_000 }
+retrain_on_drift = true
+retrain_cost = 1000
+base_model_updates_per_year = 1.0
+
+[options.b]
+[options.b.serving]
+mode = "api"
+price_input_per_mtok = 0.2
+price_output_per_mtok = 0.2
+[options.b.build]
+engineering_cost = { p5 = 5_000, p95 = 30_000 }
+"""
+
+
+def _arrays(result):
+    out = {f"input:{k}": v for k, v in result.inputs.items()}
+    for oid, option in result.options.items():
+        for name in ("payback_month", "npv", "upfront", "cumulative", "retrains"):
+            out[f"{oid}:{name}"] = getattr(option, name)
+    return out
+
+
+def test_same_seed_same_result_whatever_the_jobs():
+    scenario = parse_scenario(RANDOM_WORLD)
+    kwargs = dict(paths=5000, seed=3, chunk_size=1024)
+    serial = ftsim.simulate(scenario, jobs=1, **kwargs)
+    again = ftsim.simulate(scenario, jobs=1, **kwargs)
+    parallel = ftsim.simulate(scenario, jobs=2, **kwargs)
+    a, b, c = _arrays(serial), _arrays(again), _arrays(parallel)
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+        np.testing.assert_array_equal(a[key], c[key], err_msg=key)
+    assert serial.summary() == parallel.summary()
+
+
+def test_different_seeds_differ_and_options_keep_their_streams():
+    scenario = parse_scenario(RANDOM_WORLD)
+    one = ftsim.simulate(scenario, paths=2000, seed=1, jobs=1)
+    two = ftsim.simulate(scenario, paths=2000, seed=2, jobs=1)
+    assert not np.array_equal(one.options["a"].npv, two.options["a"].npv)
+    # Dropping option b leaves option a's draws (keyed by its id, not its position) unchanged.
+    only_a = parse_scenario(RANDOM_WORLD.split("[options.b]")[0])
+    alone = ftsim.simulate(only_a, paths=2000, seed=1, jobs=1)
+    np.testing.assert_array_equal(one.options["a"].npv, alone.options["a"].npv)
+
+
+def test_summary_has_every_section5_key():
+    summary = ftsim.simulate(parse_scenario(RANDOM_WORLD), paths=3000, seed=9, jobs=1).summary()
+    assert set(summary) >= {"ftsim_version", "scenario", "simulation", "options"}
+    assert set(summary["simulation"]) >= {"paths", "seed", "sampler", "horizon_months",
+                                          "payback_within_months"}
+    for option in summary["options"].values():
+        assert set(option) >= {"name", "p_payback_within", "p_payback_within_ci95",
+                               "p_payback_by_month", "payback_month", "p_abandoned", "npv",
+                               "upfront_cost", "tco", "cumulative_net_savings", "sensitivity",
+                               "verdict"}
+        assert len(option["p_payback_by_month"]) == 24
+        assert np.all(np.diff(option["p_payback_by_month"]) >= 0)
+        assert option["p_payback_by_month"][11] == option["p_payback_within"]
+        for q in ("p5", "p25", "p50", "p75", "p95"):
+            assert len(option["cumulative_net_savings"][q]) == 24
+    sens = summary["options"]["a"]["sensitivity"]
+    names = [row["input"] for row in sens]
+    # world inputs and a's own, never b's
+    assert "traffic.requests_per_month" in names
+    assert "options.a.serving.gpu_hourly_cost" in names
+    assert not any(n.startswith("options.b.") for n in names)
+    rhos = [abs(r["spearman"]) for r in sens]
+    assert rhos == sorted(rhos, reverse=True)
+    # the option is abandoned when gap > 0.03: P = 1 - Phi(0.03 / 0.02) = 0.0668 (4 SE at n=3000: 0.018)
+    assert abs(summary["options"]["a"]["p_abandoned"] - (1 - stats.norm.cdf(1.5))) < 0.018
+
+
+def test_correlation_is_imposed_on_ranks():
+    # Spearman 0.7 between two random inputs: the sample rank correlation of 20,000 paths
+    # has SE ~ (1 - rho^2) / sqrt(n) = 0.0036; allow 0.02.
+    text = RANDOM_WORLD + """
+[[correlations]]
+a = "traffic.requests_per_month"
+b = "options.a.serving.gpu_hourly_cost"
+rho = 0.7
+"""
+    result = ftsim.simulate(parse_scenario(text), paths=20_000, seed=4, jobs=1)
+    rho = stats.spearmanr(result.inputs["traffic.requests_per_month"],
+                          result.inputs["options.a.serving.gpu_hourly_cost"]).statistic
+    assert abs(rho - 0.7) < 0.02
