@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -77,13 +79,33 @@ def run_chunk(
                        options=options)
 
 
+@dataclass(frozen=True)
+class ChunkOutcome:
+    """What a task hands back per chunk: its monthly sums, and its rows unless already placed."""
+
+    chunk_index: int
+    n_paths: int
+    sums: dict[str, dict[str, np.ndarray]]
+    chunk: ChunkResult | None
+
+
 def _run_batch(
     scenario: Scenario, chunks: Sequence[tuple[int, int]], seed: int, sampler: str,
-    chunk_size: int,
-) -> list[ChunkResult]:
-    """Several chunks in one task, so a worker unpickles the scenario once per batch."""
-    return [run_chunk(scenario, index, n, seed=seed, sampler=sampler, chunk_size=chunk_size)
-            for index, n in chunks]
+    chunk_size: int, sink: Result | None = None, first_chunk: int = 0,
+) -> list[ChunkOutcome]:
+    """Run several chunks in one task (a worker unpickles the scenario once per batch).
+
+    With a shared-memory ``sink`` the rows are written straight into it and only the small
+    monthly sums travel back, instead of pickling every path through a pipe.
+    """
+    outcomes = []
+    for index, n in chunks:
+        chunk = run_chunk(scenario, index, n, seed=seed, sampler=sampler, chunk_size=chunk_size)
+        sums = {oid: option.monthly_cost_sums for oid, option in chunk.options.items()}
+        if sink is not None:
+            sink.place((index - first_chunk) * chunk_size, chunk)
+        outcomes.append(ChunkOutcome(index, n, sums, None if sink is not None else chunk))
+    return outcomes
 
 
 def _chunk_plan(first_chunk: int, paths: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -97,21 +119,46 @@ def _batches(plan: list[tuple[int, int]], jobs: int) -> list[list[tuple[int, int
     return [plan[i:i + size] for i in range(0, len(plan), size)]
 
 
+class _SharedArrays:
+    """Array factory backed by files in /dev/shm: loky workers write their rows in place."""
+
+    def __init__(self) -> None:
+        shm = "/dev/shm"
+        parent = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+        self.folder = tempfile.mkdtemp(prefix="ftsim-", dir=parent)
+        self.count = 0
+
+    def __call__(self, name: str, shape: tuple[int, ...], dtype: object) -> np.ndarray:
+        self.count += 1
+        path = os.path.join(self.folder, f"{self.count}.bin")
+        return np.memmap(path, dtype=dtype, mode="w+", shape=shape)
+
+    def close(self) -> None:
+        # Mappings stay valid after the files are unlinked (Result.detach keeps plain views).
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def _execute(
     scenario: Scenario, plan: list[tuple[int, int]], *, seed: int, sampler: str,
-    chunk_size: int, jobs: int, backend: str, scheduler: str | None,
-) -> Iterator[list[ChunkResult]]:
-    """Yield batches of chunk results in completion order (callers place them by index)."""
+    chunk_size: int, jobs: int, backend: str, scheduler: object | None,
+    sink: Result | None, first_chunk: int,
+) -> Iterator[list[ChunkOutcome]]:
+    """Yield batches of chunk outcomes in completion order (callers place them by index)."""
     batches = _batches(plan, jobs)
     if backend == "dask":
         from distributed import Client, as_completed  # optional extra: ftsim[dask]
 
-        with Client(scheduler) if isinstance(scheduler, str) else scheduler as client:
+        own_client = isinstance(scheduler, str)
+        client = Client(scheduler) if own_client else scheduler
+        try:
             remote = client.scatter(scenario, broadcast=True)
             futures = [client.submit(_run_batch, remote, batch, seed, sampler, chunk_size,
                                      pure=False) for batch in batches]
             for future in as_completed(futures):
                 yield future.result()
+        finally:
+            if own_client:
+                client.close()
         return
     if jobs == 1 or len(batches) == 1:
         for batch in batches:
@@ -120,8 +167,8 @@ def _execute(
     from joblib import Parallel, delayed
 
     parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
-    yield from parallel(delayed(_run_batch)(scenario, batch, seed, sampler, chunk_size)
-                        for batch in batches)
+    yield from parallel(delayed(_run_batch)(scenario, batch, seed, sampler, chunk_size, sink,
+                                            first_chunk) for batch in batches)
 
 
 def simulate(
@@ -177,16 +224,31 @@ def _collect(
     chunk_size: int, jobs: int, backend: str, scheduler: object | None,
     progress: Callable[[int, int], None] | None, done_before: int, total: int,
 ) -> Result:
-    """Run a plan of chunks and place each chunk's arrays at its offset (chunk order)."""
+    """Run a plan of chunks and place each chunk's rows at its offset (chunk order)."""
     first = plan[0][0]
     n_paths = sum(n for _, n in plan)
-    result = Result.allocate(scenario, n_paths)
-    done = done_before
-    for batch in _execute(scenario, plan, seed=seed, sampler=sampler, chunk_size=chunk_size,
-                          jobs=jobs, backend=backend, scheduler=scheduler):
-        for chunk in batch:
-            result.place((chunk.chunk_index - first) * chunk_size, chunk)
-            done += chunk.n_paths
-        if progress is not None:
-            progress(done, total)
-    return result
+    shared = _SharedArrays() if backend == "loky" and jobs > 1 and len(plan) > 1 else None
+    try:
+        result = Result.allocate(scenario, n_paths, shared if shared is not None else _empty_array)
+        done = done_before
+        sums_by_chunk: dict[int, dict[str, dict[str, np.ndarray]]] = {}
+        for batch in _execute(scenario, plan, seed=seed, sampler=sampler,
+                              chunk_size=chunk_size, jobs=jobs, backend=backend,
+                              scheduler=scheduler, sink=result if shared else None,
+                              first_chunk=first):
+            for outcome in batch:
+                if outcome.chunk is not None:
+                    result.place((outcome.chunk_index - first) * chunk_size, outcome.chunk)
+                sums_by_chunk[outcome.chunk_index] = outcome.sums
+                done += outcome.n_paths
+            if progress is not None:
+                progress(done, total)
+        result.set_monthly_sums([sums_by_chunk[i] for i in sorted(sums_by_chunk)])
+        return result.detach()
+    finally:
+        if shared is not None:
+            shared.close()
+
+
+def _empty_array(name: str, shape: tuple[int, ...], dtype: object) -> np.ndarray:
+    return np.empty(shape, dtype)
