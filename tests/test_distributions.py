@@ -1,0 +1,546 @@
+"""Tests for ftsim.distributions: every form against scipy.stats, tabulation bounds, validation."""
+
+from __future__ import annotations
+
+import math
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import integrate, special, stats
+
+from ftsim.distributions import TABLE_TOLERANCE, Distribution, Fixed, parse_distribution
+
+KEY = "options.lora_8b.serving.gpu_hourly_cost"
+Z95 = 1.6448536269514722  # scipy.special.ndtri(0.95)
+
+# u grid with both tails: 1e-12 .. 1e-3 and 1 - 1e-3 .. 1 - 1e-12 on a log scale, plus the body.
+U_GRID = np.concatenate(
+    [
+        np.logspace(-12, -3, 400),
+        np.linspace(1e-3, 1 - 1e-3, 4001),
+        1 - np.logspace(-3, -12, 400),
+    ]
+)
+
+
+def parse(value: object, base_dir: Path | None = None) -> Distribution:
+    dist, issues = parse_distribution(value, KEY, base_dir)
+    assert issues == []
+    assert dist is not None
+    return dist
+
+
+def draw(dist: Distribution, n: int, seed: int) -> np.ndarray:
+    return dist.ppf(np.random.default_rng(seed).random(n))
+
+
+# ------------------------------------------------------------------ exact forms
+
+
+def _lognorm(mu: float, sigma: float) -> stats.rv_continuous:
+    return stats.lognorm(s=sigma, scale=math.exp(mu))
+
+
+_S_MEAN_SD = math.log1p((1.5 / 3.0) ** 2)  # lognormal mean 3, sd 1.5: sigma^2 = ln(1 + cv^2)
+EXACT_CASES = [
+    ({"dist": "normal", "mean": 0.02, "sd": 0.02}, stats.norm(0.02, 0.02)),
+    ({"dist": "normal", "p5": -3.0, "p95": 1.0}, stats.norm(-1.0, 2.0 / Z95)),
+    ({"p5": -3.0, "p95": 1.0}, stats.norm(-1.0, 2.0 / Z95)),
+    (
+        {"p5": 200_000, "p95": 2_000_000},
+        _lognorm(math.log(4e11) / 2, math.log(10) / (2 * Z95)),
+    ),
+    (
+        {"dist": "lognormal", "p5": 0.5, "p95": 5.0},
+        _lognorm(math.log(2.5) / 2, math.log(10) / (2 * Z95)),
+    ),
+    (
+        {"dist": "lognormal", "median": 2.0, "p95": 6.0},
+        _lognorm(math.log(2.0), math.log(3.0) / Z95),
+    ),
+    (
+        {"dist": "lognormal", "mean": 3.0, "sd": 1.5},
+        _lognorm(math.log(3.0) - _S_MEAN_SD / 2, math.sqrt(_S_MEAN_SD)),
+    ),
+    ({"dist": "uniform", "min": 1, "max": 3}, stats.uniform(1, 2)),
+    ({"dist": "triangular", "min": 1, "mode": 2, "max": 4}, stats.triang(1 / 3, 1, 3)),
+    ({"dist": "triangular", "min": 1, "mode": 1, "max": 4}, stats.triang(0.0, 1, 3)),
+    ({"dist": "triangular", "min": 1, "mode": 4, "max": 4}, stats.triang(1.0, 1, 3)),
+]
+
+
+@pytest.mark.parametrize(("value", "ref"), EXACT_CASES, ids=lambda v: str(v)[:40])
+def test_exact_forms_match_scipy_ppf(value: dict, ref: stats.rv_continuous) -> None:
+    dist = parse(value)
+    expected = ref.ppf(U_GRID)
+    # Both evaluate the same closed form (ndtri / sqrt); 1e-12 relative covers rounding, and
+    # the atol of 1e-12 * sd covers values that cross zero (normal at its median).
+    np.testing.assert_allclose(dist.ppf(U_GRID), expected, rtol=1e-12, atol=1e-12 * ref.std())
+    assert dist.mean == pytest.approx(ref.mean(), rel=1e-12)
+    assert dist.cdf(expected[2000]) == pytest.approx(U_GRID[2000], rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("value", "lo", "hi"),
+    [
+        ({"p5": 200_000, "p95": 2_000_000}, 200_000, 2_000_000),
+        ({"p5": -3.0, "p95": 1.0}, -3.0, 1.0),
+        ({"dist": "normal", "p5": 4.0, "p95": 9.0}, 4.0, 9.0),
+        ({"dist": "lognormal", "p5": 1e-3, "p95": 2e-3}, 1e-3, 2e-3),
+    ],
+)
+def test_percentile_forms_recover_p5_p95(value: dict, lo: float, hi: float) -> None:
+    got = parse(value).ppf(np.array([0.05, 0.95]))
+    np.testing.assert_allclose(got, [lo, hi], rtol=1e-9)
+
+
+def test_lognormal_median_form_recovers_median_and_p95() -> None:
+    got = parse({"dist": "lognormal", "median": 2.0, "p95": 6.0}).ppf(np.array([0.5, 0.95]))
+    np.testing.assert_allclose(got, [2.0, 6.0], rtol=1e-9)
+
+
+def test_lognormal_mean_sd_form_recovers_moments_of_samples() -> None:
+    mean, sd, n = 3.0, 1.5, 400_000
+    dist = parse({"dist": "lognormal", "mean": mean, "sd": sd})
+    x = draw(dist, n, seed=11)
+    assert dist.mean == pytest.approx(mean, rel=1e-12)
+    # SE(mean) = sd / sqrt(n) = 0.0024. SE(sample sd) ~ sd * sqrt((kurtosis - 1) / (4 n)),
+    # lognormal kurtosis = e^{4s2} + 2 e^{3s2} + 3 e^{2s2} - 3 with s2 = ln(1 + (sd/mean)^2)
+    # (= 8.03 here, so SE(sd) = 0.0031).
+    s2 = math.log1p((sd / mean) ** 2)
+    kurtosis = math.exp(4 * s2) + 2 * math.exp(3 * s2) + 3 * math.exp(2 * s2) - 3
+    assert abs(x.mean() - mean) < 4 * sd / math.sqrt(n)
+    assert abs(x.std() - sd) < 4 * sd * math.sqrt((kurtosis - 1) / (4 * n))
+
+
+# ------------------------------------------------------------------ tabulated forms
+
+
+def _pert_ref(lo: float, mode: float, hi: float, lam: float = 4.0) -> stats.rv_continuous:
+    a = 1 + lam * (mode - lo) / (hi - lo)
+    b = 1 + lam * (hi - mode) / (hi - lo)
+    return stats.beta(a, b, loc=lo, scale=hi - lo)
+
+
+BETA_CASES = [
+    ({"dist": "pert", "min": 150, "mode": 300, "max": 800}, _pert_ref(150, 300, 800)),
+    ({"dist": "pert", "min": 0, "mode": 0, "max": 0.35}, _pert_ref(0, 0, 0.35)),
+    ({"dist": "pert", "min": 1, "mode": 4, "max": 4}, _pert_ref(1, 4, 4)),
+    ({"dist": "pert", "min": 1, "mode": 1.1, "max": 4, "lambda": 20}, _pert_ref(1, 1.1, 4, 20)),
+    ({"dist": "pert", "min": 1, "mode": 2, "max": 4, "lambda": 0.5}, _pert_ref(1, 2, 4, 0.5)),
+    ({"dist": "beta", "a": 0.5, "b": 0.5}, stats.beta(0.5, 0.5)),
+    ({"dist": "beta", "a": 0.2, "b": 3}, stats.beta(0.2, 3)),
+    ({"dist": "beta", "a": 30, "b": 2, "min": -1, "max": 5}, stats.beta(30, 2, loc=-1, scale=6)),
+]
+
+
+@pytest.mark.parametrize(("value", "ref"), BETA_CASES, ids=lambda v: str(v)[:40])
+def test_beta_and_pert_within_table_tolerance(value: dict, ref: stats.rv_continuous) -> None:
+    dist = parse(value)
+    lo, hi = dist.support
+    # The documented bound: |ppf - exact| <= 1e-6 * (max - min) for every u, tails included.
+    err = np.max(np.abs(dist.ppf(U_GRID) - ref.ppf(U_GRID)))
+    assert err <= TABLE_TOLERANCE * (hi - lo)
+    assert dist.mean == pytest.approx(ref.mean(), rel=1e-12)
+
+
+@pytest.mark.parametrize("shape", [0.02, 0.3, 1.0, 4.0, 400.0, 1e5])
+def test_gamma_within_table_tolerance(shape: float) -> None:
+    scale = 2.5
+    dist = parse({"dist": "gamma", "mean": shape * scale, "sd": math.sqrt(shape) * scale})
+    ref = stats.gamma(shape, scale=scale)
+    exact = ref.ppf(U_GRID)
+    top = ref.isf(1e-6)  # the 99.9999% quantile
+    # The documented bound: |ppf - exact| <= 1e-6 * max(exact, q_0.999999).
+    err = np.abs(dist.ppf(U_GRID) - exact) / np.maximum(exact, top)
+    assert err.max() <= TABLE_TOLERANCE
+    assert dist.mean == pytest.approx(ref.mean(), rel=1e-9)
+
+
+def test_pert_mean_is_classic_formula_and_matches_samples() -> None:
+    lo, mode, hi, n = 1.8, 2.5, 4.0, 200_000
+    dist = parse({"dist": "pert", "min": lo, "mode": mode, "max": hi})
+    assert dist.mean == pytest.approx((lo + 4 * mode + hi) / 6, rel=1e-12)
+    # SE = sd / sqrt(n), sd from the Beta(a, b) variance a b / ((a+b)^2 (a+b+1)) * range^2.
+    sd = _pert_ref(lo, mode, hi).std()
+    assert abs(draw(dist, n, seed=5).mean() - dist.mean) < 4 * sd / math.sqrt(n)
+
+
+# ------------------------------------------------------------------ truncation
+
+
+def _truncnorm_moments(mu: float, sigma: float, lo: float, hi: float) -> tuple[float, float]:
+    """Closed-form mean and sd of N(mu, sigma) truncated to [lo, hi]."""
+    a, b = (lo - mu) / sigma, (hi - mu) / sigma
+    pdf = stats.norm.pdf
+    z = stats.norm.sf(a) - stats.norm.sf(b)
+    mean = mu + sigma * (pdf(a) - pdf(b)) / z
+    b_pdf_b = 0.0 if math.isinf(b) else b * pdf(b)
+    var = sigma**2 * (1 + (a * pdf(a) - b_pdf_b) / z - ((pdf(a) - pdf(b)) / z) ** 2)
+    return mean, math.sqrt(var)
+
+
+@pytest.mark.parametrize(
+    ("mu", "sigma", "lo", "hi"),
+    [(0.02, 0.02, 0.0, 0.03), (0.02, 0.02, -0.5, 0.5), (0.0, 1.0, 6.0, math.inf)],
+)
+def test_truncated_normal_mean_and_range(mu: float, sigma: float, lo: float, hi: float) -> None:
+    n = 200_000
+    dist = parse({"dist": "normal", "mean": mu, "sd": sigma, "truncate": [lo, hi]})
+    mean, sd = _truncnorm_moments(mu, sigma, lo, hi)
+    assert dist.mean == pytest.approx(mean, rel=1e-9)
+    x = draw(dist, n, seed=7)
+    assert x.min() >= lo and x.max() <= hi
+    assert dist.support == (lo, hi)
+    # SE of the sample mean = sd / sqrt(n) with sd the truncated law's closed-form sd.
+    assert abs(x.mean() - mean) < 4 * sd / math.sqrt(n)
+
+
+def test_truncation_is_inverse_cdf_not_clamping() -> None:
+    base = parse({"dist": "gamma", "mean": 2.0, "sd": 1.0})
+    dist = parse({"dist": "gamma", "mean": 2.0, "sd": 1.0, "truncate": [1, 3]})
+    u = np.array([0.0, 0.25, 0.5, 1.0])
+    f_lo, f_hi = base.cdf(np.array([1.0, 3.0]))
+    expected = stats.gamma(4.0, scale=0.5).ppf(f_lo + u * (f_hi - f_lo))
+    np.testing.assert_allclose(dist.ppf(u), expected, rtol=0, atol=TABLE_TOLERANCE * 15)
+    # Numeric mean: E[X | 1 <= X <= 3] by quadrature of x * pdf.
+    pdf = stats.gamma(4.0, scale=0.5).pdf
+    num = integrate.quad(lambda x: x * pdf(x), 1, 3)[0] / integrate.quad(pdf, 1, 3)[0]
+    assert dist.mean == pytest.approx(num, rel=1e-9)
+
+
+def test_truncated_mean_far_in_the_tail() -> None:
+    # Gamma(4, 0.5) beyond x = 40: z = Phi^-1(F(40)) ~ 13, past the +-12 of the usual window.
+    dist = parse({"dist": "gamma", "mean": 2.0, "sd": 1.0, "truncate": [40, math.inf]})
+    pdf = stats.gamma(4.0, scale=0.5).pdf
+    num = integrate.quad(lambda x: x * pdf(x), 40, 80)[0] / integrate.quad(pdf, 40, 80)[0]
+    assert dist.mean == pytest.approx(num, rel=1e-9)
+    assert np.all(draw(dist, 1000, seed=1) >= 40)
+
+
+@pytest.mark.parametrize(
+    ("value", "ref", "lo", "hi"),
+    [
+        (
+            {"dist": "pert", "min": 0, "mode": 0.15, "max": 0.35},
+            _pert_ref(0, 0.15, 0.35),
+            0.05,
+            0.3,
+        ),
+        ({"dist": "pert", "min": 0, "mode": 0.15, "max": 0.35}, _pert_ref(0, 0.15, 0.35), 0.3, 1),
+        ({"dist": "beta", "a": 0.5, "b": 2}, stats.beta(0.5, 2), -1, 0.01),
+        (
+            {"dist": "triangular", "min": 1, "mode": 2, "max": 4},
+            stats.triang(1 / 3, 1, 3),
+            1.5,
+            3.9,
+        ),
+        ({"dist": "uniform", "min": 1, "max": 3}, stats.uniform(1, 2), 2.5, math.inf),
+    ],
+)
+def test_truncated_means_match_quadrature(
+    value: dict, ref: stats.rv_continuous, lo: float, hi: float
+) -> None:
+    dist = parse({**value, "truncate": [lo, hi]})
+    a, b = max(lo, ref.support()[0]), min(hi, ref.support()[1])
+    num = integrate.quad(lambda x: x * ref.pdf(x), a, b)[0] / integrate.quad(ref.pdf, a, b)[0]
+    assert dist.mean == pytest.approx(num, rel=1e-9)
+    x = draw(dist, 1000, seed=2)
+    assert x.min() >= lo and x.max() <= hi
+
+
+def test_truncated_lognormal_mean_and_describe() -> None:
+    dist = parse({"p5": 200_000, "p95": 2_000_000, "truncate": [0, 1e7]})
+    assert dist.describe() == "lognormal(p5=200000, p95=2e+06) truncated to [0, 1e+07]"
+    ref = _lognorm(math.log(4e11) / 2, math.log(10) / (2 * Z95))
+    num = integrate.quad(lambda x: x * ref.pdf(x), 0, 1e7, limit=200)[0] / ref.cdf(1e7)
+    assert dist.mean == pytest.approx(num, rel=1e-7)
+    assert dist.support == (0.0, 1e7)
+
+
+def test_discrete_truncation_keeps_values_inside() -> None:
+    dist = parse(
+        {"dist": "choice", "values": [1, 2, 3, 4], "weights": [1, 1, 2, 4], "truncate": [2, 3]}
+    )
+    assert dist.support == (2.0, 3.0)
+    # Renormalised weights 1/3 and 2/3.
+    np.testing.assert_array_equal(dist.ppf(np.array([0.33, 0.34, 0.99])), [2.0, 3.0, 3.0])
+    emp = parse({"dist": "empirical", "samples": [5, 1, 3, 9], "truncate": [2, 10]})
+    assert emp.support == (3.0, 9.0) and emp.mean == pytest.approx(17 / 3)
+    assert parse({"dist": "choice", "values": [1, 5], "truncate": [4, 6]}).is_fixed
+
+
+# ------------------------------------------------------------------ discrete forms
+
+
+def test_choice_frequencies_match_weights() -> None:
+    n = 200_000
+    dist = parse({"dist": "choice", "values": [8, 2, 4], "weights": [2, 1, 1]})
+    assert dist.support == (2.0, 8.0)
+    x = draw(dist, n, seed=3)
+    for value, p in [(2.0, 0.25), (4.0, 0.25), (8.0, 0.5)]:
+        # Each cell count is Binomial(n, p): SE of the frequency is sqrt(p (1 - p) / n).
+        assert abs(np.mean(x == value) - p) < 4 * math.sqrt(p * (1 - p) / n)
+    # scipy's rv_discrete ppf is the same step function (smallest x with cdf(x) >= u).
+    ref = stats.rv_discrete(values=([2, 4, 8], [0.25, 0.25, 0.5])).ppf(U_GRID)
+    np.testing.assert_array_equal(dist.ppf(U_GRID), ref)
+    # Step function: the value whose cumulative probability first reaches u.
+    got = dist.ppf(np.array([0.25, np.nextafter(0.25, 1), 0.5, np.nextafter(0.5, 1)]))
+    np.testing.assert_array_equal(got, [2.0, 4.0, 4.0, 8.0])
+    assert dist.mean == pytest.approx(0.25 * 2 + 0.25 * 4 + 0.5 * 8)
+
+
+def test_empirical_inline_is_sorted_step_function() -> None:
+    samples = [3.0, 1.0, 2.0, 2.0]
+    dist = parse({"dist": "empirical", "samples": samples})
+    grid = np.array([1e-9, 0.25, 0.26, 0.75, 0.76, 1 - 1e-9])
+    np.testing.assert_array_equal(dist.ppf(grid), [1, 1, 2, 2, 3, 3])
+    assert dist.support == (1.0, 3.0) and dist.mean == 2.0
+    # Same draws as searchsorted on cumulative probabilities (i + 1) / n.
+    big = np.random.default_rng(2).normal(size=1000)
+    u = np.random.default_rng(4).random(100_000)
+    cum = np.arange(1, big.size + 1) / big.size
+    expected = np.sort(big)[np.searchsorted(cum, u)]
+    np.testing.assert_array_equal(
+        parse({"dist": "empirical", "samples": list(big)}).ppf(u), expected
+    )
+
+
+def test_empirical_from_csv_relative_to_base_dir(tmp_path: Path) -> None:
+    (tmp_path / "obs.csv").write_text("day,tokens\n1,300\n2,100\n3,\n4,200\n", encoding="utf-8")
+    dist = parse({"dist": "empirical", "file": "obs.csv", "column": "tokens"}, tmp_path)
+    inline = parse({"dist": "empirical", "samples": [300, 100, 200]})
+    u = np.random.default_rng(9).random(1000)
+    np.testing.assert_array_equal(dist.ppf(u), inline.ppf(u))
+    assert dist.describe() == "empirical(file='obs.csv', column='tokens', n=3)"
+
+
+# ------------------------------------------------------------------ degenerate and plumbing
+
+
+@pytest.mark.parametrize(
+    ("value", "fixed_at"),
+    [
+        (2.5, 2.5),
+        ({"dist": "normal", "mean": 3, "sd": 0}, 3.0),
+        ({"dist": "lognormal", "mean": 3, "sd": 0}, 3.0),
+        ({"dist": "uniform", "min": 2, "max": 2}, 2.0),
+        ({"dist": "triangular", "min": 2, "mode": 2, "max": 2}, 2.0),
+        ({"dist": "pert", "min": 2, "mode": 2, "max": 2}, 2.0),
+        ({"dist": "beta", "a": 2, "b": 3, "min": 1, "max": 1}, 1.0),
+        ({"dist": "gamma", "mean": 4, "sd": 0}, 4.0),
+        ({"dist": "choice", "values": [7, 7]}, 7.0),
+        ({"dist": "choice", "values": [1, 7], "weights": [0, 3]}, 7.0),
+        ({"dist": "empirical", "samples": [5, 5, 5]}, 5.0),
+    ],
+)
+def test_degenerate_forms_are_fixed(value: object, fixed_at: float) -> None:
+    dist = parse(value)
+    assert dist.is_fixed and dist.support == (fixed_at, fixed_at) and dist.mean == fixed_at
+    np.testing.assert_array_equal(dist.ppf(np.array([1e-12, 0.5, 1 - 1e-12])), fixed_at)
+
+
+def test_describe_as_written() -> None:
+    assert parse(2.5).describe() == "2.5"
+    assert parse({"dist": "pert", "min": 1, "mode": 2, "max": 4}).describe() == (
+        "pert(min=1, mode=2, max=4)"
+    )
+    assert parse({"dist": "normal", "mean": 3, "sd": 0}).describe() == "normal(mean=3, sd=0)"
+    assert parse({"dist": "choice", "values": [2, 4, 8]}).describe() == "choice(values=[2, 4, 8])"
+    assert Fixed(1e7).describe() == "1e+07"
+
+
+def test_random_forms_are_not_fixed_and_supports() -> None:
+    assert not parse({"p5": 1, "p95": 2}).is_fixed
+    assert parse({"p5": 1, "p95": 2}).support == (0.0, math.inf)
+    assert parse({"p5": -1, "p95": 2}).support == (-math.inf, math.inf)
+    assert parse({"dist": "pert", "min": 1, "mode": 2, "max": 4}).support == (1.0, 4.0)
+    assert parse({"dist": "gamma", "mean": 1, "sd": 2}).support == (0.0, math.inf)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"dist": "pert", "min": 1, "mode": 2, "max": 4},
+        {"dist": "gamma", "mean": 1, "sd": 2, "truncate": [0.5, 4]},
+        {"p5": 1, "p95": 3},
+        {"dist": "choice", "values": [1, 2]},
+    ],
+)
+def test_ppf_keeps_shape_dtype_and_pickles(value: dict) -> None:
+    dist = parse(value)
+    fresh = pickle.loads(pickle.dumps(dist))  # before the lazy table is built
+    u = np.random.default_rng(1).random((3, 4))
+    x = dist.ppf(u)
+    assert x.shape == (3, 4) and x.dtype == np.float64
+    assert dist.ppf(np.float64(0.3)).shape == ()
+    np.testing.assert_array_equal(fresh.ppf(u), x)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(dist)).ppf(u), x)
+
+
+def test_extreme_u_stays_finite_and_in_support() -> None:
+    u = np.array([1e-300, 1e-18, 0.5, 1 - 2.0**-53])
+    a, b = 1 + 4 / 3, 1 + 8 / 3  # pert(min=1, mode=2, max=4)
+    x = parse({"dist": "pert", "min": 1, "mode": 2, "max": 4}).ppf(u)
+    assert np.all((x >= 1) & (x <= 4))
+    ref = stats.beta(a, b, loc=1, scale=3).ppf(u[1:])
+    np.testing.assert_allclose(x[1:], ref, rtol=0, atol=3 * TABLE_TOLERANCE)
+    # u = 1e-300 lies outside the table (ndtri(u) = -37 < -8.5) and scipy's betaincinv
+    # returns nan there; the leading term of I_x(a, b) = x^a / (a B(a, b)) gives
+    # x = (u a B(a, b))^(1/a), exact to double precision at x ~ 1e-129.
+    tiny = math.exp((math.log(1e-300) + math.log(a) + special.betaln(a, b)) / a)
+    got = parse({"dist": "beta", "a": a, "b": b}).ppf(u[:1])
+    assert got[0] == pytest.approx(tiny, rel=1e-9, abs=0)
+
+
+# ------------------------------------------------------------------ validation
+
+K = KEY
+REJECTIONS = [
+    ("abc", K, "expected a number or a distribution table, got 'abc'"),
+    (True, K, "expected a number or a distribution table, got True"),
+    (math.nan, K, "expected a number, got nan"),
+    ({"p5": "a", "p95": 2}, f"{K}.p5", "p5 must be a number, got 'a'"),
+    ({"dist": "normal", "mean": 1, "sd": True}, f"{K}.sd", "sd must be a number, got True"),
+    (
+        {"dist": "normal", "mean": math.inf, "sd": 1},
+        f"{K}.mean",
+        "must be a finite number, got inf",
+    ),
+    ({"p5": 1}, K, "missing parameter 'p95'"),
+    ({"dist": "normal", "mean": 1}, K, "missing parameter 'sd' for normal"),
+    ({"dist": "pert", "min": 1, "max": 3}, K, "missing parameter 'mode'"),
+    (
+        {"dist": "normal", "mean": 1, "sdd": 1},
+        f"{K}.sdd",
+        "unknown parameter 'sdd' for normal; did you mean 'sd'?",
+    ),
+    ({"mean": 1, "p5": 1, "p95": 2}, f"{K}.mean", "unknown parameter 'mean'"),
+    (
+        {"dist": "nromal", "mean": 1, "sd": 1},
+        f"{K}.dist",
+        "unknown dist 'nromal'; did you mean 'normal'?",
+    ),
+    (
+        {"dist": "weibull"},
+        f"{K}.dist",
+        "(known: beta, choice, empirical, gamma, lognormal, normal, pert",
+    ),
+    ({"dist": "normal", "mean": 1, "sd": 1, "p5": 0}, K, "not a mix (found mean, sd, p5)"),
+    ({"p5": 4.0, "p95": 2.0}, K, "p5 (4.0) must be below p95 (2.0)"),
+    ({"dist": "normal", "p5": 1, "p95": 1}, K, "p5 (1) must be below p95 (1)"),
+    ({"dist": "lognormal", "median": 3, "p95": 2}, K, "median (3) must be below p95 (2)"),
+    ({"dist": "pert", "min": 3, "mode": 2, "max": 4}, K, "min (3) must not exceed mode (2)"),
+    ({"dist": "triangular", "min": 1, "mode": 5, "max": 4}, K, "mode (5) must not exceed max (4)"),
+    ({"dist": "uniform", "min": 2, "max": 1}, K, "min (2) must not exceed max (1)"),
+    ({"dist": "beta", "a": 1, "b": 1, "min": 2, "max": 1}, K, "min (2) must not exceed max (1)"),
+    ({"dist": "normal", "mean": 1, "sd": -1}, f"{K}.sd", "sd must not be negative, got -1"),
+    ({"dist": "lognormal", "mean": 1, "sd": -2}, f"{K}.sd", "sd must not be negative, got -2"),
+    ({"dist": "gamma", "mean": 1, "sd": -0.5}, f"{K}.sd", "sd must not be negative, got -0.5"),
+    ({"dist": "lognormal", "p5": 0, "p95": 2}, f"{K}.p5", "lognormal p5 must be positive, got 0"),
+    (
+        {"dist": "lognormal", "median": -1, "p95": 2},
+        f"{K}.median",
+        "lognormal median must be positive",
+    ),
+    (
+        {"dist": "lognormal", "mean": 0, "sd": 1},
+        f"{K}.mean",
+        "lognormal mean must be positive, got 0",
+    ),
+    (
+        {"dist": "choice", "values": [1, 2], "weights": [1]},
+        f"{K}.weights",
+        "weights has 1 entries but values has 2",
+    ),
+    (
+        {"dist": "choice", "values": [1, 2], "weights": [1, -1]},
+        f"{K}.weights",
+        "weights must not be negative, got -1",
+    ),
+    (
+        {"dist": "choice", "values": [1, 2], "weights": [0, 0]},
+        f"{K}.weights",
+        "weights sum to zero",
+    ),
+    (
+        {"dist": "choice", "values": []},
+        f"{K}.values",
+        "values must be a non-empty list of finite numbers",
+    ),
+    ({"dist": "empirical", "samples": [1, "x"]}, f"{K}.samples", "got [1, 'x']"),
+    ({"dist": "beta", "a": 0, "b": 1}, f"{K}.a", "beta a must be positive, got 0"),
+    ({"dist": "beta", "a": 1, "b": -2}, f"{K}.b", "beta b must be positive, got -2"),
+    ({"dist": "gamma", "mean": 0, "sd": 1}, f"{K}.mean", "gamma mean must be positive, got 0"),
+    (
+        {"dist": "pert", "min": 1, "mode": 2, "max": 3, "lambda": 0},
+        f"{K}.lambda",
+        "lambda must be positive, got 0",
+    ),
+    (
+        {"p5": 1, "p95": 2, "truncate": [3, 1]},
+        f"{K}.truncate",
+        "truncate lower bound (3) exceeds upper bound (1)",
+    ),
+    ({"p5": 1, "p95": 2, "truncate": [1]}, f"{K}.truncate", "truncate must be [lo, hi]"),
+    (
+        {"dist": "uniform", "min": 0, "max": 1, "truncate": [2, 3]},
+        f"{K}.truncate",
+        "has zero probability under uniform(min=0, max=1)",
+    ),
+    (
+        {"dist": "choice", "values": [1, 2], "truncate": [3, 4]},
+        f"{K}.truncate",
+        "keeps no value of choice(values=[1, 2])",
+    ),
+    ({"dist": "empirical", "samples": [1], "file": "x.csv", "column": "c"}, K, "not a mix"),
+]
+
+
+@pytest.mark.parametrize(("value", "key_path", "message"), REJECTIONS, ids=lambda v: str(v)[:50])
+def test_validation_rejects(value: object, key_path: str, message: str) -> None:
+    dist, issues = parse_distribution(value, KEY, None)
+    assert dist is None
+    assert any(i.key_path == key_path and message in i.message for i in issues), issues
+    assert all(i.key_path.startswith(KEY) and "\n" not in i.message for i in issues)
+
+
+def test_validation_collects_every_issue() -> None:
+    value = {"dist": "pert", "min": 3, "mode": 2, "max": 1, "lambda": -1, "lamda": 2}
+    _, issues = parse_distribution(value, KEY, None)
+    assert [i.key_path for i in issues] == [f"{KEY}.lamda", KEY, KEY, f"{KEY}.lambda"]
+    assert "did you mean 'lambda'?" in issues[0].message
+
+
+@pytest.mark.parametrize(
+    ("file", "column", "key", "message"),
+    [
+        ("missing.csv", "c", "file", "cannot read empirical file 'missing.csv'"),
+        (
+            "obs.csv",
+            "tokns",
+            "column",
+            "column 'tokns' not found in 'obs.csv' (columns: day, tokens); did you mean 'tokens'?",
+        ),
+        (
+            "bad.csv",
+            "tokens",
+            "column",
+            "column 'tokens' of 'bad.csv' has non-numeric values: 'n/a' (line 3)",
+        ),
+        ("empty.csv", "tokens", "file", "empirical file 'empty.csv' is empty"),
+    ],
+)
+def test_validation_rejects_unreadable_empirical_file(
+    tmp_path: Path, file: str, column: str, key: str, message: str
+) -> None:
+    (tmp_path / "obs.csv").write_text("day,tokens\n1,300\n", encoding="utf-8")
+    (tmp_path / "bad.csv").write_text("tokens\n1\nn/a\n2\n", encoding="utf-8")
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    value = {"dist": "empirical", "file": file, "column": column}
+    dist, issues = parse_distribution(value, KEY, tmp_path)
+    assert dist is None
+    assert [i.key_path for i in issues] == [f"{KEY}.{key}"]
+    assert message in issues[0].message
