@@ -95,7 +95,8 @@ def _serving_cost(
     seconds_usable = 3600.0 * hours * v["serving.utilization"]
     if option.serving.capacity == "tokens":
         tokens = static["traffic.input_tokens"] + context + v["prompt_overhead_tokens"] + out_tokens
-        needed = requests * tokens[:, None] / (v["serving.throughput_tokens_per_second"] * seconds_usable)[:, None]
+        capacity = v["serving.throughput_tokens_per_second"] * seconds_usable  # tokens/GPU-month
+        needed = requests * (tokens / capacity)[:, None]
     else:
         needed = requests / (v["serving.requests_per_second"] * seconds_usable)[:, None]
     gpus = np.maximum(v["serving.min_gpus"][:, None], np.ceil(needed))
@@ -142,8 +143,8 @@ def simulate_option(
     trials, eval_run = v["build.trials"], v["build.eval_cost_per_run"]
     upfront = (v["build.examples"] * v["build.data_cost_per_example"] + trials * (compute + eval_run)
                + v["build.eval_setup_cost"] + v["build.engineering_cost"])
-    rebuild = trials[:, None] * (compute[:, None] * index_or_one(world.indices, option.build.price_index, shape)
-                                 + eval_run[:, None])
+    build_index = index_or_one(world.indices, option.build.price_index, shape)
+    rebuild = trials[:, None] * (compute[:, None] * build_index + eval_run[:, None])
 
     errors, retraining, retrains = _drift_and_retrains(option, v, static, world, base_model_updates,
                                                        active, start, rebuild)

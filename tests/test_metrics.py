@@ -8,11 +8,12 @@ from scipy import stats
 
 from ftsim.metrics import (
     Z95,
+    average_ranks,
     payback_month_quantile,
     payback_probability_by_month,
     sensitivity,
+    sorted_quantiles,
     spearman_from_ranks,
-    average_ranks,
     verdict,
     wilson_interval,
 )
@@ -87,3 +88,17 @@ def test_sensitivity_with_constant_npv_has_null_rho():
 ])
 def test_verdict_thresholds(interval, expected):
     assert verdict(interval, 0.8) == expected
+
+
+def test_ranks_match_scipy_average_ranks_with_and_without_ties():
+    rng = np.random.default_rng(5)
+    for x in (rng.random(1000), np.floor(rng.random(1000) * 7), np.array([3.0, 1.0, 3.0, 2.0])):
+        np.testing.assert_array_equal(average_ranks(x), stats.rankdata(x, method="average"))
+
+
+def test_sorted_quantiles_match_numpy_linear_percentiles():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(3, 1001)).astype(np.float32)
+    qs = [0, 5, 25, 50, 75, 95, 100]
+    expected = np.percentile(x.astype(float), qs, axis=1).T
+    np.testing.assert_allclose(sorted_quantiles(np.sort(x, axis=1), qs), expected, rtol=0, atol=1e-12)
