@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .result import Result
 
 __all__ = ["new_run_dir", "atomic_path", "atomic_write_bytes", "atomic_write_text",
-           "write_summary_json", "paths_frame", "write_paths_csv", "monthly_frame",
+           "write_summary_json", "write_paths_csv", "monthly_frame",
            "write_monthly_csv"]
 
 
@@ -75,36 +75,65 @@ def write_summary_json(run_dir: Path, summary: dict) -> Path:
     return path
 
 
-def paths_frame(result: Result) -> pd.DataFrame:
-    """One row per (option, path): the option's and the world's sampled inputs and outcomes."""
-    import pandas as pd
-
-    frames = []
-    for option_id, option in result.options.items():
-        own = f"options.{option_id}."
-        columns: dict[str, object] = {"option": option_id, "path": np.arange(result.n_paths)}
-        for key, values in result.inputs.items():
-            if not key.startswith("options.") or key.startswith(own):
-                columns[key.replace(own, "option.") if key.startswith(own) else key] = values
-        payback = option.payback_month.astype(float)
-        payback[payback == 0] = np.nan
-        columns.update({
-            "payback_month": pd.array(payback, dtype="Int64") if payback.size else payback,
-            "npv": option.npv, "upfront": option.upfront, "tco_baseline": option.tco_baseline,
-            "tco_option": option.tco_option, "abandoned": option.abandoned,
-            "retrains": option.retrains,
-        })
-        frames.append(pd.DataFrame(columns))
-    return pd.concat(frames, ignore_index=True)
+def _path_columns(result: Result, option_id: str) -> dict[str, np.ndarray]:
+    """Columns of one option's rows; its own inputs are named ``option.<key>`` so all align."""
+    own = f"options.{option_id}."
+    option = result.options[option_id]
+    columns: dict[str, np.ndarray] = {"path": np.arange(result.n_paths)}
+    for key, values in result.inputs.items():
+        if key.startswith(own):
+            columns["option." + key[len(own):]] = values
+        elif not key.startswith("options."):
+            columns[key] = values
+    columns.update({"payback_month": option.payback_month, "npv": option.npv,
+                    "upfront": option.upfront, "tco_baseline": option.tco_baseline,
+                    "tco_option": option.tco_option, "abandoned": option.abandoned,
+                    "retrains": option.retrains})
+    return columns
 
 
-def write_paths_csv(run_dir: Path, result: Result) -> Path:
-    """paths.csv.gz; option-specific inputs are named ``option.<key>`` so columns align."""
+def write_paths_csv(run_dir: Path, result: Result, rows_per_batch: int = 65_536) -> Path:
+    """paths.csv.gz, streamed in batches (bounded memory) through Arrow's C++ CSV writer.
+
+    Money and inputs are written at float32 precision (about 7 significant digits), and
+    gzip runs at level 1: formatting and compressing full float64 text cost ~10x more
+    for digits no analysis needs (benchmarks/RESULTS.md).
+    """
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     path = Path(run_dir) / "paths.csv.gz"
-    frame = paths_frame(result)
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, float_format="%.6g",
-                     compression={"method": "gzip", "compresslevel": 1})
+    per_option = {oid: _path_columns(result, oid) for oid in result.options}
+    names: list[str] = []  # union of the options' columns, first-seen order
+    for columns in per_option.values():
+        names += [name for name in columns if name not in names]
+    outcomes = [n for n in names if n in ("payback_month", "npv", "upfront", "tco_baseline",
+                                          "tco_option", "abandoned", "retrains")]
+    names = [n for n in names if n not in outcomes] + outcomes
+    with atomic_path(path) as tmp, gzip.open(tmp, "wb", compresslevel=1) as gz:
+        header = True
+        for option_id, columns in per_option.items():
+            for start in range(0, result.n_paths, rows_per_batch):
+                stop = min(start + rows_per_batch, result.n_paths)
+                arrays = {"option": pa.array([option_id] * (stop - start))}
+                for name in names:
+                    if name not in columns:  # another option's input: empty cells
+                        arrays[name] = pa.nulls(stop - start, pa.float32())
+                        continue
+                    part = columns[name][start:stop]
+                    if name == "payback_month":
+                        arrays[name] = pa.array(part.astype(np.int64), mask=part == 0)
+                    elif part.dtype == np.float64:
+                        arrays[name] = pa.array(part.astype(np.float32))
+                    else:
+                        arrays[name] = pa.array(part)
+                sink = pa.BufferOutputStream()
+                pacsv.write_csv(pa.table(arrays), sink,
+                                pacsv.WriteOptions(include_header=header, quoting_style="none"))
+                gz.write(sink.getvalue().to_pybytes())
+                header = False
     return path
 
 
