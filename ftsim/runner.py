@@ -195,28 +195,42 @@ def simulate(
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
     started = time.perf_counter()
-    target = paths if precision is None else max(paths, int(max_paths or paths))
-    blocks: list[Result] = []
-    done = 0
-    while done < target:
-        batch_paths = paths if not blocks else min(paths, target - done)
-        if done % chunk_size:
-            raise ValueError("precision runs need paths to be a multiple of chunk_size")
-        plan = _chunk_plan(done // chunk_size, batch_paths, chunk_size)
-        block = _collect(scenario, plan, seed=seed, sampler=sampler, chunk_size=chunk_size,
-                         jobs=jobs, backend=backend, scheduler=scheduler, progress=progress,
-                         done_before=done, total=target)
-        blocks.append(block)
-        done += batch_paths
-        if precision is None:
-            break
-        merged = Result.concatenate(blocks)
-        blocks = [merged]
-        if merged.max_half_width() <= precision:
-            break
-    result = blocks[0] if len(blocks) == 1 else Result.concatenate(blocks)
+    if precision is None:
+        result = _collect(scenario, _chunk_plan(0, paths, chunk_size), seed=seed, sampler=sampler,
+                          chunk_size=chunk_size, jobs=jobs, backend=backend, scheduler=scheduler,
+                          progress=progress, done_before=0, total=paths)
+    else:
+        result = _until_precise(scenario, paths, precision, max_paths or 10 * paths, seed=seed,
+                                sampler=sampler, chunk_size=chunk_size, jobs=jobs,
+                                backend=backend, scheduler=scheduler, progress=progress)
     return result.finished(seed=seed, sampler=sampler, chunk_size=chunk_size,
                            seconds=time.perf_counter() - started)
+
+
+def _until_precise(
+    scenario: Scenario, paths: int, precision: float, max_paths: int, *, seed: int,
+    sampler: str, chunk_size: int, jobs: int, backend: str, scheduler: object | None,
+    progress: Callable[[int, int], None] | None,
+) -> Result:
+    """Add batches of whole chunks until every Wilson half-width <= precision or max_paths.
+
+    Batches continue the chunk numbering, so the result equals a single run of the same
+    total number of paths.
+    """
+    batch = math.ceil(paths / chunk_size) * chunk_size
+    blocks: list[Result] = []
+    done = 0
+    while done < max_paths:
+        size = min(batch, max_paths - done)
+        blocks.append(_collect(scenario, _chunk_plan(done // chunk_size, size, chunk_size),
+                               seed=seed, sampler=sampler, chunk_size=chunk_size, jobs=jobs,
+                               backend=backend, scheduler=scheduler, progress=progress,
+                               done_before=done, total=max_paths))
+        done += size
+        blocks = [Result.concatenate(blocks)]
+        if blocks[0].max_half_width() <= precision:
+            break
+    return blocks[0]
 
 
 def _collect(

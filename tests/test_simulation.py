@@ -239,3 +239,21 @@ rho = 0.7
     rho = stats.spearmanr(result.inputs["traffic.requests_per_month"],
                           result.inputs["options.a.serving.gpu_hourly_cost"]).statistic
     assert abs(rho - 0.7) < 0.02
+
+
+def test_precision_target_adds_chunks_until_the_interval_is_narrow():
+    # Here P = 1 - Phi(ln(79,628 / 63,246) / 0.7) = 0.37 (closed form above). A Wilson
+    # half-width <= 0.01 needs 1.96^2 p (1 - p) / n <= 1e-4: n >= 8,955. In 1,024-path
+    # batches the run stops at 9,216 whenever the realised p lies in (0.311, 0.398), i.e.
+    # within 5 SE (0.005) of 0.37; at 8,192 paths it is still too wide.
+    scenario = parse_scenario(LOGNORMAL_TRAFFIC)
+    result = ftsim.simulate(scenario, paths=1000, seed=2, jobs=1, chunk_size=1024,
+                            precision=0.01, max_paths=50_000)
+    assert result.max_half_width() <= 0.01
+    assert result.n_paths == 9216
+    # identical to one plain run of the same number of paths
+    plain = ftsim.simulate(scenario, paths=result.n_paths, seed=2, jobs=1, chunk_size=1024)
+    np.testing.assert_array_equal(result.options["ft"].npv, plain.options["ft"].npv)
+    capped = ftsim.simulate(scenario, paths=1000, seed=2, jobs=1, chunk_size=1024,
+                            precision=1e-4, max_paths=3000)
+    assert capped.n_paths == 3000
