@@ -235,6 +235,8 @@ def _run(args: argparse.Namespace, command: str) -> int:
         breakeven = breakeven_curve(scenario, **kwargs)
     run_dir = new_run_dir(args.out, args.scenario.stem)
     summary["simulation"]["seconds"] = round(result.seconds, 3)
+    if args.precision is not None:
+        summary["simulation"]["precision_target"] = args.precision
     write_run(run_dir, result, summary, scenario, command=command,
               report=not args.no_report, breakeven=breakeven)
     if args.json:
