@@ -53,7 +53,13 @@ def traffic(
 def poisson_counts(
     rng: np.random.Generator, events_per_year: np.ndarray, horizon_months: int
 ) -> np.ndarray:
-    """Event counts per month, Poisson(rate / 12), shape (paths, H) of int64."""
+    """Event counts per month, Poisson(rate / 12), shape (paths, H) of int64.
+
+    A stream whose rate is 0 on every path draws nothing (each stream has its own name,
+    so skipping cannot shift any other draw).
+    """
+    if not np.any(events_per_year > 0):
+        return np.zeros((events_per_year.shape[0], horizon_months), np.int64)
     lam = np.broadcast_to(events_per_year[:, None] / 12.0,
                           (events_per_year.shape[0], horizon_months))
     return rng.poisson(lam)

@@ -149,11 +149,14 @@ def simulate_option(
     errors, retraining, retrains = _drift_and_retrains(option, v, static, world, base_model_updates,
                                                        active, start, rebuild)
 
-    rag = np.broadcast_to(static["rag.monthly_cost"][:, None], shape)
-    maintenance = np.broadcast_to(v["maintenance.monthly_cost"][:, None], shape)
-    parts = {"serving": serving, "escalation": escalation, "errors": errors, "rag": rag,
-             "maintenance": maintenance, "retraining": retraining}
-    cost_o = np.where(active, sum(parts.values()), cost_b)
+    per_path = {"rag": static["rag.monthly_cost"], "maintenance": v["maintenance.monthly_cost"]}
+    monthly = {"serving": serving, "escalation": escalation, "errors": errors,
+               "retraining": retraining}
+    cost_o = serving + escalation
+    cost_o += errors
+    cost_o += retraining
+    cost_o += (per_path["rag"] + per_path["maintenance"])[:, None]
+    np.copyto(cost_o, cost_b, where=~active)
 
     savings = cost_b - cost_o
     cumulative = np.cumsum(savings, axis=1) - upfront[:, None]
@@ -161,9 +164,12 @@ def simulate_option(
     after = months[None, :] > payback[:, None]
     dips = ((cumulative < 0) & after & (payback[:, None] > 0)).any(axis=1)
 
-    sums = {name: np.where(active, part, 0.0).sum(axis=0) for name, part in parts.items()}
-    sums["baseline_while_not_live"] = np.where(active, 0.0, cost_b).sum(axis=0)
+    # Sums over paths of each part in live months (einsum: no masked temporaries).
+    live = active.astype(float)
+    sums = {name: np.einsum("ij,ij->j", part, live) for name, part in monthly.items()}
+    sums.update({name: value @ live for name, value in per_path.items()})
     sums["baseline"] = cost_b.sum(axis=0)
+    sums["baseline_while_not_live"] = sums["baseline"] - np.einsum("ij,ij->j", cost_b, live)
     return OptionPaths(
         upfront=upfront, abandoned=abandoned, start_month=start, cumulative=cumulative,
         payback_month=payback, npv=npv(savings, upfront, discount_rate_annual),
@@ -183,44 +189,75 @@ def _drift_and_retrains(
     month t (after that month's error cost). Retrain when (a) the K schedule counted from S
     falls due, (b) monitoring sees an unhandled event at least D months old, or (c) a
     base-model update forces a rebuild (whose cost alone is paid then).
+
+    Everything that does not depend on the previous month -- the schedule, forced rebuilds,
+    the error cost given X -- is computed on whole (paths, H) arrays; the month loop keeps
+    only the state and the detection of unhandled events.
     """
     n_paths, horizon = active.shape
-    requests = world.requests
-    e_b = static["quality.baseline_error_rate"]
-    c_err = static["quality.cost_per_error"]
+    months = np.arange(1, horizon + 1)
+    e_b = static["quality.baseline_error_rate"][:, None]
     inc, max_inc = static["drift.error_increase"], static["drift.max_error_increase"]
-    gap, esc = v["error_rate_gap"], v["escalation_rate"]
-    every = v["maintenance.retrain_every_months"].astype(np.int64)
-    lag = v["maintenance.detection_lag_months"]
-    retrain_cost = v["maintenance.retrain_cost"]
-    on_drift = option.retrain_on_drift
+    esc = v["escalation_rate"][:, None]
+    every = v["maintenance.retrain_every_months"].astype(np.int32)[:, None]
+    if np.any(every > 0):
+        since_start = months.astype(np.int32)[None, :] - start.astype(np.int32)[:, None] + 1
+        scheduled = (every > 0) & (since_start > 0) & (since_start % np.maximum(every, 1) == 0)
+    else:
+        scheduled = np.zeros((n_paths, horizon), bool)
+    forced = base_model_updates > 0
+    planned = active & (scheduled | forced)  # retrains known without the drift state
+    events = world.drift_counts
+    drift_steps = events * inc[:, None]
 
-    errors = np.empty((n_paths, horizon))
-    retraining = np.zeros((n_paths, horizon))
-    retrains = np.zeros(n_paths, dtype=np.int64)
+    # The loop walks months, so it works on month-major (H, paths) copies: each month is
+    # then one contiguous row instead of a column strided across every path's cache line.
+    steps_t = np.ascontiguousarray(drift_steps.T)
+    live_t = np.ascontiguousarray(active.T).astype(float)
+    state_t = np.zeros((horizon, n_paths))
     state = np.zeros(n_paths)
-    oldest_unhandled = np.full(n_paths, np.inf)
-    safe_every = np.maximum(every, 1)
-    for j in range(horizon):
-        month = j + 1
-        live = active[:, j]
-        events = world.drift_counts[:, j]
-        state = np.where(live, np.minimum(max_inc, state + events * inc), 0.0)
-        rate_o = np.clip(e_b + gap + state, 0.0, 1.0)
-        errors[:, j] = requests[:, j] * ((1.0 - esc) * rate_o + esc * e_b) * c_err
+    if option.retrain_on_drift:
+        lag = v["maintenance.detection_lag_months"]
+        planned_t = np.ascontiguousarray(planned.T)
+        seen_t = np.ascontiguousarray((events > 0).T) & (live_t > 0)
+        retrain_t = np.empty((horizon, n_paths), bool)
+        oldest_unhandled = np.full(n_paths, np.inf)
+        for j in range(horizon):
+            month = j + 1
+            state += steps_t[j]
+            np.minimum(state, max_inc, out=state)
+            state *= live_t[j]
+            state_t[j] = state
+            np.copyto(oldest_unhandled, month, where=seen_t[j] & np.isinf(oldest_unhandled))
+            now = planned_t[j] | (oldest_unhandled <= month - lag)
+            retrain_t[j] = now
+            np.copyto(state, 0.0, where=now)
+            np.copyto(oldest_unhandled, np.inf, where=now)
+        retrain = retrain_t.T
+    else:
+        retrain = planned
+        if np.any(drift_steps > 0):
+            keep_t = np.ascontiguousarray((active & ~planned).T).astype(float)  # 0 = reset after
+            for j in range(horizon):
+                state += steps_t[j]
+                np.minimum(state, max_inc, out=state)
+                state *= live_t[j]
+                state_t[j] = state
+                state *= keep_t[j]
+    state_by_month = state_t.T
 
-        since_start = month - start + 1
-        scheduled = (every > 0) & (since_start > 0) & (since_start % safe_every == 0)
-        oldest_unhandled = np.where(live & (events > 0) & np.isinf(oldest_unhandled),
-                                    month, oldest_unhandled)
-        detected = (oldest_unhandled <= month - lag) if on_drift else np.zeros(n_paths, bool)
-        forced = base_model_updates[:, j] > 0
-        retrain = live & (scheduled | detected | forced)
-        retraining[:, j] = np.where(retrain, np.where(forced, rebuild[:, j], retrain_cost), 0.0)
-        retrains += retrain
-        state = np.where(retrain, 0.0, state)
-        oldest_unhandled = np.where(retrain, np.inf, oldest_unhandled)
-    return errors, retraining, retrains
+    # err_t = R_t c_err ((1 - esc) clip(e_B + gap + X_t, 0, 1) + esc e_B), in place
+    c_err = static["quality.cost_per_error"]
+    errors = state_by_month + (e_b[:, 0] + v["error_rate_gap"])[:, None]
+    np.clip(errors, 0.0, 1.0, out=errors)
+    errors *= ((1.0 - esc[:, 0]) * c_err)[:, None]
+    errors += (esc[:, 0] * e_b[:, 0] * c_err)[:, None]
+    errors *= world.requests
+    retraining = np.zeros((n_paths, horizon))
+    rows, cols = np.nonzero(retrain)  # retrains are rare: cost only those cells
+    retraining[rows, cols] = np.where(forced[rows, cols], rebuild[rows, cols],
+                                      v["maintenance.retrain_cost"][rows])
+    return errors, retraining, retrain.sum(axis=1)
 
 
 def payback_months(cumulative: np.ndarray, start: np.ndarray, abandoned: np.ndarray) -> np.ndarray:
