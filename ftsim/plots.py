@@ -1,0 +1,946 @@
+"""The report's figures and PDF typesetting, drawn from a Summary dict with matplotlib.
+
+Every figure function takes results (never runs the engine), draws on the Axes it is given
+(or on a new figure when ``ax`` is None) and returns them, in the SALib style. Figures are
+built as plain ``matplotlib.figure.Figure`` objects, never through pyplot: no GUI backend,
+no global figure registry, nothing to close, and PNG/PDF output goes through Agg/PDF canvases.
+
+The PDF typesetter lives here too because it draws with matplotlib; ``report.py`` decides
+what the report says (a list of blocks) and this module lays those blocks out on A4 pages.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib import ticker
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.font_manager import FontProperties
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.textpath import TextToPath
+
+__all__ = [
+    "PNG_DPI",
+    "FIGSIZE",
+    "PAGE_SIZE",
+    "house_style",
+    "money_formatter",
+    "format_money",
+    "format_probability",
+    "fan_chart",
+    "payback_curve",
+    "npv_distribution",
+    "drivers",
+    "cost_breakdown",
+    "FigureSpec",
+    "figure_specs",
+    "draw_figure",
+    "figure_set",
+    "Cell",
+    "Heading",
+    "Paragraph",
+    "Table",
+    "FigurePage",
+    "PageBreak",
+    "Block",
+    "render_pdf",
+    "save_png",
+]
+
+PNG_DPI = 110
+_TITLE_SIZE = 10.0
+FIGSIZE = (7.4, 5.0)  # inches: two of these stack on an A4 page with margins
+PAGE_SIZE = (8.27, 11.69)  # A4 portrait, inches
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+_OPTION_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+_LOSS_COLOR = "#C62828"
+_COST_COMPONENTS = (
+    # key in monthly_mean_cost, legend label, colour
+    ("serving", "serving", "#0072B2"),
+    ("escalation", "escalation to baseline", "#56B4E9"),
+    ("errors", "cost of errors", "#D55E00"),
+    ("rag", "RAG", "#999999"),
+    ("maintenance", "maintenance", "#009E73"),
+    ("retraining", "retraining and rebuilds", "#CC79A7"),
+    ("baseline_while_not_live", "baseline while not live", "#E69F00"),
+)
+_RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.6,
+    "savefig.dpi": PNG_DPI,
+}
+
+
+@contextmanager
+def house_style() -> Iterator[None]:
+    """The report's rc settings (fonts, sizes, grid, spines) for figures made inside it."""
+    with matplotlib.rc_context(_RC):
+        yield
+
+
+# ---------------------------------------------------------------------------------------------
+# Number formatting (shared with report.py so text and figures print the same values)
+
+_SYMBOLS = {"USD": "$", "GBP": "£"}  # prefix symbols; other currencies print their code after
+
+
+def _with_currency(number: str, negative: bool, currency: str) -> str:
+    sign = "-" if negative else ""
+    symbol = _SYMBOLS.get(currency)
+    if symbol is not None:
+        return f"{sign}{symbol}{number}"
+    return f"{sign}{number} {currency}".rstrip()
+
+
+def format_money(value: float, currency: str) -> str:
+    """One amount, e.g. ``$1.2M``, ``£350k``, ``12,345 EUR``, ``$12.50``.
+
+    M and B take one decimal, k none (from 100k up), smaller amounts are written in full
+    with thousands separators (two decimals below 100).
+    """
+    if not math.isfinite(value):
+        return "n/a"
+    a = abs(value)
+    if round(a / 1e9, 1) >= 1:
+        number = f"{a / 1e9:,.1f}B"
+    elif round(a / 1e6, 1) >= 1:
+        number = f"{a / 1e6:.1f}M"
+    elif round(a) >= 1e5:
+        number = f"{a / 1e3:.0f}k"
+    elif a >= 99.995:
+        number = f"{a:,.0f}"
+    else:
+        number = f"{a:.2f}"
+    if a == 0:
+        number = "0"
+    negative = value < 0 and any(ch in "123456789" for ch in number)
+    return _with_currency(number, negative, currency)
+
+
+class _MoneyFormatter(ticker.Formatter):
+    """Tick labels on one scale per axis (``$0``, ``$0.5M``, ``$1.0M``); single values as format_money."""
+
+    def __init__(self, currency: str) -> None:
+        self.currency = currency
+        self._scale: tuple[float, str, int] | None = None
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        super().set_locs(locs)
+        finite = [abs(v) for v in locs if math.isfinite(v)]
+        if not finite:
+            self._scale = None
+            return
+        top = max(finite)
+        div, suffix = (1e9, "B") if top >= 1e9 else (1e6, "M") if top >= 1e6 else (
+            (1e3, "k") if top >= 1e5 else (1.0, ""))
+        # Fewest decimals that still print every tick exactly (ticks are round numbers).
+        decimals = 3
+        for d in range(4):
+            if all(abs(v / div - round(v / div, d)) <= 1e-6 * max(1.0, abs(v / div))
+                   for v in finite):
+                decimals = d
+                break
+        self._scale = (div, suffix, decimals)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        if self._scale is None:
+            return format_money(x, self.currency)
+        div, suffix, decimals = self._scale
+        if x == 0:
+            return _with_currency("0", False, self.currency)
+        number = f"{abs(x) / div:,.{decimals}f}{suffix}"
+        return _with_currency(number, x < 0, self.currency)
+
+
+def money_formatter(currency: str) -> ticker.Formatter:
+    """A tick formatter for money in ``currency``: ``$1.2M``, ``£350k``, ``12,345 EUR``.
+
+    Called on a single value it formats like :func:`format_money`; on an axis it puts every
+    tick on the scale of the largest one, with just enough decimals.
+    """
+    return _MoneyFormatter(currency)
+
+
+def format_probability(p: float | None) -> str:
+    """The one rule for probabilities in figures and text: a percentage with one decimal.
+
+    ``<0.1%`` and ``>99.9%`` keep "almost never/always" apart from "never/always".
+    """
+    if p is None or not math.isfinite(p):
+        return "n/a"
+    if p <= 0:
+        return "0.0%"
+    if p >= 1:
+        return "100.0%"
+    if p < 0.0005:
+        return "<0.1%"
+    if p >= 0.9995:
+        return ">99.9%"
+    return f"{100 * p:.1f}%"
+
+
+def _escape(text: str) -> str:
+    """Dollar signs are literal in our text, never mathtext delimiters."""
+    return text.replace("$", r"\$")
+
+
+# ---------------------------------------------------------------------------------------------
+# Figure helpers
+
+
+def _new_axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    return Figure(figsize=FIGSIZE, layout="constrained").add_subplot()
+
+
+def _option_color(summary: dict[str, Any], option_id: str) -> str:
+    return _OPTION_COLORS[list(summary["options"]).index(option_id) % len(_OPTION_COLORS)]
+
+
+def _month_axis(ax: Axes, horizon: int) -> None:
+    step = 1 if horizon <= 12 else 2 if horizon <= 24 else 3 if horizon <= 48 else (
+        6 if horizon <= 96 else 12)
+    ax.set_xlim(0.5, horizon + 0.5)
+    ax.xaxis.set_major_locator(ticker.MultipleLocator(step))
+    ax.xaxis.set_major_formatter(ticker.StrMethodFormatter("{x:.0f}"))
+    ax.set_xlabel("Month after the decision")
+
+
+def _title_text(container: Figure | SubFigure, what: str, summary: dict[str, Any], detail: str,
+                margin: float) -> str:
+    """Title lines wrapped to the (sub)figure's width less ``margin`` inches, so long
+    scenario or option names never run off the figure."""
+    width = container.bbox.width / container.dpi - margin
+    second = summary["scenario"]["name"] + (f" · {detail}" if detail else "")
+    lines = [*_wrap(what, width, _TITLE_SIZE), *_wrap(second, width, _TITLE_SIZE)]
+    return _escape("\n".join(lines))
+
+
+def _title(ax: Axes, what: str, summary: dict[str, Any], detail: str = "") -> None:
+    # the title starts at the axes' left edge, about an inch in from the figure's
+    text = _title_text(ax.figure, what, summary, detail, margin=1.1)
+    ax.set_title(text, loc="left", fontsize=_TITLE_SIZE, linespacing=1.4)
+
+
+def _paths_label(summary: dict[str, Any]) -> str:
+    return f"{summary['simulation']['paths']:,} paths"
+
+
+# ---------------------------------------------------------------------------------------------
+# The five figures
+
+
+def fan_chart(ax: Axes | None, summary: dict[str, Any], option_id: str) -> Axes:
+    """Cumulative net savings by month for one option: median, P25-P75 and P5-P95 bands.
+
+    Marks zero, the payback deadline N and the median payback month. The median line
+    carries ``gid="median"``.
+    """
+    ax = _new_axes(ax)
+    sim = summary["simulation"]
+    horizon, deadline = sim["horizon_months"], sim["payback_within_months"]
+    option = summary["options"][option_id]
+    bands = option["cumulative_net_savings"]
+    color = _option_color(summary, option_id)
+    months = np.arange(1, horizon + 1)
+    ax.fill_between(months, bands["p5"], bands["p95"], color=color, alpha=0.15, lw=0,
+                    label="P5–P95")
+    ax.fill_between(months, bands["p25"], bands["p75"], color=color, alpha=0.35, lw=0,
+                    label="P25–P75")
+    ax.plot(months, bands["p50"], color=color, lw=2, label="median", gid="median")
+    ax.axhline(0, color="0.15", lw=0.9, zorder=1)
+    ax.axvline(deadline, color="0.3", ls="--", lw=1, label=f"N = {deadline} months")
+    median_payback = option["payback_month"]["p50"]
+    if median_payback is not None:
+        ax.plot([median_payback], [0], ls="none", marker="D", ms=7, mfc="white", mec="0.1",
+                mew=1.5, zorder=5, gid="median_payback",
+                label=f"median payback: month {median_payback}")
+    else:
+        ax.plot([], [], ls="none", marker="D", ms=7, mfc="white", mec="0.1", mew=1.5,
+                label=f"median payback: after month {horizon}")
+    _month_axis(ax, horizon)
+    ax.yaxis.set_major_formatter(money_formatter(summary["scenario"]["currency"]))
+    ax.set_ylabel(f"Cumulative net savings ({summary['scenario']['currency']})")
+    _title(ax, f"Cumulative net savings vs baseline: {option['name']}", summary,
+           f"upfront cost included, {_paths_label(summary)}")
+    ax.legend(loc="best", framealpha=0.9)
+    return ax
+
+
+def _spread_labels(ys: Sequence[float], gap: float, lo: float, hi: float) -> list[float]:
+    """Move sorted label heights apart by at least ``gap`` while keeping them in [lo, hi]."""
+    out = [min(max(y, lo), hi) for y in ys]
+    for i in range(1, len(out)):
+        out[i] = max(out[i], out[i - 1] + gap)
+    excess = out[-1] - hi if out else 0.0
+    if excess > 0:
+        out[-1] -= excess
+        for i in range(len(out) - 2, -1, -1):
+            out[i] = min(out[i], out[i + 1] - gap)
+    return out
+
+
+def payback_curve(ax: Axes | None, summary: dict[str, Any]) -> Axes:
+    """P(payback <= month) for every option, with N and the required probability marked.
+
+    Each option's P(payback within N) is written next to the curve at N, formatted by
+    :func:`format_probability`; the curve of option ``x`` carries ``gid="payback_x"``.
+    """
+    ax = _new_axes(ax)
+    sim = summary["simulation"]
+    horizon, deadline = sim["horizon_months"], sim["payback_within_months"]
+    required = sim["required_probability"]
+    months = np.arange(0, horizon + 1)
+    points = []
+    for option_id, option in summary["options"].items():
+        color = _option_color(summary, option_id)
+        ax.step(months, [0.0, *option["p_payback_by_month"]], where="post", color=color,
+                lw=2, label=_escape(option["name"]), gid=f"payback_{option_id}")
+        points.append((option["p_payback_within"], option_id, color))
+    ax.axvline(deadline, color="0.3", ls="--", lw=1, label=f"N = {deadline} months")
+    ax.axhline(required, color=_LOSS_COLOR, ls=":", lw=1.2,
+               label=f"required probability {format_probability(required)}")
+    points.sort()
+    heights = _spread_labels([p for p, _, _ in points], gap=0.07, lo=0.03, hi=0.97)
+    to_left = deadline > 0.75 * horizon
+    dx = max(0.6, 0.025 * horizon) * (-1 if to_left else 1)
+    for (p, option_id, color), y in zip(points, heights, strict=True):
+        ax.annotate(format_probability(p), xy=(deadline, p), xytext=(deadline + dx, y),
+                    ha="right" if to_left else "left", va="center", color=color,
+                    fontsize=9, fontweight="bold", gid=f"p_at_n_{option_id}",
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": color, "lw": 0.8},
+                    arrowprops={"arrowstyle": "-", "color": color, "lw": 0.8})
+        ax.plot([deadline], [p], ls="none", marker="o", ms=5, color=color, zorder=5)
+    _month_axis(ax, horizon)
+    ax.set_xlim(0, horizon + 0.5)
+    ax.set_ylim(-0.02, 1.02)
+    ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0))
+    ax.set_ylabel("P(paid back by this month)")
+    _title(ax, "Probability of payback by month, every option", summary,
+           f"vs {summary['baseline']['name']}, {_paths_label(summary)}")
+    ax.legend(loc="best", framealpha=0.9)
+    return ax
+
+
+def npv_distribution(ax: Axes | None, summary: dict[str, Any], option_id: str) -> Axes:
+    """Histogram of NPV with P5/P50/P95 lines and the loss region (NPV < 0) shaded.
+
+    Bar heights are shares of all paths; the histogram covers about P0.5-P99.5 of NPV.
+    """
+    ax = _new_axes(ax)
+    currency = summary["scenario"]["currency"]
+    option = summary["options"][option_id]
+    edges = np.asarray(option["npv_histogram"]["edges"], dtype=float)
+    shares = np.asarray(option["npv_histogram"]["counts"], dtype=float) / summary[
+        "simulation"]["paths"]
+    color = _option_color(summary, option_id)
+    ax.stairs(shares, edges, fill=True, color=color, alpha=0.55, lw=0, gid="npv_histogram")
+    ax.stairs(shares, edges, color=color, lw=1)
+    if edges[0] < 0:
+        ax.axvspan(edges[0], min(0.0, edges[-1]), color=_LOSS_COLOR, alpha=0.12, lw=0,
+                   label=f"loss (NPV < 0): {format_probability(option['p_npv_negative'])}"
+                         " of paths", gid="loss_region")
+    else:
+        ax.add_patch(Patch(visible=False, label="loss (NPV < 0): "
+                                                f"{format_probability(option['p_npv_negative'])}"
+                                                " of paths"))
+    npv = option["npv"]
+    for key, style in (("p5", ":"), ("p50", "-"), ("p95", "--")):
+        ax.axvline(npv[key], color="0.15", ls=style, lw=1.2,
+                   label=_escape(f"{key.upper()} {format_money(npv[key], currency)}"))
+    ax.axvline(0, color=_LOSS_COLOR, lw=0.8)
+    ax.set_xlim(edges[0], edges[-1])
+    ax.xaxis.set_major_formatter(money_formatter(currency))
+    ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=None))
+    ax.set_xlabel(f"NPV over {summary['simulation']['horizon_months']} months ({currency}, "
+                  f"discounted at {summary['simulation']['discount_rate_annual']:.0%}/year)")
+    ax.set_ylabel("Share of paths per bin")
+    _title(ax, f"NPV distribution: {option['name']} vs baseline", summary,
+           _paths_label(summary))
+    ax.legend(loc="upper right", framealpha=0.9)
+    return ax
+
+
+def _wrap_key(key: str, width: int = 34) -> str:
+    """Break a long dotted key path at dots so tick labels stay narrow."""
+    if len(key) <= width:
+        return key
+    parts = key.split(".")
+    lines, cur = [], ""
+    for part in parts:
+        cand = f"{cur}.{part}" if cur else part
+        if len(cand) > width and cur:
+            lines.append(cur + ".")
+            cur = part
+        else:
+            cur = cand
+    lines.append(cur)
+    return "\n".join(lines)
+
+
+def drivers(axes: tuple[Axes, Axes] | None, summary: dict[str, Any], option_id: str,
+            top: int = 10) -> tuple[Axes, Axes]:
+    """Tornado of the ``top`` inputs by |Spearman| with NPV and, beside it, P(payback within N)
+    when each input is in its bottom vs top decile.
+
+    The title goes on the (sub)figure holding the axes. Bars carry ``gid="spearman"``.
+    """
+    if axes is None:
+        fig = Figure(figsize=FIGSIZE, layout="constrained")
+        axes = tuple(fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.0, 1.0]}))
+    left, right = axes
+    option = summary["options"][option_id]
+    sim = summary["simulation"]
+    rows = option["sensitivity"][:top]
+    n = len(rows)
+    y = np.arange(n)[::-1]
+    left.figure.suptitle(
+        _title_text(left.figure, f"What drives the result: {option['name']}", summary,
+                    f"the {n} inputs most rank-correlated with NPV", margin=0.3),
+        x=0.01, ha="left", fontsize=_TITLE_SIZE, linespacing=1.4)
+    if n == 0:
+        for ax in axes:
+            ax.text(0.5, 0.5, "no random inputs", transform=ax.transAxes, ha="center")
+            ax.set_yticks([])
+        return left, right
+    rho = np.array([r["spearman"] if r["spearman"] is not None else 0.0 for r in rows])
+    left.barh(y, rho, color=[_OPTION_COLORS[0] if v >= 0 else _LOSS_COLOR for v in rho],
+              height=0.6, gid="spearman")
+    reach = max(0.1, float(np.max(np.abs(rho)))) * 1.35
+    for yi, r, v in zip(y, rows, rho, strict=True):
+        label = "n/a" if r["spearman"] is None else f"{v:+.2f}"
+        left.text(v + (0.02 * reach if v >= 0 else -0.02 * reach), yi, label, va="center",
+                  ha="left" if v >= 0 else "right", fontsize=7.5)
+    left.axvline(0, color="0.2", lw=0.8)
+    left.set_xlim(-reach, reach)
+    left.set_yticks(y, labels=[_wrap_key(r["input"]) for r in rows], fontsize=7.5)
+    left.set_ylim(-0.6, n - 0.4)
+    left.grid(axis="y", visible=False)
+    left.set_xlabel("Spearman rank correlation with NPV")
+    left.set_title("higher input → higher NPV when > 0", loc="left", fontsize=8.5,
+                   color="0.3")
+
+    low = [r["p_payback_low"] for r in rows]
+    high = [r["p_payback_high"] for r in rows]
+    right.hlines(y, low, high, color="0.6", lw=2)
+    right.plot(low, y, ls="none", marker="o", ms=6, mfc="white", mec=_OPTION_COLORS[0],
+               mew=1.5, label="input in bottom decile", gid="p_low")
+    right.plot(high, y, ls="none", marker="o", ms=6, color=_OPTION_COLORS[0],
+               label="input in top decile", gid="p_high")
+    right.axvline(option["p_payback_within"], color="0.3", ls="--", lw=1,
+                  label=f"all paths {format_probability(option['p_payback_within'])}")
+    right.axvline(sim["required_probability"], color=_LOSS_COLOR, ls=":", lw=1.2,
+                  label=f"required {format_probability(sim['required_probability'])}")
+    right.set_xlim(-0.02, 1.02)
+    right.xaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0))
+    right.tick_params(axis="y", left=False, labelleft=False)
+    right.grid(axis="y", visible=False)
+    right.set_xlabel(f"P(payback within {sim['payback_within_months']} months)")
+    right.set_title("when the input is low vs high", loc="left", fontsize=8.5, color="0.3")
+    right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
+    return left, right
+
+
+def cost_breakdown(ax: Axes | None, summary: dict[str, Any], option_id: str) -> Axes:
+    """Mean monthly cost of the option split by component (stacked bars) against the baseline.
+
+    Components that are zero in every month are left out; each legend entry gives the
+    component's total over the horizon. The layer of component ``c`` (a StepPatch whose
+    values are the running total up to and including ``c``) carries ``gid="cost_c"``.
+    """
+    ax = _new_axes(ax)
+    currency = summary["scenario"]["currency"]
+    horizon = summary["simulation"]["horizon_months"]
+    option = summary["options"][option_id]
+    costs = option["monthly_mean_cost"]
+    edges = np.arange(horizon + 1) + 0.5  # month t spans [t - 0.5, t + 0.5]
+    bottom = np.zeros(horizon)
+    for key, label, color in _COST_COMPONENTS:
+        values = np.asarray(costs[key], dtype=float)
+        if not np.any(values):
+            continue
+        total = format_money(float(values.sum()), currency)
+        # one stacked step area per component: as readable as bars, far fewer artists
+        ax.stairs(bottom + values, edges, baseline=bottom.copy(), fill=True, color=color,
+                  lw=0, label=_escape(f"{label} ({total})"), gid=f"cost_{key}")
+        bottom = bottom + values
+    baseline = np.asarray(costs["baseline"], dtype=float)
+    ax.stairs(baseline, edges, color="0.05", lw=2, gid="cost_baseline",
+            label=_escape(f"baseline: {summary['baseline']['name']} "
+                          f"({format_money(float(baseline.sum()), currency)})"))
+    _month_axis(ax, horizon)
+    ax.set_ylim(0, max(float(bottom.max(initial=0.0)), float(baseline.max(initial=0.0)),
+                       1e-9) * 1.08)
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.set_ylabel(f"Mean cost per month ({currency})")
+    ax.grid(axis="x", visible=False)
+    _title(ax, f"Where the money goes: {option['name']} vs baseline", summary,
+           f"mean monthly cost, totals over {horizon} months in the legend")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# The report's figure set
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One report figure: file stem, kind (payback | fan | npv | drivers | cost), option, caption."""
+
+    stem: str
+    kind: str
+    option_id: str | None
+    caption: str
+
+
+def _safe_stem(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", text)
+
+
+def figure_specs(summary: dict[str, Any]) -> list[FigureSpec]:
+    """The report's figures, grouped by kind: payback, then fan, npv, drivers, cost per option,
+    then the break-even curve when the summary carries one (key ``"breakeven"``, the dict of
+    ``ftsim.sweep.breakeven_curve``)."""
+    specs = [FigureSpec("payback", "payback", None,
+                        "Probability of payback by month, every option")]
+    captions = {
+        "fan": "Cumulative net savings by month (median, P25–P75, P5–P95)",
+        "npv": "NPV distribution and probability of loss",
+        "drivers": "Drivers: rank correlation with NPV and payback probability by decile",
+        "cost": "Where the money goes: mean monthly cost by component vs baseline",
+    }
+    used: set[str] = {"payback"}
+    for kind, caption in captions.items():
+        for option_id, option in summary["options"].items():
+            stem = f"{kind}_{_safe_stem(option_id)}"
+            while stem in used:  # two ids that differ only in unsafe characters
+                stem += "_"
+            used.add(stem)
+            specs.append(FigureSpec(stem, kind, option_id, f"{caption}: {option['name']}"))
+    if "breakeven" in summary:
+        specs.append(FigureSpec("breakeven", "breakeven", None,
+                                "Break-even volume: P(payback) against median tokens per month"))
+    return specs
+
+
+def draw_figure(container: Figure | SubFigure, spec: FigureSpec, summary: dict[str, Any]) -> None:
+    """Draw one report figure on an empty (sub)figure."""
+    if spec.kind == "payback":
+        payback_curve(container.add_subplot(), summary)
+    elif spec.kind == "drivers":
+        drivers(tuple(container.subplots(1, 2, sharey=True)), summary, spec.option_id)
+    elif spec.kind == "breakeven":
+        from .sweep_plots import breakeven_chart  # sweep_plots imports this module
+
+        curve = summary["breakeven"]
+        ax = breakeven_chart(container.add_subplot(), curve)
+        ax.set_title(_title_text(container, "Break-even volume: P(payback) against traffic",
+                                 summary, f"{curve['paths']:,} paths per point, same seed",
+                                 margin=1.1),
+                     loc="left", fontsize=_TITLE_SIZE, linespacing=1.4)
+    else:
+        draw: Callable[[Axes, dict[str, Any], str], Axes] = {
+            "fan": fan_chart, "npv": npv_distribution, "cost": cost_breakdown}[spec.kind]
+        draw(container.add_subplot(), summary, spec.option_id)
+
+
+def figure_set(summary: dict[str, Any]) -> list[tuple[str, Figure]]:
+    """Every report figure as (file stem, Figure), e.g. ``("fan_lora_8b", fig)``.
+
+    The figures are not registered with pyplot: drop them when saved (``fig.savefig(path,
+    format="png", dpi=PNG_DPI)``), there is nothing to close.
+    """
+    out = []
+    with house_style():
+        for spec in figure_specs(summary):
+            fig = Figure(figsize=FIGSIZE, layout="constrained")
+            draw_figure(fig, spec, summary)
+            out.append((spec.stem, fig))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF typesetting: report.py says what, this lays it out on A4 pages
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell with emphasis."""
+
+    text: str
+    color: str | None = None
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    level: int = 1  # 1 title, 2 section, 3 sub-section
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str  # "\n" forces a line break
+    size: float = 9.0
+    bold: bool = False
+    color: str | None = None
+    bullet: bool = False
+    mono: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str | Cell, ...], ...]
+    widths: tuple[float, ...]  # fractions of the text width, summing to 1
+    align: str = ""  # one of "l"/"r" per column; default all left
+    size: float = 8.0
+    mono_columns: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class FigurePage:
+    """A new page holding one or two report figures (by stem) stacked; with one, ``notes``
+    fill the lower half."""
+
+    stems: tuple[str, ...]
+    notes: tuple[Heading | Paragraph, ...] = ()
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    pass
+
+
+Block = Heading | Paragraph | Table | FigurePage | PageBreak
+
+_MARGIN_LEFT, _MARGIN_RIGHT, _MARGIN_TOP, _MARGIN_BOTTOM = 0.65, 0.65, 0.6, 0.65
+_HEADING_SIZES = {1: 15.0, 2: 12.0, 3: 10.0}
+_LEADING = 1.3  # line height / font size
+_FIGURE_TOP, _FIGURE_GAP = 0.55, 0.3  # inches: page top to first figure, between figures
+_TEXT_TO_PATH = TextToPath()
+
+
+@lru_cache(maxsize=65536)
+def _text_width_in(text: str, size: float, bold: bool, mono: bool) -> float:
+    prop = FontProperties(family="DejaVu Sans Mono" if mono else "DejaVu Sans",
+                          weight="bold" if bold else "normal", size=size)
+    width_pt = _TEXT_TO_PATH.get_text_width_height_descent(text, prop, ismath=False)[0]
+    return width_pt / 72.0
+
+
+def _wrap(text: str, width: float, size: float, bold: bool = False,
+          mono: bool = False) -> list[str]:
+    """Greedy word wrap to ``width`` inches, measured with the real font metrics.
+
+    A line's width is the sum of its words' and spaces' widths (each measured once and
+    cached); kerning across words is ignored, hence the 2% slack. A word longer than the
+    line (a key path, a hash) breaks after ``.``, ``_``, ``/`` or ``-`` where possible,
+    else anywhere.
+    """
+    width *= 0.98
+    space = _text_width_in(" ", size, bold, mono)
+
+    def measure(s: str) -> float:
+        return _text_width_in(s, size, bold, mono)
+
+    lines: list[str] = []
+    for para in text.split("\n"):
+        cur, cur_w = "", 0.0
+        for word in para.split(" "):
+            word_w = measure(word)
+            if cur and cur_w + space + word_w <= width:
+                cur, cur_w = f"{cur} {word}", cur_w + space + word_w
+                continue
+            if cur:
+                lines.append(cur)
+            while measure(word) > width:
+                cut = max((i + 1 for i, ch in enumerate(word[:-1]) if ch in "._/-"
+                           and measure(word[:i + 1]) <= width), default=0)
+                if cut == 0:
+                    cut = max(1, max((i for i in range(1, len(word))
+                                      if measure(word[:i]) <= width), default=1))
+                lines.append(word[:cut])
+                word = word[cut:]
+            cur, cur_w = word, measure(word)
+        lines.append(cur)
+    return lines
+
+
+def _freeze_layout(fig: Figure) -> None:
+    """Run a figure's constrained layout once (unless a draw already did) and keep it."""
+    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        fig.get_layout_engine().execute(fig)
+        fig.set_layout_engine("none")
+
+
+def _copy_layout(source: Figure, target: SubFigure) -> None:
+    """Give ``target``'s axes the positions ``source``'s layout found (same drawing, same size)."""
+    if len(source.axes) != len(target.axes):
+        raise ValueError(f"figure has {len(source.axes)} axes, its page copy {len(target.axes)}")
+    for src, dst in zip(source.axes, target.axes, strict=True):
+        dst.set_position(src.get_position(original=False))
+
+
+def save_png(fig: Figure, path: Path) -> None:
+    """Save a report figure as PNG and keep its layout, which the PDF pages then reuse."""
+    fig.savefig(path, format="png", dpi=PNG_DPI)
+    fig.set_layout_engine("none")
+
+
+class _Typesetter:
+    """Flows blocks down A4 pages; positions are inches from the page's top-left corner."""
+
+    def __init__(self, summary: dict[str, Any], figures: dict[str, Figure]) -> None:
+        self.summary = summary
+        self.specs = {spec.stem: spec for spec in figure_specs(summary)}
+        self.figures = figures
+        self.pages: list[Figure] = []
+        self.fig: Figure | None = None
+        self.y = 0.0
+        self.width = PAGE_SIZE[0] - _MARGIN_LEFT - _MARGIN_RIGHT
+
+    def new_page(self, layout: ConstrainedLayoutEngine | None = None) -> Figure:
+        self.fig = Figure(figsize=PAGE_SIZE, layout=layout)
+        self.pages.append(self.fig)
+        self.y = _MARGIN_TOP
+        return self.fig
+
+    def page(self) -> Figure:
+        return self.fig if self.fig is not None else self.new_page()
+
+    def room(self) -> float:
+        return PAGE_SIZE[1] - _MARGIN_BOTTOM - self.y
+
+    def ensure(self, height: float) -> None:
+        if self.fig is None or height > self.room():
+            self.new_page()
+
+    def text(self, x: float, y: float, lines: Sequence[str], size: float, *, bold: bool = False,
+             color: str | None = None, mono: bool = False, ha: str = "left") -> None:
+        """One Text artist for several lines (far cheaper to draw than one per line).
+
+        With a fixed ``linespacing``, matplotlib spaces lines by linespacing x font size
+        (DejaVu's ascent + descent is one em), which is the ``_LEADING`` the layout assumes.
+        """
+        fig = self.page()
+        fig.text(x, PAGE_SIZE[1] - y, _escape("\n".join(lines)), transform=fig.dpi_scale_trans,
+                 fontsize=size, fontweight="bold" if bold else "normal", ha=ha, va="top",
+                 multialignment=ha, linespacing=_LEADING, color=color or "0.1",
+                 fontfamily="DejaVu Sans Mono" if mono else "DejaVu Sans")
+
+    def rect(self, x: float, y: float, w: float, h: float, color: str) -> None:
+        fig = self.page()
+        fig.add_artist(Rectangle((x, PAGE_SIZE[1] - y - h), w, h, facecolor=color,
+                                 edgecolor="none", zorder=0, transform=fig.dpi_scale_trans))
+
+    def rule(self, y: float, color: str = "0.55", lw: float = 0.6) -> None:
+        fig = self.page()
+        fig.add_artist(Line2D([_MARGIN_LEFT, PAGE_SIZE[0] - _MARGIN_RIGHT],
+                              [PAGE_SIZE[1] - y] * 2, color=color, lw=lw,
+                              transform=fig.dpi_scale_trans))
+
+    # blocks -------------------------------------------------------------------------------
+
+    def heading(self, block: Heading) -> None:
+        size = _HEADING_SIZES[block.level]
+        before = {1: 0.0, 2: 0.16, 3: 0.12}[block.level]
+        lines = _wrap(block.text, self.width, size, bold=True)
+        line_h = size * _LEADING / 72
+        # keep a heading with at least three lines of what follows
+        self.ensure(before + len(lines) * line_h + 0.45)
+        if self.y > _MARGIN_TOP + 1e-9:
+            self.y += before
+        self.text(_MARGIN_LEFT, self.y, lines, size, bold=True,
+                  color="#0b3d66" if block.level < 3 else None)
+        self.y += len(lines) * line_h
+        if block.level == 2:
+            self.rule(self.y + 0.02, color="#0b3d66", lw=0.8)
+        self.y += 0.08
+
+    def paragraph(self, block: Paragraph) -> None:
+        indent = 0.18 if block.bullet else 0.0
+        lines = _wrap(block.text, self.width - indent, block.size, block.bold, block.mono)
+        line_h = block.size * _LEADING / 72
+        first = True
+        while lines:
+            self.ensure(line_h)
+            fit = max(1, min(len(lines), int((self.room() + 1e-9) // line_h)))
+            if first and block.bullet:
+                self.text(_MARGIN_LEFT + 0.04, self.y, ["•"], block.size, color=block.color)
+            self.text(_MARGIN_LEFT + indent, self.y, lines[:fit], block.size, bold=block.bold,
+                      color=block.color, mono=block.mono)
+            self.y += fit * line_h
+            lines, first = lines[fit:], False
+        self.y += 0.06
+
+    _PAD_X, _PAD_Y = 0.05, 0.035
+
+    def table_layout(self, block: Table) -> list[tuple[list[Cell], list[list[str]], float]]:
+        """(cells, wrapped lines per cell, height) for the header row and then every row."""
+        widths = [f * self.width for f in block.widths]
+        line_h = block.size * _LEADING / 72
+        out = []
+        for i, row in enumerate((block.header, *block.rows)):
+            cells = [c if isinstance(c, Cell) else Cell(str(c), bold=i == 0) for c in row]
+            wrapped = [_wrap(c.text, w - 2 * self._PAD_X, block.size, c.bold,
+                             j in block.mono_columns)
+                       for j, (c, w) in enumerate(zip(cells, widths, strict=True))]
+            out.append((cells, wrapped, max(len(w) for w in wrapped) * line_h
+                        + 2 * self._PAD_Y))
+        return out
+
+    def table(self, block: Table) -> None:
+        widths = [f * self.width for f in block.widths]
+        align = block.align or "l" * len(widths)
+
+        def draw(cells: list[Cell], wrapped: list[list[str]], height: float,
+                 shade: str | None) -> None:
+            if shade:
+                self.rect(_MARGIN_LEFT, self.y, self.width, height, shade)
+            x = _MARGIN_LEFT
+            for j, (cell, lines, w) in enumerate(zip(cells, wrapped, widths, strict=True)):
+                right = align[j] == "r"
+                if any(lines):
+                    self.text(x + w - self._PAD_X if right else x + self._PAD_X,
+                              self.y + self._PAD_Y, lines, block.size, bold=cell.bold,
+                              color=cell.color, mono=j in block.mono_columns,
+                              ha="right" if right else "left")
+                x += w
+            self.y += height
+
+        header, *rows = self.table_layout(block)
+        self.ensure(header[2] + (rows[0][2] if rows else 0.0))
+        draw(*header, "#dde6ee")
+        for i, (cells, wrapped, height) in enumerate(rows):
+            if height > self.room():
+                self.new_page()
+                draw(*header, "#dde6ee")
+            draw(cells, wrapped, height, "#f3f5f7" if i % 2 else None)
+        self.rule(self.y, color="0.7", lw=0.5)
+        self.y += 0.12
+
+    def height(self, block: Block) -> float:
+        """Height a flow block takes (inches), as heading/paragraph/table lay it out."""
+        if isinstance(block, Heading):
+            size = _HEADING_SIZES[block.level]
+            lines = _wrap(block.text, self.width, size, bold=True)
+            return {1: 0.0, 2: 0.16, 3: 0.12}[block.level] + len(lines) * size * _LEADING / 72 \
+                + 0.08
+        if isinstance(block, Paragraph):
+            lines = _wrap(block.text, self.width - (0.18 if block.bullet else 0.0), block.size,
+                          block.bold, block.mono)
+            return len(lines) * block.size * _LEADING / 72 + 0.06
+        if isinstance(block, Table):
+            return sum(h for _, _, h in self.table_layout(block)) + 0.12
+        return math.inf
+
+    def figure_page(self, block: FigurePage) -> None:
+        """Two FIGSIZE slots stacked on a fresh page, each laid out as its PNG twin."""
+        page_w, page_h = PAGE_SIZE
+        fig_w, fig_h = FIGSIZE
+        top = _FIGURE_TOP
+        # Subfigures tile their gridspec by the width/height ratios only (margins and
+        # spacing are ignored), so margins and the gap are rows and columns of their own.
+        side = (page_w - fig_w) / 2
+        bottom = page_h - top - 2 * fig_h - _FIGURE_GAP
+        grid = self.new_page().add_gridspec(
+            5, 3, width_ratios=(side, fig_w, side),
+            height_ratios=(top, fig_h, _FIGURE_GAP, fig_h, bottom))
+        for i, stem in enumerate(block.stems):
+            sub = self.page().add_subfigure(grid[1 + 2 * i, 1])
+            spec = self.specs[stem]
+            draw_figure(sub, spec, self.summary)
+            _copy_layout(self.laid_out(spec), sub)
+        if len(block.stems) == 1 and block.notes:
+            self.y = top + fig_h + _FIGURE_GAP
+            self.flow(block.notes)
+        self.fig = None  # whatever follows starts a new page
+
+    def laid_out(self, spec: FigureSpec) -> Figure:
+        """The standalone figure for ``spec`` with its constrained layout computed once."""
+        fig = self.figures.get(spec.stem)
+        if fig is None:
+            fig = Figure(figsize=FIGSIZE, layout="constrained")
+            draw_figure(fig, spec, self.summary)
+            self.figures[spec.stem] = fig
+        _freeze_layout(fig)
+        return fig
+
+    def flow(self, blocks: Sequence[Block]) -> None:
+        usable = PAGE_SIZE[1] - _MARGIN_TOP - _MARGIN_BOTTOM
+        for i, block in enumerate(blocks):
+            if isinstance(block, Heading):
+                # A short section (up to a third of a page) moves whole to the next page
+                # rather than split; longer ones flow and split between rows or lines.
+                end = next((j for j in range(i + 1, len(blocks)) if isinstance(
+                    blocks[j], FigurePage | PageBreak) or (isinstance(blocks[j], Heading)
+                    and blocks[j].level <= block.level)), len(blocks))
+                section = sum(self.height(b) for b in blocks[i:end])
+                if self.fig is not None and self.room() < section <= usable / 3:
+                    self.new_page()
+                self.heading(block)
+            elif isinstance(block, Paragraph):
+                self.paragraph(block)
+            elif isinstance(block, Table):
+                self.table(block)
+            elif isinstance(block, FigurePage):
+                self.figure_page(block)
+            elif isinstance(block, PageBreak):
+                self.fig = None
+            else:
+                raise TypeError(f"not a report block: {block!r}")
+
+    def footers(self, footer: str) -> None:
+        n = len(self.pages)
+        for i, page in enumerate(self.pages, start=1):
+            page.text(PAGE_SIZE[0] / 2, 0.4, _escape(f"{footer} · page {i} of {n}"),
+                      transform=page.dpi_scale_trans, ha="center", va="bottom", fontsize=7,
+                      color="0.45")
+
+
+def render_pdf(path: Path, blocks: Sequence[Block], summary: dict[str, Any], *, title: str,
+               footer: str, figures: Sequence[tuple[str, Figure]] = ()) -> int:
+    """Typeset ``blocks`` on A4 pages and write them to ``path`` as one PDF; return the page count.
+
+    Figures named by ``FigurePage`` stems are drawn afresh as vectors from ``summary``, at
+    FIGSIZE, with the layout of the matching ``figures`` (from :func:`figure_set`, best
+    already saved with :func:`save_png`) so no second layout pass is needed; missing ones
+    are built here. The PDF carries no creation date: the same inputs give the same bytes.
+    """
+    with house_style():
+        setter = _Typesetter(summary, dict(figures))
+        setter.flow(blocks)
+        setter.footers(footer)
+        metadata = {"Title": title, "Creator": f"ftsim {summary['ftsim_version']}",
+                    "CreationDate": None}
+        with PdfPages(path, metadata=metadata) as pdf:
+            for page in setter.pages:
+                pdf.savefig(page)
+        return len(setter.pages)

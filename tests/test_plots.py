@@ -1,0 +1,332 @@
+"""Figures drawn from hand-made summaries: no engine runs here."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import StepPatch
+
+from ftsim import plots
+from ftsim.plots import format_money, format_probability, money_formatter
+
+H, N = 6, 3
+
+
+def make_summary(horizon: int = H, deadline: int = N, currency: str = "USD") -> dict:
+    """A two-option summary with the MODEL.md section 5 keys and the report extras.
+
+    Option ``a`` pays back early (median month 3), option ``b`` late (median month 5);
+    the numbers are made up but consistent: p_payback_within = p_payback_by_month[N - 1],
+    bands are ordered p5 <= p25 <= p50 <= p75 <= p95.
+    """
+    months = np.arange(1, horizon + 1)
+    ramp = np.linspace(0.0, 1.0, horizon)
+
+    def option(name: str, by_month: list[float], payback: dict, spearman0: float | None,
+               upfront: float, slope: float) -> dict:
+        p50 = -upfront + slope * months
+        edges = np.linspace(-20_000.0, 60_000.0, 41)
+        counts = (1000 * np.exp(-0.5 * ((edges[:-1] - 10_000) / 12_000) ** 2) / 25).astype(int)
+        sensitivity = [
+            {"input": "traffic.requests_per_month", "spearman": spearman0,
+             "p_payback_low": 0.21, "p_payback_high": 0.86},
+            {"input": "options.x.serving.throughput_tokens_per_second", "spearman": -0.4,
+             "p_payback_low": 0.7, "p_payback_high": 0.3},
+        ] + [{"input": f"traffic.extra_{i}", "spearman": 0.3 - 0.02 * i,
+              "p_payback_low": 0.5, "p_payback_high": 0.55} for i in range(11)]
+        return {
+            "name": name,
+            "p_payback_within": by_month[deadline - 1],
+            "p_payback_within_ci95": [by_month[deadline - 1] - 0.03,
+                                      by_month[deadline - 1] + 0.03],
+            "p_payback_by_month": by_month,
+            "payback_month": payback,
+            "p_abandoned": 0.08,
+            "npv": {"mean": 12_000.0, "p5": -15_000.0, "p50": 9_000.0, "p95": 52_000.0},
+            "upfront_cost": {"mean": upfront, "p5": upfront / 2, "p50": upfront,
+                             "p95": upfront * 2},
+            "tco": {"baseline": {"mean": 600_000.0, "p50": 580_000.0},
+                    "option": {"mean": 550_000.0, "p50": 540_000.0}},
+            "cumulative_net_savings": {
+                "p5": (p50 - 30_000 * ramp - 5_000).tolist(),
+                "p25": (p50 - 10_000 * ramp - 1_000).tolist(),
+                "p50": p50.tolist(),
+                "p75": (p50 + 10_000 * ramp + 1_000).tolist(),
+                "p95": (p50 + 30_000 * ramp + 5_000).tolist(),
+            },
+            "sensitivity": sensitivity,
+            "verdict": "uncertain",
+            "p_npv_negative": 0.22,
+            "p_dips_below_zero_after_payback": 0.013,
+            "mean_retrains": 1.0,
+            "npv_histogram": {"edges": edges.tolist(), "counts": counts.tolist()},
+            "monthly_mean_cost": {
+                "baseline": (100_000 + 1_000 * months).tolist(),
+                "serving": [0.0] + [20_000.0] * (horizon - 1),
+                "escalation": [0.0] + [3_000.0] * (horizon - 1),
+                "errors": [0.0] + [40_000.0] * (horizon - 1),
+                "rag": [0.0] + [400.0] * (horizon - 1),
+                "maintenance": [0.0] + [1_500.0] * (horizon - 1),
+                "retraining": [0.0] * horizon,
+                "baseline_while_not_live": [101_000.0] + [0.0] * (horizon - 1),
+            },
+        }
+
+    def curve(first_six: list[float], last: float) -> list[float]:
+        if horizon <= 6:
+            return first_six[:horizon]
+        return np.interp(months, [1, 2, 3, 4, 5, 6, horizon], [*first_six, last]).tolist()
+
+    by_a = curve([0.0, 0.3, 0.55, 0.7, 0.8, 0.85], 0.95)
+    by_b = curve([0.0, 0.0, 0.1, 0.3, 0.5, 0.6], 0.8)
+    return {
+        "ftsim_version": "0.1.0",
+        "scenario": {"name": "Test scenario", "file": "test.toml", "sha256": "ab" * 32,
+                     "currency": currency},
+        "simulation": {"paths": 1000, "seed": 7, "sampler": "random",
+                       "horizon_months": horizon, "payback_within_months": deadline,
+                       "chunk_size": 512, "required_probability": 0.8,
+                       "discount_rate_annual": 0.08},
+        "baseline": {"name": "Prompted large model"},
+        "volume": {"tokens_per_month": {"mean": 6e7, "p5": 1e7, "p50": 5e7, "p95": 2e8},
+                   "requests_per_month": {"mean": 3e4, "p5": 5e3, "p50": 2.5e4, "p95": 1e5}},
+        "inputs": [
+            {"input": "traffic.requests_per_month", "written": "lognormal(p5=5000, p95=1e+05)",
+             "random": True, "owner": "world", "p5": 5_000.0, "p50": 25_000.0, "p95": 1e5},
+            {"input": "options.a.maintenance.retrain_every_months", "written": "6",
+             "random": False, "owner": "a", "p5": 6.0, "p50": 6.0, "p95": 6.0},
+            {"input": "options.b.maintenance.retrain_every_months", "written": "0",
+             "random": False, "owner": "b", "p5": 0.0, "p50": 0.0, "p95": 0.0},
+        ],
+        "options": {
+            "a": option("Option A, self-hosted", by_a, {"p10": 2, "p50": 3, "p90": None},
+                        0.61, 20_000.0, 9_000.0),
+            "b": option("Option B via API", by_b, {"p10": 3, "p50": 5, "p90": None},
+                        None, 40_000.0, 8_000.0),
+        },
+    }
+
+
+@pytest.fixture
+def summary() -> dict:
+    return make_summary()
+
+
+def _axes() -> Axes:
+    return Figure(figsize=plots.FIGSIZE, layout="constrained").add_subplot()
+
+
+def _by_gid(ax: Axes, gid: str):
+    found = [a for a in ax.get_children() if a.get_gid() == gid]
+    assert len(found) == 1, (gid, found)
+    return found[0]
+
+
+def _legend_texts(ax: Axes) -> list[str]:
+    """Legend entries as displayed (dollar signs are escaped from mathtext in the artists)."""
+    return [t.get_text().replace("\\$", "$") for t in ax.get_legend().get_texts()]
+
+
+# --- number formatting -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("currency", "value", "expected"), [
+    ("USD", 1_234_567, "$1.2M"),
+    ("GBP", 350_000, "£350k"),
+    ("EUR", 12_345, "12,345 EUR"),
+    ("USD", -1_234_567, "-$1.2M"),
+    ("USD", 0, "$0"),
+    ("USD", 12.5, "$12.50"),
+    ("USD", 999_950, "$1.0M"),  # rounds up into the next unit, never "$1,000k"
+    ("USD", 99_999.6, "$100k"),
+    ("USD", 2.5e9, "$2.5B"),
+    ("CHF", -4_200, "-4,200 CHF"),
+    ("USD", -0.001, "$0.00"),  # no minus sign on a value that prints as zero
+])
+def test_money_formatter_single_values(currency, value, expected):
+    assert money_formatter(currency)(value) == expected
+    assert format_money(value, currency) == expected
+
+
+@pytest.mark.parametrize(("ticks", "expected"), [
+    ([0, 250_000, 500_000, 750_000, 1_000_000], ["$0", "$0.25M", "$0.50M", "$0.75M", "$1.00M"]),
+    ([-200_000, 0, 200_000, 400_000], ["-$200k", "$0", "$200k", "$400k"]),
+    ([0, 20_000, 40_000], ["$0", "$20,000", "$40,000"]),
+    ([-2e6, -1e6, 0, 1e6], ["-$2M", "-$1M", "$0", "$1M"]),
+])
+def test_money_formatter_axis_uses_one_scale(ticks, expected):
+    assert money_formatter("USD").format_ticks(ticks) == expected
+
+
+@pytest.mark.parametrize(("p", "expected"), [
+    (0.63, "63.0%"), (0.0, "0.0%"), (1.0, "100.0%"), (0.0004, "<0.1%"), (0.9996, ">99.9%"),
+    (0.12345, "12.3%"), (None, "n/a"),
+])
+def test_format_probability(p, expected):
+    assert format_probability(p) == expected
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+def test_fan_chart_draws_the_summary_bands(summary):
+    ax = plots.fan_chart(_axes(), summary, "a")
+    assert isinstance(ax, Axes)
+    bands = summary["options"]["a"]["cumulative_net_savings"]
+    median = _by_gid(ax, "median")
+    np.testing.assert_array_equal(median.get_xdata(), np.arange(1, H + 1))
+    np.testing.assert_array_equal(median.get_ydata(), bands["p50"])
+    marker = _by_gid(ax, "median_payback")
+    assert list(marker.get_xdata()) == [3] and list(marker.get_ydata()) == [0]
+    assert any(list(line.get_xdata()) == [N, N] for line in ax.get_lines())  # N marked
+    assert any(list(line.get_ydata()) == [0, 0] for line in ax.get_lines())  # zero line
+    assert "median payback: month 3" in _legend_texts(ax)
+    assert "Test scenario" in ax.get_title(loc="left")
+    assert "Option A, self-hosted" in ax.get_title(loc="left")
+    assert ax.yaxis.get_major_formatter()(1_500_000) == "$1.5M"
+
+
+def test_fan_chart_says_when_the_median_never_pays_back(summary):
+    summary["options"]["b"]["payback_month"]["p50"] = None
+    ax = plots.fan_chart(None, summary, "b")  # no ax: a new figure
+    assert isinstance(ax, Axes)
+    assert f"median payback: after month {H}" in _legend_texts(ax)
+
+
+def test_payback_curve_labels_each_probability_at_n(summary):
+    ax = plots.payback_curve(_axes(), summary)
+    for option_id, option in summary["options"].items():
+        curve = _by_gid(ax, f"payback_{option_id}")
+        np.testing.assert_array_equal(curve.get_ydata(), [0.0, *option["p_payback_by_month"]])
+        label = _by_gid(ax, f"p_at_n_{option_id}")
+        assert label.get_text() == format_probability(option["p_payback_within"])
+        assert label.xy == (N, option["p_payback_within"])
+    assert any(list(line.get_ydata()) == [0.8, 0.8] for line in ax.get_lines())
+    assert "required probability 80.0%" in _legend_texts(ax)
+    assert "Test scenario" in ax.get_title(loc="left")
+
+
+def test_payback_labels_are_kept_apart():
+    heights = plots._spread_labels([0.50, 0.51, 0.52], gap=0.07, lo=0.03, hi=0.97)
+    assert np.all(np.diff(heights) >= 0.07 - 1e-12)
+    heights = plots._spread_labels([0.95, 0.96], gap=0.07, lo=0.03, hi=0.97)
+    assert heights[-1] <= 0.97 and heights[1] - heights[0] >= 0.07 - 1e-12
+
+
+def test_npv_distribution_histogram_lines_and_loss_region(summary):
+    ax = plots.npv_distribution(_axes(), summary, "a")
+    option = summary["options"]["a"]
+    hist = _by_gid(ax, "npv_histogram")
+    assert isinstance(hist, StepPatch)
+    values, edges, _ = hist.get_data()
+    np.testing.assert_allclose(values, np.array(option["npv_histogram"]["counts"]) / 1000)
+    np.testing.assert_allclose(edges, option["npv_histogram"]["edges"])
+    _by_gid(ax, "loss_region")
+    legend = _legend_texts(ax)
+    assert "loss (NPV < 0): 22.0% of paths" in legend
+    assert {"P5 -$15,000", "P50 $9,000", "P95 $52,000"} <= set(legend)
+    vertical = {line.get_xdata()[0] for line in ax.get_lines()}
+    assert {-15_000.0, 9_000.0, 52_000.0, 0.0} <= vertical
+
+
+def test_drivers_tornado_and_deciles(summary):
+    fig = Figure(figsize=plots.FIGSIZE, layout="constrained")
+    left, right = plots.drivers(tuple(fig.subplots(1, 2, sharey=True)), summary, "a")
+    rows = summary["options"]["a"]["sensitivity"][:10]
+    container = left.containers[0]
+    assert len(container.patches) == 10
+    np.testing.assert_allclose([p.get_width() for p in container.patches],
+                               [r["spearman"] for r in rows])
+    # the strongest input sits on top
+    assert container.patches[0].get_y() > container.patches[-1].get_y()
+    ticks = dict(zip(left.get_yticks(), (t.get_text() for t in left.get_yticklabels()),
+                     strict=True))
+    assert ticks[max(ticks)] == "traffic.requests_per_month"  # top tick = first row
+    low = _by_gid(right, "p_low")
+    high = _by_gid(right, "p_high")
+    np.testing.assert_allclose(low.get_xdata(), [r["p_payback_low"] for r in rows])
+    np.testing.assert_allclose(high.get_xdata(), [r["p_payback_high"] for r in rows])
+    title = fig._suptitle.get_text()
+    assert "Option A, self-hosted" in title and "Test scenario" in title
+
+
+def test_drivers_handles_missing_spearman_and_top(summary):
+    left, right = plots.drivers(None, summary, "b", top=3)
+    assert len(left.containers[0].patches) == 3
+    assert left.containers[0].patches[0].get_width() == 0.0  # spearman None
+    assert "n/a" in [t.get_text() for t in left.texts]
+
+
+def test_cost_breakdown_stacks_components_against_baseline(summary):
+    ax = plots.cost_breakdown(_axes(), summary, "a")
+    costs = summary["options"]["a"]["monthly_mean_cost"]
+    gids = {a.get_gid() for a in ax.get_children() if a.get_gid()}
+    assert "cost_retraining" not in gids  # all-zero components are left out
+    top = _by_gid(ax, "cost_baseline_while_not_live")  # last layer: the running total
+    total = sum(np.array(costs[k]) for k in costs if k != "baseline")
+    np.testing.assert_allclose(top.get_data().values, total)
+    serving = _by_gid(ax, "cost_serving")
+    np.testing.assert_allclose(serving.get_data().values, costs["serving"])
+    np.testing.assert_allclose(_by_gid(ax, "cost_baseline").get_data().values,
+                               costs["baseline"])
+    assert any(t.startswith("serving ($100k)") for t in _legend_texts(ax))
+    assert "Test scenario" in ax.get_title(loc="left")
+
+
+def test_month_axis_is_integer():
+    ax = _axes()
+    plots._month_axis(ax, 36)
+    fmt = ax.xaxis.get_major_formatter()
+    assert [fmt(x) for x in ax.xaxis.get_major_locator().tick_values(0.5, 36.5)
+            if 0.5 <= x <= 36.5] == [str(m) for m in range(3, 37, 3)]
+
+
+def test_figure_set_has_every_figure_titled(summary):
+    figures = plots.figure_set(summary)
+    stems = [stem for stem, _ in figures]
+    assert stems == ["payback", "fan_a", "fan_b", "npv_a", "npv_b", "drivers_a", "drivers_b",
+                     "cost_a", "cost_b"]
+    for stem, fig in figures:
+        assert isinstance(fig, Figure)
+        titles = [ax.get_title(loc="left") for ax in fig.axes]
+        if fig._suptitle is not None:
+            titles.append(fig._suptitle.get_text())
+        assert any("Test scenario" in t for t in titles), stem
+
+
+def test_long_titles_are_wrapped_to_the_figure(summary):
+    summary["scenario"]["name"] = "A very long scenario name " * 6
+    ax = plots.fan_chart(None, summary, "a")
+    lines = ax.get_title(loc="left").split("\n")
+    assert len(lines) >= 3
+    width = max(plots._text_width_in(line, 10.0, False, False) for line in lines)
+    assert width <= plots.FIGSIZE[0] - 1.0
+
+
+def test_text_wrap_breaks_long_key_paths():
+    lines = plots._wrap("see options.lora_8b.serving.throughput_tokens_per_second now", 1.2, 8)
+    assert "".join(lines).replace(" ", "") == \
+        "seeoptions.lora_8b.serving.throughput_tokens_per_secondnow"
+    assert all(plots._text_width_in(line, 8, False, False) <= 1.2 for line in lines)
+
+
+def test_render_pdf_returns_its_page_count(summary, tmp_path):
+    blocks = [plots.Heading("Title"), plots.Paragraph("word " * 3000),
+              plots.FigurePage(("payback",), (plots.Paragraph("note"),)),
+              plots.FigurePage(("fan_a", "npv_b"))]
+    pages = plots.render_pdf(tmp_path / "x.pdf", blocks, summary, title="t", footer="f")
+    data = (tmp_path / "x.pdf").read_bytes()
+    assert data.startswith(b"%PDF")
+    assert pages == len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) >= 4
+
+
+def test_report_leaves_matplotlib_to_plots_and_plots_avoids_pyplot():
+    package = Path(plots.__file__).parent
+    report_source = (package / "report.py").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(import|from)\s+matplotlib", report_source, re.M)
+    plots_source = Path(plots.__file__).read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(import|from)\s+matplotlib(\.pyplot|\s+import\s+pyplot)",
+                         plots_source, re.M)
