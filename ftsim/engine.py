@@ -13,6 +13,7 @@ __all__ = [
     "World",
     "OptionPaths",
     "COST_COMPONENTS",
+    "BASELINE_COMPONENTS",
     "index_or_one",
     "baseline_costs",
     "simulate_option",
@@ -23,6 +24,8 @@ __all__ = [
 # Parts of the option's monthly cost, in the order the report stacks them.
 COST_COMPONENTS = ("serving", "escalation", "errors", "rag", "maintenance", "retraining",
                    "baseline_while_not_live")
+# Parts of the baseline's monthly cost C^B_t: tokens R q_B, errors R e_B c_err, rag_m.
+BASELINE_COMPONENTS = ("baseline_api", "baseline_errors", "baseline_rag")
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,8 @@ class OptionPaths:
     tco_option: np.ndarray
     retrains: np.ndarray  # retrains of any kind over the horizon (int)
     dips_after_payback: np.ndarray  # bool: CS < 0 in some month after P
-    monthly_cost_sums: Mapping[str, np.ndarray]  # COST_COMPONENTS + "baseline", summed over paths, (H,)
+    # COST_COMPONENTS, "baseline" and BASELINE_COMPONENTS, summed over paths, (H,)
+    monthly_cost_sums: Mapping[str, np.ndarray]
 
 
 def index_or_one(indices: Mapping[str, np.ndarray], name: str, shape: tuple[int, int]) -> np.ndarray:
@@ -170,6 +174,10 @@ def simulate_option(
     sums.update({name: value @ live for name, value in per_path.items()})
     sums["baseline"] = cost_b.sum(axis=0)
     sums["baseline_while_not_live"] = sums["baseline"] - np.einsum("ij,ij->j", cost_b, live)
+    sums["baseline_api"] = np.einsum("ij,ij->j", requests, world.baseline_cost_per_request)
+    sums["baseline_errors"] = (static["quality.baseline_error_rate"]
+                               * static["quality.cost_per_error"]) @ requests
+    sums["baseline_rag"] = np.full(horizon, static["rag.monthly_cost"].sum())
     return OptionPaths(
         upfront=upfront, abandoned=abandoned, start_month=start, cumulative=cumulative,
         payback_month=payback, npv=npv(savings, upfront, discount_rate_annual),

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import __version__
-from .engine import COST_COMPONENTS
+from .engine import BASELINE_COMPONENTS, COST_COMPONENTS
 from .sampling import WORLD
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -185,7 +185,8 @@ def _option_summary(
     inputs = {k: v for k, v in result.inputs.items()
               if not k.startswith("options.") or k.startswith(own_prefix)}
     ranks = {k: world_ranks[k] if k in world_ranks else rank(inputs[k]) for k in inputs}
-    monthly = {k: (option.monthly_cost_sums[k] / n).tolist() for k in ("baseline", *COST_COMPONENTS)}
+    monthly = {k: (option.monthly_cost_sums[k] / n).tolist()
+               for k in ("baseline", *COST_COMPONENTS, *BASELINE_COMPONENTS)}
     return {
         "name": scenario.options[option_id].name,
         "p_payback_within": hits / n,

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .engine import BASELINE_COMPONENTS, COST_COMPONENTS
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -150,10 +152,11 @@ def monthly_frame(summary: dict) -> pd.DataFrame:
             for q, values in option["cumulative_net_savings"].items():
                 row[f"cumulative_net_savings_{q}"] = values[j]
             row["mean_baseline_cost"] = cost["baseline"][j]
-            row["mean_option_cost"] = sum(cost[k][j] for k in cost if k != "baseline")
-            for k in cost:
-                if k != "baseline":
-                    row[f"mean_option_{k}"] = cost[k][j]
+            for k in BASELINE_COMPONENTS:
+                row[f"mean_{k}"] = cost[k][j]
+            row["mean_option_cost"] = sum(cost[k][j] for k in COST_COMPONENTS)
+            for k in COST_COMPONENTS:
+                row[f"mean_option_{k}"] = cost[k][j]
             row["p_payback_by_month"] = option["p_payback_by_month"][j]
             rows.append(row)
     return pd.DataFrame(rows)

@@ -490,6 +490,11 @@ def cost_breakdown(ax: Axes | None, summary: dict[str, Any], option_id: str) -> 
                   lw=0, label=_escape(f"{label} ({total})"), gid=f"cost_{key}")
         bottom = bottom + values
     baseline = np.asarray(costs["baseline"], dtype=float)
+    if "baseline_api" in costs:  # the baseline's token bill alone, to set against "serving"
+        tokens = np.asarray(costs["baseline_api"], dtype=float)
+        ax.stairs(tokens, edges, color="0.05", lw=1.5, ls="--", gid="cost_baseline_api",
+                  label=_escape(f"baseline API tokens only "
+                                f"({format_money(float(tokens.sum()), currency)})"))
     ax.stairs(baseline, edges, color="0.05", lw=2, gid="cost_baseline",
             label=_escape(f"baseline: {summary['baseline']['name']} "
                           f"({format_money(float(baseline.sum()), currency)})"))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .engine import COST_COMPONENTS, OptionPaths
+from .engine import BASELINE_COMPONENTS, COST_COMPONENTS, OptionPaths
 from .sampling import random_inputs
 from .scenario import Scenario
 
@@ -66,7 +66,8 @@ class OptionResult:
                   for name in PER_PATH_FIELDS}
         return cls(**arrays,
                    cumulative=make(f"{prefix}.cumulative", (horizon, n_paths), np.float32),
-                   monthly_cost_sums={k: np.zeros(horizon) for k in (*COST_COMPONENTS, "baseline")})
+                   monthly_cost_sums={k: np.zeros(horizon)
+                                      for k in (*COST_COMPONENTS, "baseline", *BASELINE_COMPONENTS)})
 
     def place(self, offset: int, chunk: OptionResult) -> None:
         """Copy a chunk's per-path rows (monthly sums are added separately, in chunk order)."""

@@ -257,3 +257,19 @@ def test_precision_target_adds_chunks_until_the_interval_is_narrow():
     capped = ftsim.simulate(scenario, paths=1000, seed=2, jobs=1, chunk_size=1024,
                             precision=1e-4, max_paths=3000)
     assert capped.n_paths == 3000
+
+
+def test_monthly_cost_parts_add_up_to_the_totals():
+    # Identities of MODEL.md section 4: C^B = R q_B + R e_B c_err + rag_m, and the option's
+    # parts (with the baseline paid while not live) add up to its TCO less the upfront cost.
+    from ftsim.engine import BASELINE_COMPONENTS, COST_COMPONENTS
+
+    summary = ftsim.simulate(parse_scenario(RANDOM_WORLD), paths=3000, seed=8, jobs=1).summary()
+    for option in summary["options"].values():
+        cost = {k: np.asarray(v) for k, v in option["monthly_mean_cost"].items()}
+        np.testing.assert_allclose(sum(cost[k] for k in BASELINE_COMPONENTS), cost["baseline"],
+                                   rtol=1e-9)
+        option_total = sum(cost[k] for k in COST_COMPONENTS).sum()
+        assert option_total == pytest.approx(option["tco"]["option"]["mean"]
+                                             - option["upfront_cost"]["mean"], rel=1e-9)
+        assert cost["baseline"].sum() == pytest.approx(option["tco"]["baseline"]["mean"], rel=1e-9)
