@@ -53,16 +53,22 @@ def traffic(
 def poisson_counts(
     rng: np.random.Generator, events_per_year: np.ndarray, horizon_months: int
 ) -> np.ndarray:
-    """Event counts per month, Poisson(rate / 12), shape (paths, H) of int64.
+    """Event counts per month, independent Poisson(rate / 12), shape (paths, H) of int64.
 
-    A stream whose rate is 0 on every path draws nothing (each stream has its own name,
-    so skipping cannot shift any other draw).
+    Drawn as a Poisson process: each path's total over the horizon is
+    Poisson(rate * H / 12) and each event falls in a uniformly drawn month. Given the total,
+    the monthly counts of independent Poissons with equal means are exactly multinomial
+    with equal cell probabilities, so the law is the same -- but only a few draws per path
+    are needed instead of one per path-month. A stream whose rate is 0 on every path draws
+    nothing (each stream has its own name, so skipping cannot shift any other draw).
     """
+    n_paths = events_per_year.shape[0]
     if not np.any(events_per_year > 0):
-        return np.zeros((events_per_year.shape[0], horizon_months), np.int64)
-    lam = np.broadcast_to(events_per_year[:, None] / 12.0,
-                          (events_per_year.shape[0], horizon_months))
-    return rng.poisson(lam)
+        return np.zeros((n_paths, horizon_months), np.int64)
+    totals = rng.poisson(events_per_year * (horizon_months / 12.0))
+    months = rng.integers(0, horizon_months, size=int(totals.sum()))
+    cells = np.repeat(np.arange(n_paths) * horizon_months, totals) + months
+    return np.bincount(cells, minlength=n_paths * horizon_months).reshape(n_paths, horizon_months)
 
 
 def index_from_events(

@@ -273,3 +273,21 @@ def test_monthly_cost_parts_add_up_to_the_totals():
         assert option_total == pytest.approx(option["tco"]["option"]["mean"]
                                              - option["upfront_cost"]["mean"], rel=1e-9)
         assert cost["baseline"].sum() == pytest.approx(option["tco"]["baseline"]["mean"], rel=1e-9)
+
+
+def test_poisson_counts_have_the_monthly_poisson_law():
+    # Each (path, month) count must be Poisson(rate / 12): mean = variance = rate / 12,
+    # P(0) = exp(-rate / 12), and months independent (covariance 0). Rate 6/yr -> 0.5/month.
+    from ftsim.dynamics import poisson_counts
+
+    rng = np.random.default_rng(12)
+    counts = poisson_counts(rng, np.full(200_000, 6.0), 12)
+    flat = counts.ravel()
+    n = flat.size  # 2.4M cells: SE of the mean sqrt(0.5 / n) = 4.6e-4
+    assert abs(flat.mean() - 0.5) < 4 * math.sqrt(0.5 / n)
+    # SE of the sample variance ~ sqrt((mu4 - s^4) / n) with mu4 = lam + 3 lam^2 -> 6.9e-4
+    assert abs(flat.var() - 0.5) < 4 * math.sqrt((0.5 + 3 * 0.25 - 0.25) / n)
+    assert abs((flat == 0).mean() - math.exp(-0.5)) < 4 * math.sqrt(0.39 * 0.61 / n)
+    # month 1 vs month 2 correlation: SE 1 / sqrt(200,000) = 0.0022
+    assert abs(np.corrcoef(counts[:, 0], counts[:, 1])[0, 1]) < 4 / math.sqrt(200_000)
+    assert not poisson_counts(rng, np.zeros(10), 12).any()
