@@ -34,10 +34,12 @@ def traffic_from_noise(
 
     MODEL.md section 4 "Traffic". (paths,) inputs and z of shape (paths, H) -> (paths, H).
     """
-    t = month_numbers(z.shape[1])
+    # One exp of the summed logs instead of a power and an exp per path-month.
     sigma = monthly_volatility[:, None]
-    noise = np.exp(sigma * z - 0.5 * sigma**2)
-    return requests_month1[:, None] * (1.0 + monthly_growth[:, None]) ** (t - 1.0) * noise
+    log_r = (month_numbers(z.shape[1]) - 1.0) * np.log1p(monthly_growth)[:, None]
+    log_r += sigma * z
+    log_r -= 0.5 * sigma**2
+    return requests_month1[:, None] * np.exp(log_r)
 
 
 def traffic(
@@ -80,12 +82,12 @@ def index_from_events(
     (path, month) order of the counts. MODEL.md section 4 "Price index".
     """
     n_paths, horizon = event_counts.shape
-    trend = (1.0 - annual_decline[:, None]) ** ((month_numbers(horizon) - 1.0) / 12.0)
-    if multipliers.size == 0:
-        return trend
-    cell = np.repeat(np.arange(n_paths * horizon), event_counts.ravel())
-    log_jumps = np.bincount(cell, weights=np.log(multipliers), minlength=n_paths * horizon)
-    return trend * np.exp(np.cumsum(log_jumps.reshape(n_paths, horizon), axis=1))
+    log_index = (month_numbers(horizon) - 1.0) / 12.0 * np.log1p(-annual_decline)[:, None]
+    if multipliers.size:
+        cell = np.repeat(np.arange(n_paths * horizon), event_counts.ravel())
+        log_jumps = np.bincount(cell, weights=np.log(multipliers), minlength=n_paths * horizon)
+        log_index += np.cumsum(log_jumps.reshape(n_paths, horizon), axis=1)
+    return np.exp(log_index)
 
 
 def price_index(

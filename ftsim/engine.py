@@ -261,10 +261,8 @@ def _drift_and_retrains(
     errors *= ((1.0 - esc[:, 0]) * c_err)[:, None]
     errors += (esc[:, 0] * e_b[:, 0] * c_err)[:, None]
     errors *= world.requests
-    retraining = np.zeros((n_paths, horizon))
-    rows, cols = np.nonzero(retrain)  # retrains are rare: cost only those cells
-    retraining[rows, cols] = np.where(forced[rows, cols], rebuild[rows, cols],
-                                      v["maintenance.retrain_cost"][rows])
+    retraining = retrain * v["maintenance.retrain_cost"][:, None]
+    np.copyto(retraining, rebuild, where=retrain & forced)  # a rebuild replaces the retrain
     return errors, retraining, retrain.sum(axis=1)
 
 
