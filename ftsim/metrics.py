@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +29,8 @@ __all__ = [
     "average_ranks",
     "spearman_from_ranks",
     "sensitivity",
+    "sensitivity_row",
+    "by_importance",
     "verdict",
     "summarize",
 ]
@@ -117,30 +121,37 @@ def spearman_from_ranks(rank_a: np.ndarray, rank_b: np.ndarray) -> float | None:
     return None if denom == 0.0 else float(a @ b) / denom
 
 
+def sensitivity_row(
+    key: str, values: np.ndarray, ranked: Ranked, npv_ranks: np.ndarray | None, hit: np.ndarray,
+) -> dict[str, Any]:
+    """One input's sensitivity entry: Spearman with NPV (None when NPV is constant, passed as
+    ``npv_ranks=None``) and P(hit) at or below its 10th / at or above its 90th percentile."""
+    rho = None if npv_ranks is None else spearman_from_ranks(ranked.ranks, npv_ranks)
+    return {
+        "input": key,
+        "spearman": rho,
+        "p_payback_low": float(hit[values <= ranked.quantiles[10]].mean()),
+        "p_payback_high": float(hit[values >= ranked.quantiles[90]].mean()),
+    }
+
+
+def by_importance(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Largest |Spearman| first; None (constant NPV) last; ties by name."""
+    return sorted(rows, key=lambda r: (-abs(r["spearman"]) if r["spearman"] is not None else 1.0,
+                                       r["input"]))
+
+
 def sensitivity(
     inputs: Mapping[str, np.ndarray], npv: np.ndarray, hit: np.ndarray,
-    ranked: Mapping[str, Ranked] | None = None,
 ) -> list[dict[str, Any]]:
     """Rank the random inputs by |Spearman| with NPV, with P(hit) in each input's outer deciles.
 
     ``hit`` is the per-path indicator of payback within N. ``p_payback_low`` uses paths at or
     below the input's 10th percentile, ``p_payback_high`` those at or above its 90th.
     """
-    npv_ranks = average_ranks(npv)
-    constant_npv = bool(np.all(npv == npv[0]))
-    rows = []
-    for key, values in inputs.items():
-        r = ranked[key] if ranked is not None and key in ranked else rank(values)
-        rho = None if constant_npv else spearman_from_ranks(r.ranks, npv_ranks)
-        low, high = r.quantiles[10], r.quantiles[90]
-        rows.append({
-            "input": key,
-            "spearman": rho,
-            "p_payback_low": float(hit[values <= low].mean()),
-            "p_payback_high": float(hit[values >= high].mean()),
-        })
-    rows.sort(key=lambda r: (-abs(r["spearman"]) if r["spearman"] is not None else 1.0, r["input"]))
-    return rows
+    npv_ranks = None if np.all(npv == npv[0]) else average_ranks(npv)
+    return by_importance([sensitivity_row(k, v, rank(v), npv_ranks, hit)
+                          for k, v in inputs.items()])
 
 
 def verdict(interval: Sequence[float], required_probability: float) -> str:
@@ -169,8 +180,8 @@ def _histogram(x: np.ndarray, bins: int = 40) -> dict[str, list[float] | list[in
 
 
 def _option_summary(
-    result: Result, option_id: str, option: OptionResult,
-    world_ranks: Mapping[str, Ranked],
+    result: Result, option_id: str, option: OptionResult, sorted_cs: np.ndarray,
+    sensitivity_rows: list[dict[str, Any]],
 ) -> dict[str, Any]:
     scenario = result.scenario
     n, horizon, within = result.n_paths, scenario.horizon_months, scenario.payback_within_months
@@ -178,13 +189,7 @@ def _option_summary(
     hit = (payback > 0) & (payback <= within)
     hits = int(np.count_nonzero(hit))
     interval = wilson_interval(hits, n)
-    # cumulative is month-major (H, paths): sorting contiguous float32 rows is the fastest
-    # exact way to per-month percentiles (numpy's SIMD sort).
-    cs = sorted_quantiles(np.sort(option.cumulative, axis=1), CS_PERCENTILES).T
-    own_prefix = f"options.{option_id}."
-    inputs = {k: v for k, v in result.inputs.items()
-              if not k.startswith("options.") or k.startswith(own_prefix)}
-    ranks = {k: world_ranks[k] if k in world_ranks else rank(inputs[k]) for k in inputs}
+    cs = sorted_quantiles(sorted_cs, CS_PERCENTILES).T
     monthly = {k: (option.monthly_cost_sums[k] / n).tolist()
                for k in ("baseline", *COST_COMPONENTS, *BASELINE_COMPONENTS)}
     return {
@@ -200,7 +205,7 @@ def _option_summary(
                 "option": _stats(option.tco_option, (50,))},
         "cumulative_net_savings": {f"p{q}": row.astype(float).tolist()
                                    for q, row in zip(CS_PERCENTILES, cs, strict=True)},
-        "sensitivity": sensitivity(inputs, option.npv, hit, ranks),
+        "sensitivity": by_importance(sensitivity_rows),
         "verdict": verdict(interval, scenario.required_probability),
         "p_npv_negative": float(np.mean(option.npv < 0)),
         "p_dips_below_zero_after_payback": float(np.mean(option.dips_after_payback)),
@@ -210,12 +215,12 @@ def _option_summary(
     }
 
 
-def _input_rows(result: Result, ranked: Mapping[str, Ranked]) -> list[dict[str, Any]]:
+def _input_rows(result: Result, quantiles: Mapping[str, Mapping[int, float]]) -> list[dict[str, Any]]:
     rows = []
     for key, item in result.scenario.all_inputs().items():
         owner = key.split(".")[1] if key.startswith("options.") else WORLD
-        if key in ranked:
-            p5, p50, p95 = (ranked[key].quantiles[q] for q in (5, 50, 95))
+        if key in quantiles:
+            p5, p50, p95 = (quantiles[key][q] for q in (5, 50, 95))
         elif key in result.inputs:
             p5, p50, p95 = (float(v) for v in np.percentile(result.inputs[key], [5, 50, 95]))
         else:
@@ -225,10 +230,48 @@ def _input_rows(result: Result, ranked: Mapping[str, Ranked]) -> list[dict[str, 
     return rows
 
 
-def summarize(result: Result) -> dict[str, Any]:
-    """The section 5 summary of a run, with extras used by the report (see README)."""
+def _hits(result: Result) -> dict[str, np.ndarray]:
+    within = result.scenario.payback_within_months
+    return {oid: (o.payback_month > 0) & (o.payback_month <= within)
+            for oid, o in result.options.items()}
+
+
+def summarize(result: Result, threads: int | None = None) -> dict[str, Any]:
+    """The section 5 summary of a run, with extras used by the report (see README).
+
+    The heavy parts -- one argsort per random input and per option's NPV, one sort of each
+    option's month-major CS rows -- run in a thread pool (numpy releases the GIL while
+    sorting), and each input's ranks are used for every option and then dropped, so memory
+    stays at one rank vector per worker thread.
+    """
     scenario = result.scenario
-    world_ranks = {k: rank(v) for k, v in result.inputs.items() if not k.startswith("options.")}
+    hits = _hits(result)
+    threads = threads or min(8, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        # cumulative is month-major (H, paths): sorting contiguous float32 rows is the
+        # fastest exact way to per-month percentiles (numpy's SIMD sort).
+        sorted_cs = {oid: pool.submit(np.sort, o.cumulative, axis=1)
+                     for oid, o in result.options.items()}
+        npv_futures = {oid: pool.submit(average_ranks, o.npv) for oid, o in result.options.items()}
+        npv_ranks = {oid: None if np.all(o.npv == o.npv[0]) else npv_futures[oid].result()
+                     for oid, o in result.options.items()}
+
+        def input_statistics(key: str) -> tuple[dict[int, float], dict[str, dict[str, Any]]]:
+            values = result.inputs[key]
+            ranked = rank(values)
+            owners = ([key.split(".")[1]] if key.startswith("options.") else list(result.options))
+            rows = {oid: sensitivity_row(key, values, ranked, npv_ranks[oid], hits[oid])
+                    for oid in owners}
+            return ranked.quantiles, rows
+
+        statistics = dict(zip(result.inputs, pool.map(input_statistics, result.inputs),
+                              strict=True))
+        sorted_cs = {oid: future.result() for oid, future in sorted_cs.items()}
+    quantiles = {k: q for k, (q, _) in statistics.items()}
+    rows_by_option: dict[str, list[dict[str, Any]]] = {oid: [] for oid in result.options}
+    for _, rows in statistics.values():
+        for oid, row in rows.items():
+            rows_by_option[oid].append(row)
     return {
         "ftsim_version": __version__,
         "scenario": {
@@ -250,7 +293,7 @@ def summarize(result: Result) -> dict[str, Any]:
         "baseline": {"name": scenario.baseline_name},
         "volume": {"tokens_per_month": _stats(result.tokens_per_month),
                    "requests_per_month": _stats(result.requests_per_month)},
-        "inputs": _input_rows(result, world_ranks),
-        "options": {oid: _option_summary(result, oid, option, world_ranks)
+        "inputs": _input_rows(result, quantiles),
+        "options": {oid: _option_summary(result, oid, option, sorted_cs[oid], rows_by_option[oid])
                     for oid, option in result.options.items()},
     }
