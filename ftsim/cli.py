@@ -80,6 +80,8 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     _add_common(run)
     run.add_argument("--json", action="store_true", help="print summary.json to stdout only")
     run.add_argument("--no-report", action="store_true", help="skip report.pdf / report.md")
+    run.add_argument("--no-paths", action="store_true",
+                     help="skip paths.csv.gz (one row per path: large for big runs)")
     run.add_argument("--breakeven", action="store_true",
                      help="add the break-even volume curve to the report")
     run.add_argument("--precision", type=_positive_float, default=None,
@@ -195,19 +197,29 @@ def format_table(summary: dict[str, Any]) -> str:
 
 def write_run(
     run_dir: Path, result: Any, summary: dict[str, Any], scenario: Scenario, *, command: str,
-    report: bool, breakeven: dict[str, Any] | None = None,
+    report: bool, paths: bool = True, breakeven: dict[str, Any] | None = None,
 ) -> None:
-    """Every file of a run folder; report.pdf last, so its presence means a finished run."""
+    """Every file of a run folder; report.pdf last, so its presence means a finished run.
+
+    paths.csv.gz is written on a second thread while the report is drawn: Arrow's CSV
+    writer and zlib release the GIL, so the two overlap on a multi-core machine.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from .output import write_monthly_csv, write_paths_csv, write_summary_json
 
     write_summary_json(run_dir, summary)
     write_monthly_csv(run_dir, summary)
-    write_paths_csv(run_dir, result)
-    if report:
-        from .report import write_report
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(write_paths_csv, run_dir, result) if paths else None
+        if report:
+            from .report import write_report
 
-        kwargs = {"breakeven": breakeven} if breakeven is not None else {}
-        write_report(run_dir, summary, scenario, command=command, seconds=result.seconds, **kwargs)
+            kwargs = {"breakeven": breakeven} if breakeven is not None else {}
+            write_report(run_dir, summary, scenario, command=command, seconds=result.seconds,
+                         before_pdf=pending.result if pending is not None else None, **kwargs)
+        if pending is not None:
+            pending.result()
 
 
 def _run(args: argparse.Namespace, command: str) -> int:
@@ -238,7 +250,7 @@ def _run(args: argparse.Namespace, command: str) -> int:
     if args.precision is not None:
         summary["simulation"]["precision_target"] = args.precision
     write_run(run_dir, result, summary, scenario, command=command,
-              report=not args.no_report, breakeven=breakeven)
+              report=not args.no_report, paths=not args.no_paths, breakeven=breakeven)
     if args.json:
         sys.stdout.write(json.dumps(summary, indent=2, allow_nan=False) + "\n")
     elif not args.quiet:

@@ -8,7 +8,7 @@ tables, figure pages); ``render_markdown`` turns them into Markdown and
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -655,14 +655,16 @@ def render_markdown(summary: dict[str, Any], scenario: Scenario, *, command: str
 
 
 def write_report(run_dir: Path, summary: dict[str, Any], scenario: Scenario, *, command: str,
-                 seconds: float, breakeven: dict[str, Any] | None = None) -> dict[str, Path]:
+                 seconds: float, breakeven: dict[str, Any] | None = None,
+                 before_pdf: Callable[[], object] | None = None) -> dict[str, Path]:
     """Write ``figures/*.png``, ``report.md`` and, last, ``report.pdf`` into ``run_dir``.
 
     Every file goes through a temporary name and is moved into place, and report.pdf is
     written last, so its presence means the report is complete (an older report.pdf is
     removed first). ``breakeven`` (``ftsim.sweep.breakeven_curve``'s dict, from ``ftsim run
     --breakeven``), when given, adds the break-even figure and table. Returns the written
-    paths keyed by their path relative to ``run_dir``.
+    paths keyed by their path relative to ``run_dir``. ``before_pdf`` is called just before
+    report.pdf is moved into place (the CLI waits there for files written in parallel).
     """
     run_dir = Path(run_dir)
     pdf_path = run_dir / "report.pdf"
@@ -688,5 +690,7 @@ def write_report(run_dir: Path, summary: dict[str, Any], scenario: Scenario, *, 
     with atomic_path(pdf_path) as tmp:
         plots.render_pdf(tmp, blocks, summary, title=f"{summary['scenario']['name']}: "
                          "fine-tuning payback risk report", footer=footer, figures=figures)
+        if before_pdf is not None:
+            before_pdf()
     written["report.pdf"] = pdf_path
     return written
