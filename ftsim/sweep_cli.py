@@ -1,0 +1,298 @@
+"""The shell of ``python -m ftsim sweep`` and ``breakeven``: options, terminal tables, run folders.
+
+ftsim/cli.py parses the common options and dispatches here through ftsim/sweep.py; the
+computing is in ftsim/sweep.py and the figures in ftsim/sweep_plots.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .scenario import Scenario
+from .sweep import (
+    DEFAULT_PATHS,
+    breakeven_curve,
+    format_tokens,
+    parse_values,
+    sweep,
+    value_grid,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["add_sweep_arguments", "add_breakeven_arguments", "run_sweep", "run_breakeven",
+           "sweep_text", "breakeven_text"]
+
+
+def _describe_crossing(c: dict[str, Any], label: str, tokens: Sequence[float],
+                       probabilities: Sequence[float]) -> str:
+    lo, hi = format_tokens(tokens[0]), format_tokens(tokens[-1])
+    if c["status"] == "below_grid":
+        return (f"P reaches {label} at or below {lo} tokens/month (the grid's lowest point, "
+                f"P = {probabilities[0]:.3f})")
+    if c["status"] == "not_reached":
+        best = int(np.argmax(probabilities))
+        return (f"P never reaches {label} between {lo} and {hi} tokens/month (highest "
+                f"P = {probabilities[best]:.3f} at {format_tokens(tokens[best])})")
+    a, b = c["bracket"]
+    text = (f"P reaches {label} at {format_tokens(c['tokens_per_month'])} tokens/month")
+    if c["requests_per_month"]:
+        text += f" (~{format_tokens(c['requests_per_month'])} requests/month)"
+    text += (f", between {format_tokens(a['tokens_per_month'])} (P = {a['p']:.3f}) and "
+             f"{format_tokens(b['tokens_per_month'])} (P = {b['p']:.3f})")
+    if c["crossings"] > 1:
+        text += f"; P crosses {label} {c['crossings']} times, the first is given"
+    return text
+
+
+def breakeven_text(curve: dict[str, Any]) -> str:
+    """The terminal view of a break-even curve: the grid table and each option's break-evens."""
+    n = curve["payback_within_months"]
+    ids = list(curve["options"])
+    lines = [f"{curve['scenario']}: break-even volume",
+             f"P(payback within {n} months) against median tokens per month; "
+             f"{curve['paths']:,} paths per point, seed {curve['seed']} at every point "
+             "(common random numbers)", ""]
+    header = f"{'tokens/month':>12}  {'requests/month':>14}" + "".join(f"  {i:>22}" for i in ids)
+    lines.append(header)
+    for j, tokens in enumerate(curve["tokens_per_month"]):
+        row = f"{format_tokens(tokens):>12}  {format_tokens(curve['requests_per_month'][j]):>14}"
+        row += "".join(f"  {curve['options'][i]['p_payback_within'][j]:>22.3f}" for i in ids)
+        lines.append(row)
+    own = curve["scenario_volume"]
+    lines += ["", f"At the scenario's own volume (median {format_tokens(own['tokens_per_month'])}"
+                  f" tokens/month): " + ", ".join(f"{i} {own['p_payback_within'][i]:.3f}"
+                                                   for i in ids), ""]
+    for option_id, option in curve["options"].items():
+        p = option["p_payback_within"]
+        lines.append(f"{option['name']} [{option_id}]")
+        lines.append("  " + _describe_crossing(option["p50"], "0.5", curve["tokens_per_month"], p))
+        lines.append("  " + _describe_crossing(
+            option["required"], f"{curve['required_probability']:g} (required)",
+            curve["tokens_per_month"], p))
+    lo, hi = curve["marks"]
+    lines += ["", f"The article puts break-even at {format_tokens(lo)}-{format_tokens(hi)} "
+                  "tokens/month."]
+    return "\n".join(lines)
+
+
+def sweep_text(frame: pd.DataFrame, param: str, meta: dict[str, Any]) -> str:
+    """The terminal view of a sweep: one line per value x option."""
+    import pandas as pd
+
+    n = meta["payback_within_months"]
+    lines = [f"{meta['scenario']}: sweep of {param} over {len(meta['values'])} values",
+             f"{meta['paths']:,} paths per point, seed {meta['seed']} at every point "
+             "(common random numbers)", ""]
+    lines.append(f"{'value':>12}  {'option':<24} {'P(<= ' + str(n) + ' mo)':>11}  "
+                 f"{'95% CI':>13}  {'median NPV':>12}  {'median payback':>14}  verdict")
+    for row in frame.itertuples(index=False):
+        month = "-" if pd.isna(row.payback_month_p50) else str(row.payback_month_p50)
+        lines.append(
+            f"{row.value!s:>12}  {row.option:<24} {row.p_payback_within:>11.3f}  "
+            f"{row.p_payback_within_ci95_low:>6.3f}-{row.p_payback_within_ci95_high:<6.3f}  "
+            f"{_money(row.npv_p50, meta['currency']):>12}  {month:>14}  {row.verdict}")
+    return "\n".join(lines)
+
+
+def _money(value: float, currency: str) -> str:
+    from .plots import format_money
+
+    return format_money(value, currency)
+
+
+# --------------------------------------------------------------------------------------
+# Command line (called by ftsim/cli.py)
+# --------------------------------------------------------------------------------------
+
+
+def _token_count(text: str) -> float:
+    """``1e6``, ``1_000_000``, ``10M``, ``2.5B``, ``500k``."""
+    cleaned = text.strip().replace("_", "")
+    scale = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}.get(cleaned[-1:].lower(), 1.0)
+    number = cleaned[:-1] if scale != 1.0 else cleaned
+    try:
+        value = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a token count like 1e6 or 10M, got "
+                                         f"{text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text!r}")
+    return value * scale
+
+
+def _points(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"need at least 2 points, got {value}")
+    return value
+
+
+def _values(text: str) -> list[int | float]:
+    try:
+        return parse_values(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
+    """``sweep``'s own options (the common ones come from cli._add_common)."""
+    parser.add_argument("--param", required=True, metavar="KEY",
+                        help="dotted key to vary, e.g. drift.events_per_year")
+    grid = parser.add_mutually_exclusive_group(required=True)
+    grid.add_argument("--values", type=_values, metavar="A,B,C",
+                      help="comma-separated values (TOML numbers)")
+    grid.add_argument("--range", dest="grid", metavar="LO:HI:N",
+                      help="N values from LO to HI (write --range=-1:1:5 for a negative LO)")
+    parser.add_argument("--log", action="store_true",
+                        help="with --range: geometric spacing, and a log axis on the plot")
+
+
+def add_breakeven_arguments(parser: argparse.ArgumentParser) -> None:
+    """``breakeven``'s own options (the common ones come from cli._add_common)."""
+    parser.add_argument("--min-tokens", type=_token_count, default=None, metavar="T",
+                        help="lowest median tokens per month, e.g. 1M (default 1M, lower if "
+                             "needed to reach a decade below the scenario's own volume)")
+    parser.add_argument("--max-tokens", type=_token_count, default=None, metavar="T",
+                        help="highest median tokens per month, e.g. 10B (default 10B, higher "
+                             "if needed to reach a decade above the scenario's own volume)")
+    parser.add_argument("--points", type=_points, default=None,
+                        help="grid points, log-spaced (default 4 per decade: 17 for 1M-10B)")
+
+
+def _paths_note(args: argparse.Namespace, scenario: Scenario, kwargs: dict[str, Any]) -> str:
+    if args.paths is not None or scenario.paths <= DEFAULT_PATHS:
+        return ""
+    kwargs["paths"] = DEFAULT_PATHS
+    return (f"Using {DEFAULT_PATHS:,} paths per point (the scenario asks for "
+            f"{scenario.paths:,}; pass --paths to change).")
+
+
+def _reporter(args: argparse.Namespace) -> Callable[[int, int], None] | None:
+    if args.quiet or not sys.stderr.isatty():
+        return None
+
+    def report(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\rpoint {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return report
+
+
+def _write_png(path: Path, draw: Callable[[Any], object], figsize: tuple[float, float]) -> None:
+    from matplotlib.figure import Figure
+
+    from .output import atomic_path
+    from .plots import PNG_DPI
+    from .sweep_plots import house_style
+
+    with house_style():
+        fig = Figure(figsize=figsize, layout="constrained")
+        draw(fig)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=PNG_DPI)
+
+
+def run_sweep(args: argparse.Namespace, command: str) -> int:
+    """``python -m ftsim sweep``: table on stdout; sweep.csv, sweep.json, sweep.png."""
+    # cli._overrides: the same --set/--within/--horizon pairs `run` applies, before --param's
+    from .cli import UsageError, _overrides, load, simulation_kwargs
+    from .output import atomic_write_text, new_run_dir
+    from .sweep_plots import sweep_chart
+
+    if args.grid is not None:
+        try:
+            values = value_grid(args.grid, args.log)
+        except ValueError as error:
+            raise UsageError(f"--range: {error}") from None
+    else:
+        if args.log and any(not v > 0 for v in args.values):
+            raise UsageError("--log needs values above 0")
+        values = args.values
+    scenario = load(args)  # validates the file and the other overrides first
+    kwargs = simulation_kwargs(args)
+    note = _paths_note(args, scenario, kwargs)
+    seed = scenario.seed if args.seed is None else args.seed  # None: each point's own seed
+    started = time.perf_counter()
+    frame = sweep(args.scenario, args.param, values, overrides=_overrides(args),
+                  on_point=_reporter(args), **kwargs)
+    meta = {"command": command, "scenario": scenario.name, "file": str(args.scenario),
+            "param": args.param, "values": values, "log": bool(args.log),
+            "paths": kwargs["paths"] or scenario.paths, "seed": seed,
+            "sampler": args.sampler or scenario.sampler, "currency": scenario.currency,
+            "payback_within_months": scenario.payback_within_months,
+            "required_probability": scenario.required_probability}
+    run_dir = new_run_dir(args.out, f"{args.scenario.stem}-sweep")
+    atomic_write_text(run_dir / "sweep.csv", frame.to_csv(index=False, float_format="%.6g"))
+    records = json.loads(frame.to_json(orient="records"))
+    atomic_write_text(run_dir / "sweep.json",
+                      json.dumps({**meta, "rows": records}, indent=2, allow_nan=False) + "\n")
+    _write_png(run_dir / "sweep.png",
+               lambda fig: sweep_chart(tuple(fig.subplots(2, 1, sharex=True)), frame, meta),
+               (7.4, 7.0))
+    if not args.quiet:
+        if note:
+            print(note)
+        print(sweep_text(frame, args.param, meta))
+        print(f"Wrote {run_dir} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def run_breakeven(args: argparse.Namespace, command: str) -> int:
+    """``python -m ftsim breakeven``: table on stdout; breakeven.csv, .json, .png."""
+    from .cli import UsageError, load, simulation_kwargs
+    from .output import atomic_write_text, new_run_dir
+    from .plots import FIGSIZE
+    from .sweep_plots import breakeven_chart
+
+    if args.min_tokens is not None and args.max_tokens is not None and \
+            not args.min_tokens < args.max_tokens:
+        raise UsageError(f"--min-tokens ({args.min_tokens:g}) must be below --max-tokens "
+                         f"({args.max_tokens:g})")
+    scenario = load(args)
+    kwargs = simulation_kwargs(args)
+    note = _paths_note(args, scenario, kwargs)
+    started = time.perf_counter()
+    curve = breakeven_curve(scenario, min_tokens=args.min_tokens, max_tokens=args.max_tokens,
+                            points=args.points, on_point=_reporter(args), **kwargs)
+    curve["command"] = command
+    run_dir = new_run_dir(args.out, f"{args.scenario.stem}-breakeven")
+    atomic_write_text(run_dir / "breakeven.csv", _breakeven_csv(curve))
+    atomic_write_text(run_dir / "breakeven.json",
+                      json.dumps(curve, indent=2, allow_nan=False) + "\n")
+    _write_png(run_dir / "breakeven.png", lambda fig: breakeven_chart(fig.add_subplot(), curve),
+               FIGSIZE)
+    if not args.quiet:
+        if note:
+            print(note)
+        print(breakeven_text(curve))
+        print(f"Wrote {run_dir} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _breakeven_csv(curve: dict[str, Any]) -> str:
+    import pandas as pd
+
+    rows = []
+    for option_id, option in curve["options"].items():
+        for j, tokens in enumerate(curve["tokens_per_month"]):
+            lo, hi = option["p_payback_within_ci95"][j]
+            rows.append({"factor": curve["factors"][j], "tokens_per_month_p50": tokens,
+                         "requests_per_month_p50": curve["requests_per_month"][j],
+                         "option": option_id, "p_payback_within": option["p_payback_within"][j],
+                         "p_payback_within_ci95_low": lo, "p_payback_within_ci95_high": hi,
+                         "npv_p50": option["npv_p50"][j]})
+    return pd.DataFrame(rows).to_csv(index=False, float_format="%.6g")
