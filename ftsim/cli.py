@@ -106,7 +106,7 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     return parsers
 
 
-def _overrides(args: argparse.Namespace) -> list[tuple[str, object]]:
+def overrides(args: argparse.Namespace) -> list[tuple[str, object]]:
     pairs = [parse_override(text) for text in args.overrides]
     if args.horizon is not None:
         pairs.append(("scenario.horizon_months", args.horizon))
@@ -117,7 +117,7 @@ def _overrides(args: argparse.Namespace) -> list[tuple[str, object]]:
 
 def load(args: argparse.Namespace) -> Scenario:
     """The scenario with --set/--within/--horizon applied (validated as if written in the file)."""
-    return load_scenario(args.scenario, overrides=_overrides(args))
+    return load_scenario(args.scenario, overrides=overrides(args))
 
 
 def simulation_kwargs(args: argparse.Namespace) -> dict[str, Any]:

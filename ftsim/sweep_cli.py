@@ -208,8 +208,8 @@ def _write_png(path: Path, draw: Callable[[Any], object], figsize: tuple[float, 
 
 def run_sweep(args: argparse.Namespace, command: str) -> int:
     """``python -m ftsim sweep``: table on stdout; sweep.csv, sweep.json, sweep.png."""
-    # cli._overrides: the same --set/--within/--horizon pairs `run` applies, before --param's
-    from .cli import UsageError, _overrides, load, simulation_kwargs
+    # cli.overrides: the same --set/--within/--horizon pairs `run` applies, before --param's
+    from .cli import UsageError, load, overrides, simulation_kwargs
     from .output import atomic_write_text, new_run_dir
     from .sweep_plots import sweep_chart
 
@@ -227,7 +227,7 @@ def run_sweep(args: argparse.Namespace, command: str) -> int:
     note = _paths_note(args, scenario, kwargs)
     seed = scenario.seed if args.seed is None else args.seed  # None: each point's own seed
     started = time.perf_counter()
-    frame = sweep(args.scenario, args.param, values, overrides=_overrides(args),
+    frame = sweep(args.scenario, args.param, values, overrides=overrides(args),
                   on_point=_reporter(args), **kwargs)
     meta = {"command": command, "scenario": scenario.name, "file": str(args.scenario),
             "param": args.param, "values": values, "log": bool(args.log),
