@@ -50,20 +50,22 @@ def ftsim_draws(scenario, n_paths: int, seed: int, chunk_size: int):
     h = scenario.horizon_months
     static = sample_static(scenario, n_paths, seed=seed, chunk_index=0, chunk_size=chunk_size,
                            sampler="random")
-    z = stream(seed, 0, "world.traffic").standard_normal((n_paths, h))
+    # ftsim draws month-major (H, paths); transpose to one row per path for the loop
+    z = stream(seed, 0, "world.traffic").standard_normal((h, n_paths)).T
     index_events = {}
     for name, spec in scenario.price_indices.items():
         rng = stream(seed, 0, f"world.prices.{name}")
         counts = poisson_counts(rng, static[f"prices.{name}.events_per_year"], h)
         u = np.clip(rng.random(int(counts.sum())), _U_EPS, 1.0 - _U_EPS)
         mult = spec.event_multiplier.ppf(u)
-        ends = np.cumsum(counts.ravel())
+        ends = np.cumsum(counts.ravel())  # multipliers follow the (month, path) cell order
         starts = ends - counts.ravel()
         cells = [mult[a:b].tolist() for a, b in zip(starts, ends, strict=True)]
-        index_events[name] = [cells[i * h:(i + 1) * h] for i in range(n_paths)]
-    drift = poisson_counts(stream(seed, 0, "world.drift"), static["drift.events_per_year"], h)
+        index_events[name] = [[cells[j * n_paths + i] for j in range(h)] for i in range(n_paths)]
+    drift = poisson_counts(stream(seed, 0, "world.drift"), static["drift.events_per_year"], h).T
     updates = {oid: poisson_counts(stream(seed, 0, f"option.{oid}.base_model_updates"),
-                                   static[f"options.{oid}.maintenance.base_model_updates_per_year"], h)
+                                   static[f"options.{oid}.maintenance.base_model_updates_per_year"],
+                                   h).T
                for oid in scenario.options}
     per_path = []
     for i in range(n_paths):

@@ -1,6 +1,7 @@
 """Month-by-month random events: traffic noise, price indices, drift and base-model updates.
 
 Each quantity has a pure function of its draws (tested by hand) and a thin drawing wrapper.
+Arrays are month-major, (H, paths), like the engine's.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ _U_EPS = 2.0**-53
 
 
 def month_numbers(horizon_months: int) -> np.ndarray:
-    """Months 1..H as a float row vector of shape (1, H), for broadcasting over paths."""
-    return np.arange(1, horizon_months + 1, dtype=float)[None, :]
+    """Months 1..H as a float column of shape (H, 1), for broadcasting over paths."""
+    return np.arange(1, horizon_months + 1, dtype=float)[:, None]
 
 
 def traffic_from_noise(
@@ -32,14 +33,16 @@ def traffic_from_noise(
 ) -> np.ndarray:
     """R_t = R0 (1+g)^(t-1) eps_t with eps_t = exp(sigma z_t - sigma^2/2), so E[eps_t] = 1.
 
-    MODEL.md section 4 "Traffic". (paths,) inputs and z of shape (paths, H) -> (paths, H).
+    MODEL.md section 4 "Traffic". (paths,) inputs and z of shape (H, paths) -> (H, paths).
     """
     # One exp of the summed logs instead of a power and an exp per path-month.
-    sigma = monthly_volatility[:, None]
-    log_r = (month_numbers(z.shape[1]) - 1.0) * np.log1p(monthly_growth)[:, None]
+    sigma = monthly_volatility
+    log_r = (month_numbers(z.shape[0]) - 1.0) * np.log1p(monthly_growth)
     log_r += sigma * z
     log_r -= 0.5 * sigma**2
-    return requests_month1[:, None] * np.exp(log_r)
+    log_r = np.exp(log_r, out=log_r)
+    log_r *= requests_month1
+    return log_r
 
 
 def traffic(
@@ -48,14 +51,14 @@ def traffic(
 ) -> np.ndarray:
     """Draw z_t iid N(0, 1) and return R_t. The noise is drawn even when sigma = 0, so the
     stream's position never depends on input values."""
-    z = rng.standard_normal((requests_month1.shape[0], horizon_months))
+    z = rng.standard_normal((horizon_months, requests_month1.shape[0]))
     return traffic_from_noise(requests_month1, monthly_growth, monthly_volatility, z)
 
 
 def poisson_counts(
     rng: np.random.Generator, events_per_year: np.ndarray, horizon_months: int
 ) -> np.ndarray:
-    """Event counts per month, independent Poisson(rate / 12), shape (paths, H) of int64.
+    """Event counts per month, independent Poisson(rate / 12), shape (H, paths) of int64.
 
     Drawn as a Poisson process: each path's total over the horizon is
     Poisson(rate * H / 12) and each event falls in a uniformly drawn month. Given the total,
@@ -66,11 +69,11 @@ def poisson_counts(
     """
     n_paths = events_per_year.shape[0]
     if not np.any(events_per_year > 0):
-        return np.zeros((n_paths, horizon_months), np.int64)
+        return np.zeros((horizon_months, n_paths), np.int64)
     totals = rng.poisson(events_per_year * (horizon_months / 12.0))
     months = rng.integers(0, horizon_months, size=int(totals.sum()))
-    cells = np.repeat(np.arange(n_paths) * horizon_months, totals) + months
-    return np.bincount(cells, minlength=n_paths * horizon_months).reshape(n_paths, horizon_months)
+    cells = months * n_paths + np.repeat(np.arange(n_paths), totals)
+    return np.bincount(cells, minlength=n_paths * horizon_months).reshape(horizon_months, n_paths)
 
 
 def index_from_events(
@@ -78,16 +81,16 @@ def index_from_events(
 ) -> np.ndarray:
     """I_t = (1-d)^((t-1)/12) * product of the multipliers of events in months 1..t.
 
-    ``event_counts`` is (paths, H); ``multipliers`` holds one value per event, in row-major
-    (path, month) order of the counts. MODEL.md section 4 "Price index".
+    ``event_counts`` is (H, paths); ``multipliers`` holds one value per event, in row-major
+    (month, path) order of the counts. MODEL.md section 4 "Price index".
     """
-    n_paths, horizon = event_counts.shape
-    log_index = (month_numbers(horizon) - 1.0) / 12.0 * np.log1p(-annual_decline)[:, None]
+    horizon, n_paths = event_counts.shape
+    log_index = (month_numbers(horizon) - 1.0) / 12.0 * np.log1p(-annual_decline)
     if multipliers.size:
         cell = np.repeat(np.arange(n_paths * horizon), event_counts.ravel())
         log_jumps = np.bincount(cell, weights=np.log(multipliers), minlength=n_paths * horizon)
-        log_index += np.cumsum(log_jumps.reshape(n_paths, horizon), axis=1)
-    return np.exp(log_index)
+        log_index += np.cumsum(log_jumps.reshape(horizon, n_paths), axis=0)
+    return np.exp(log_index, out=log_index)
 
 
 def price_index(

@@ -43,7 +43,7 @@ def run_chunk(
 ) -> ChunkResult:
     """Simulate ``n_paths`` paths of chunk ``chunk_index``: sample, draw events, add up cash."""
     horizon = scenario.horizon_months
-    shape = (n_paths, horizon)
+    shape = (horizon, n_paths)
     static = sample_static(scenario, n_paths, seed=seed, chunk_index=chunk_index,
                            chunk_size=chunk_size, sampler=sampler)
     requests = traffic(stream(seed, chunk_index, "world.traffic"),
@@ -71,7 +71,7 @@ def run_chunk(
         options[option_id] = OptionResult.from_paths(paths)
     tokens = (static["traffic.input_tokens"] + static["rag.context_tokens"]
               + static["baseline.prompt_overhead_tokens"] + static["traffic.output_tokens"])
-    mean_requests = requests.mean(axis=1)
+    mean_requests = requests.mean(axis=0)
     random_keys = [i.key_path for group in random_inputs(scenario).values() for i in group]
     return ChunkResult(chunk_index=chunk_index, n_paths=n_paths,
                        inputs={k: static[k] for k in random_keys},

@@ -62,13 +62,20 @@ def make_option(mode: str = "api", capacity: str | None = None, training_mode: s
     )
 
 
+def month_major(rows: np.ndarray) -> np.ndarray:
+    """Tests write one row per path (readable); the engine takes (H, paths)."""
+    return np.ascontiguousarray(np.atleast_2d(np.asarray(rows)).T)
+
+
 def make_world(static: dict[str, np.ndarray], requests: np.ndarray,
                drift_counts: np.ndarray | None = None,
                indices: dict[str, np.ndarray] | None = None) -> World:
-    requests = np.atleast_2d(np.asarray(requests, float))
-    indices = indices or {}
+    """A World from path-major rows (paths, H) of requests, drift counts and indices."""
+    requests = month_major(np.asarray(requests, float))
+    indices = {name: month_major(np.asarray(a, float)) for name, a in (indices or {}).items()}
     api = indices.get("api", np.ones(requests.shape))
     q, cost = baseline_costs(static, requests, api)
-    drift = np.zeros(requests.shape, np.int64) if drift_counts is None else np.atleast_2d(drift_counts)
+    drift = (np.zeros(requests.shape, np.int64) if drift_counts is None
+             else month_major(drift_counts))
     return World(requests=requests, baseline_cost_per_request=q, baseline_cost=cost,
                  drift_counts=drift, indices=indices)

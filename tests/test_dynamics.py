@@ -11,20 +11,20 @@ from ftsim.dynamics import index_from_events, traffic_from_noise
 def test_traffic_growth_and_noise_by_hand():
     # R_t = R0 (1+g)^(t-1) exp(sigma z_t - sigma^2/2): R0 = 1000, g = 0.1, sigma = 0.2,
     # z = (0, 1, -1): 1000 * e^-0.02, 1100 * e^0.18, 1210 * e^-0.22
-    z = np.array([[0.0, 1.0, -1.0]])
+    z = np.array([[0.0], [1.0], [-1.0]])  # (H, paths)
     out = traffic_from_noise(np.array([1000.0]), np.array([0.1]), np.array([0.2]), z)
     expected = [1000 * np.exp(-0.02), 1100 * np.exp(0.18), 1210 * np.exp(-0.22)]
-    assert out[0] == pytest.approx(expected, rel=1e-12)
+    assert out[:, 0] == pytest.approx(expected, rel=1e-12)
     # sigma = 0 and g = 0: flat
-    flat = traffic_from_noise(np.array([5.0]), np.array([0.0]), np.array([0.0]), np.ones((1, 4)))
-    assert flat[0].tolist() == pytest.approx([5.0] * 4)
+    flat = traffic_from_noise(np.array([5.0]), np.array([0.0]), np.array([0.0]), np.ones((4, 1)))
+    assert flat[:, 0].tolist() == pytest.approx([5.0] * 4)
 
 
 def test_traffic_noise_has_mean_one():
     # E[exp(sigma z - sigma^2 / 2)] = 1; sd of the factor = sqrt(e^{sigma^2} - 1) = 0.1003 at
     # sigma = 0.1, so the SE of the mean of 1e6 draws is 1e-4: allow 4e-4.
-    z = np.random.default_rng(1).standard_normal((1, 1_000_000))
-    out = traffic_from_noise(np.array([1.0]), np.array([0.0]), np.array([0.1]), z)
+    z = np.random.default_rng(1).standard_normal((1, 1_000_000))  # one month, 1e6 paths
+    out = traffic_from_noise(np.ones(1_000_000), np.zeros(1_000_000), np.full(1_000_000, 0.1), z)
     assert abs(out.mean() - 1.0) < 4e-4
 
 
@@ -32,15 +32,15 @@ def test_price_index_with_a_forced_event():
     # d = 0.36 -> I_t = 0.64^((t-1)/12) before events: month 13 = 0.64, month 7 = 0.8.
     # One event with multiplier 0.5 in month 7 halves every month from 7 on; two events in
     # month 10 (x2 and x1.5) triple from 10 on.
-    counts = np.zeros((1, 13), np.int64)
-    counts[0, 6] = 1
-    counts[0, 9] = 2
-    out = index_from_events(np.array([0.36]), counts, np.array([0.5, 2.0, 1.5]))
+    counts = np.zeros((13, 1), np.int64)  # (H, paths)
+    counts[6, 0] = 1
+    counts[9, 0] = 2
+    out = index_from_events(np.array([0.36]), counts, np.array([0.5, 2.0, 1.5]))[:, 0]
     trend = 0.64 ** ((np.arange(1, 14) - 1) / 12)
     jumps = np.ones(13)
     jumps[6:] *= 0.5
     jumps[9:] *= 3.0
-    assert out[0] == pytest.approx(trend * jumps, rel=1e-12)
-    assert out[0, 6] == pytest.approx(0.8 * 0.5) and out[0, 12] == pytest.approx(0.64 * 1.5)
-    no_events = index_from_events(np.array([0.0]), np.zeros((1, 3), np.int64), np.array([]))
-    assert no_events.tolist() == [[1.0, 1.0, 1.0]]
+    assert out == pytest.approx(trend * jumps, rel=1e-12)
+    assert out[6] == pytest.approx(0.8 * 0.5) and out[12] == pytest.approx(0.64 * 1.5)
+    no_events = index_from_events(np.array([0.0]), np.zeros((3, 1), np.int64), np.array([]))
+    assert no_events[:, 0].tolist() == [1.0, 1.0, 1.0]

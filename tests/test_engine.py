@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_fixtures import make_option, make_static, make_world
+from engine_fixtures import make_option, make_static, make_world, month_major
 
 from ftsim.engine import npv, payback_months, simulate_option
 
@@ -12,9 +12,11 @@ H8 = 8
 
 
 def run(option, static, world, updates=None, rate=0.0):
-    updates = np.zeros(world.requests.shape, np.int64) if updates is None else np.atleast_2d(updates)
+    """Simulate one option; ``updates`` given path-major like the other test inputs.
+    Per-month outputs come back month-major (H, paths)."""
+    updates = np.zeros(world.requests.shape, np.int64) if updates is None else month_major(updates)
     return simulate_option(option, static, world, updates,
-                           horizon_months=world.requests.shape[1], discount_rate_annual=rate)
+                           horizon_months=world.requests.shape[0], discount_rate_annual=rate)
 
 
 # --- baseline cost per request: V1, V2, V3, V4 -------------------------------------------
@@ -41,7 +43,7 @@ def run(option, static, world, updates=None, rate=0.0):
 def test_baseline_cost_per_request(values, expected):
     static = make_static(**values)
     world = make_world(static, np.full((1, 3), 1000.0))
-    assert world.baseline_cost_per_request == pytest.approx(np.full((1, 3), expected), rel=1e-12)
+    assert world.baseline_cost_per_request == pytest.approx(np.full((3, 1), expected), rel=1e-12)
 
 
 def test_baseline_monthly_cost_adds_rag_and_errors():
@@ -49,7 +51,7 @@ def test_baseline_monthly_cost_adds_rag_and_errors():
     static = make_static(rag__monthly_cost=400, quality__baseline_error_rate=0.06,
                          quality__cost_per_error=2)
     world = make_world(static, np.full((1, 2), 1000.0))
-    assert world.baseline_cost == pytest.approx(np.full((1, 2), 529.16), rel=1e-12)
+    assert world.baseline_cost == pytest.approx(np.full((2, 1), 529.16), rel=1e-12)
 
 
 # --- option serving -----------------------------------------------------------------------
@@ -210,7 +212,7 @@ def test_lead_time_keeps_traffic_on_baseline_and_shifts_schedule():
     world = make_world(static, np.full((1, H8), 1000.0), drift_counts=DRIFT)
     out = run(make_option(), static, world)
     sums = out.monthly_cost_sums
-    assert sums["baseline_while_not_live"][:2] == pytest.approx(world.baseline_cost[0, :2])
+    assert sums["baseline_while_not_live"][:2] == pytest.approx(world.baseline_cost[:2, 0])
     assert sums["maintenance"].tolist() == [0, 0, 50, 50, 50, 50, 50, 50]
     assert sums["retraining"].tolist() == [0, 0, 0, 500, 0, 500, 0, 500]
     # month 3: X = 0.01 (month 3's event only) -> 120; month 4 X = 0.01 -> 120, then reset;
@@ -229,7 +231,7 @@ def test_abandoned_option_pays_baseline_and_never_pays_back():
     world = make_world(static, np.full((1, 4), 1e6))
     out = run(make_option(), static, world)
     assert out.abandoned.tolist() == [True]
-    assert out.cumulative.tolist() == [[-1000.0] * 4]
+    assert out.cumulative[:, 0].tolist() == [-1000.0] * 4
     assert out.payback_month.tolist() == [0]
     assert out.retrains.tolist() == [0]
     assert out.tco_option[0] == pytest.approx(1000 + world.baseline_cost.sum())
@@ -246,8 +248,8 @@ def test_payback_month_is_first_crossing_from_start():
     ])
     start = np.array([1, 1, 3, 1, 1])
     abandoned = np.zeros(5, bool)
-    assert payback_months(cumulative, start, abandoned).tolist() == [3, 1, 3, 2, 0]
-    assert payback_months(cumulative, start, np.ones(5, bool)).tolist() == [0] * 5
+    assert payback_months(cumulative.T, start, abandoned).tolist() == [3, 1, 3, 2, 0]
+    assert payback_months(cumulative.T, start, np.ones(5, bool)).tolist() == [0] * 5
 
 
 def test_dip_after_payback_is_flagged():
@@ -258,7 +260,7 @@ def test_dip_after_payback_is_flagged():
                          maintenance__monthly_cost=300, build__engineering_cost=600)
     world = make_world(static, np.array([[1e5, 0.0]]))
     out = run(make_option(), static, world)
-    assert out.cumulative[0] == pytest.approx([16.0, -284.0])
+    assert out.cumulative[:, 0] == pytest.approx([16.0, -284.0])
     assert out.payback_month.tolist() == [1]
     assert out.dips_after_payback.tolist() == [True]
 
@@ -268,8 +270,8 @@ def test_npv_discounts_monthly_at_the_annual_rate():
     upfront = np.array([150.0])
     # r_m = 1.12^(1/12) - 1, so the month-t factor is 1.12^(-t/12)
     expected = -150 + 100 * 1.12 ** (-1 / 12) + 100 * 1.12 ** (-2 / 12) - 50 * 1.12 ** (-3 / 12)
-    assert npv(savings, upfront, 0.12) == pytest.approx([expected], rel=1e-12)
-    assert npv(savings, upfront, 0.0) == pytest.approx([0.0])
+    assert npv(savings.T, upfront, 0.12) == pytest.approx([expected], rel=1e-12)
+    assert npv(savings.T, upfront, 0.0) == pytest.approx([0.0])
 
 
 def test_deterministic_option_end_to_end_by_hand():
@@ -282,7 +284,7 @@ def test_deterministic_option_end_to_end_by_hand():
     world = make_world(static, np.full((1, 4), 1e5))
     out = run(make_option(), static, world, rate=0.0)
     saving = 1e5 * (2060 * 2 + 270 * 8) / 1e6 - 1e5 * 2330 * 0.18 / 1e6 - 300
-    assert out.cumulative[0] == pytest.approx([-1000 + saving * t for t in (1, 2, 3, 4)])
+    assert out.cumulative[:, 0] == pytest.approx([-1000 + saving * t for t in (1, 2, 3, 4)])
     assert saving == pytest.approx(286.06)
     assert out.payback_month.tolist() == [4]
     assert out.npv == pytest.approx([144.24])

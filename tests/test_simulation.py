@@ -281,7 +281,7 @@ def test_poisson_counts_have_the_monthly_poisson_law():
     from ftsim.dynamics import poisson_counts
 
     rng = np.random.default_rng(12)
-    counts = poisson_counts(rng, np.full(200_000, 6.0), 12)
+    counts = poisson_counts(rng, np.full(200_000, 6.0), 12)  # (H, paths)
     flat = counts.ravel()
     n = flat.size  # 2.4M cells: SE of the mean sqrt(0.5 / n) = 4.6e-4
     assert abs(flat.mean() - 0.5) < 4 * math.sqrt(0.5 / n)
@@ -289,5 +289,5 @@ def test_poisson_counts_have_the_monthly_poisson_law():
     assert abs(flat.var() - 0.5) < 4 * math.sqrt((0.5 + 3 * 0.25 - 0.25) / n)
     assert abs((flat == 0).mean() - math.exp(-0.5)) < 4 * math.sqrt(0.39 * 0.61 / n)
     # month 1 vs month 2 correlation: SE 1 / sqrt(200,000) = 0.0022
-    assert abs(np.corrcoef(counts[:, 0], counts[:, 1])[0, 1]) < 4 / math.sqrt(200_000)
+    assert abs(np.corrcoef(counts[0], counts[1])[0, 1]) < 4 / math.sqrt(200_000)
     assert not poisson_counts(rng, np.zeros(10), 12).any()
