@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .dynamics import cumsum_months
 from .scenario import OptionSpec
 
 __all__ = [
@@ -172,7 +173,7 @@ def simulate_option(
     np.copyto(cost_o, cost_b, where=~active)
 
     savings = cost_b - cost_o
-    cumulative = np.cumsum(savings, axis=0)
+    cumulative = cumsum_months(savings.copy())
     cumulative -= upfront
     payback = payback_months(cumulative, start, abandoned)
     negative = cumulative < 0
