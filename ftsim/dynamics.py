@@ -97,12 +97,24 @@ def index_from_events(
     (month, path) order of the counts. MODEL.md section 4 "Price index".
     """
     horizon, n_paths = event_counts.shape
-    log_index = (month_numbers(horizon) - 1.0) / 12.0 * np.log1p(-annual_decline)
+    # I_t = I_{t-1} * (1-d)^(1/12) * (jumps in month t): a row product per month, with exp
+    # taken only in the cells that have events.
+    step = np.exp(np.log1p(-annual_decline) / 12.0)
+    jumps = None
     if multipliers.size:
         cell = np.repeat(np.arange(n_paths * horizon), event_counts.ravel())
-        log_jumps = np.bincount(cell, weights=np.log(multipliers), minlength=n_paths * horizon)
-        log_index += cumsum_months(log_jumps.reshape(horizon, n_paths))
-    return np.exp(log_index, out=log_index)
+        cells, first = np.unique(cell, return_index=True)
+        log_sums = np.add.reduceat(np.log(multipliers), first)
+        jumps = np.ones(n_paths * horizon)
+        jumps[cells] = np.exp(log_sums)
+        jumps = jumps.reshape(horizon, n_paths)
+    index = np.empty((horizon, n_paths))
+    index[0] = 1.0 if jumps is None else jumps[0]
+    for j in range(1, horizon):
+        np.multiply(index[j - 1], step, out=index[j])
+        if jumps is not None:
+            index[j] *= jumps[j]
+    return index
 
 
 def price_index(

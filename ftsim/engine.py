@@ -230,34 +230,35 @@ def _drift_and_retrains(
     planned = active & (scheduled | forced)  # retrains known without the drift state
     events = world.drift_counts
 
+    # Drift steps only count in live months (active runs from S to H), so the state is
+    # 0 before S without masking it month by month.
+    steps = events * inc
+    steps *= active
     state_by_month = np.zeros((horizon, n_paths))
     state = np.zeros(n_paths)
     if option.retrain_on_drift:
         lag = v["maintenance.detection_lag_months"]
         seen = (events > 0) & active
         retrain = np.empty((horizon, n_paths), bool)
-        oldest_unhandled = np.full(n_paths, np.inf)
+        due = np.full(n_paths, np.inf)  # oldest unhandled event's month + D
         for j in range(horizon):
             month = j + 1
-            state += events[j] * inc
+            state += steps[j]
             np.minimum(state, max_inc, out=state)
-            state *= active[j]
             state_by_month[j] = state
-            np.copyto(oldest_unhandled, month, where=seen[j] & np.isinf(oldest_unhandled))
-            now = planned[j] | (oldest_unhandled <= month - lag)
+            np.copyto(due, lag + month, where=seen[j] & np.isinf(due))
+            now = planned[j] | (due <= month)
             retrain[j] = now
-            state *= ~now
-            np.copyto(oldest_unhandled, np.inf, where=now)
+            np.copyto(state, 0.0, where=now)
+            np.copyto(due, np.inf, where=now)
     else:
         retrain = planned
-        if np.any(events) and np.any(inc > 0):
-            keep = active & ~planned  # False resets the state after the month
+        if steps.any():
             for j in range(horizon):
-                state += events[j] * inc
+                state += steps[j]
                 np.minimum(state, max_inc, out=state)
-                state *= active[j]
                 state_by_month[j] = state
-                state *= keep[j]
+                np.copyto(state, 0.0, where=planned[j])
 
     # err_t = R_t c_err ((1 - esc) clip(e_B + gap + X_t, 0, 1) + esc e_B), in place
     c_err = static["quality.cost_per_error"]
