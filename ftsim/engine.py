@@ -173,7 +173,8 @@ def simulate_option(
     np.copyto(cost_o, cost_b, where=~active)
 
     savings = cost_b - cost_o
-    cumulative = cumsum_months(savings.copy())
+    npv_paths = npv(savings, upfront, discount_rate_annual)
+    cumulative = cumsum_months(savings)  # in place: savings are not needed after the NPV
     cumulative -= upfront
     payback = payback_months(cumulative, start, abandoned)
     negative = cumulative < 0
@@ -193,7 +194,7 @@ def simulate_option(
     sums["baseline_rag"] = np.full(horizon, static["rag.monthly_cost"].sum())
     return OptionPaths(
         upfront=upfront, abandoned=abandoned, start_month=start, cumulative=cumulative,
-        payback_month=payback, npv=npv(savings, upfront, discount_rate_annual),
+        payback_month=payback, npv=npv_paths,
         tco_baseline=cost_b.sum(axis=0), tco_option=upfront + cost_o.sum(axis=0),
         retrains=retrains, dips_after_payback=dips, monthly_cost_sums=sums,
     )
@@ -246,11 +247,11 @@ def _drift_and_retrains(
             state += steps[j]
             np.minimum(state, max_inc, out=state)
             state_by_month[j] = state
-            np.copyto(due, lag + month, where=seen[j] & np.isinf(due))
+            due = np.where(seen[j] & (due == np.inf), lag + month, due)
             now = planned[j] | (due <= month)
             retrain[j] = now
-            np.copyto(state, 0.0, where=now)
-            np.copyto(due, np.inf, where=now)
+            state *= ~now
+            due = np.where(now, np.inf, due)
     else:
         retrain = planned
         if steps.any():
@@ -258,7 +259,7 @@ def _drift_and_retrains(
                 state += steps[j]
                 np.minimum(state, max_inc, out=state)
                 state_by_month[j] = state
-                np.copyto(state, 0.0, where=planned[j])
+                state *= ~planned[j]
 
     # err_t = R_t c_err ((1 - esc) clip(e_B + gap + X_t, 0, 1) + esc e_B), in place
     c_err = static["quality.cost_per_error"]
