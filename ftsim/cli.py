@@ -134,26 +134,41 @@ def simulation_kwargs(args: argparse.Namespace) -> dict[str, Any]:
             "chunk_size": args.chunk_size or DEFAULT_CHUNK_SIZE}
 
 
-def progress_bar(args: argparse.Namespace, quiet: bool) -> Any:
-    """A tqdm bar on stderr, or None when quiet, --json, or stderr is not a terminal."""
+class ProgressBar:
+    """A tqdm bar on stderr (paths done, rate, time left), shown once a run passes a second.
+
+    Created lazily at the first update after ``delay`` seconds, with the total then known,
+    so short runs print nothing.
+    """
+
+    def __init__(self, delay: float = 1.0) -> None:
+        self.started = time.perf_counter()
+        self.delay = delay
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if time.perf_counter() - self.started < self.delay:
+                return
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="path", unit_scale=True, file=sys.stderr,
+                            leave=False, mininterval=0.2, dynamic_ncols=True)
+        if self.bar.total != total:
+            self.bar.total = total
+        self.bar.update(done - self.bar.n)
+        self.bar.refresh()  # updates come per batch of chunks: show each one
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def progress_bar(args: argparse.Namespace, quiet: bool) -> ProgressBar | None:
+    """The progress bar, or None when quiet, --json, or stderr is not a terminal."""
     if quiet or not sys.stderr.isatty():
         return None
-    from tqdm import tqdm
-
-    return tqdm(total=0, unit="path", unit_scale=True, file=sys.stderr, leave=False,
-                mininterval=0.5, delay=1.0, dynamic_ncols=True)
-
-
-def _callback(bar: Any):
-    if bar is None:
-        return None
-
-    def update(done: int, total: int) -> None:
-        if bar.total != total:
-            bar.total = total
-        bar.update(done - bar.n)
-
-    return update
+    return ProgressBar()
 
 
 def _money(value: float, currency: str) -> str:
@@ -235,7 +250,7 @@ def _run(args: argparse.Namespace, command: str) -> int:
     bar = progress_bar(args, quiet)
     started = time.perf_counter()
     try:
-        result = simulate(scenario, progress=_callback(bar), **kwargs)
+        result = simulate(scenario, progress=bar, **kwargs)
     finally:
         if bar is not None:
             bar.close()

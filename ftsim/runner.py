@@ -117,7 +117,8 @@ def _batches(plan: list[tuple[int, int]], jobs: int) -> list[list[tuple[int, int
     # About four batches per worker: enough for load balance and progress updates, few
     # enough that shipping the scenario (~2 MB with its inverse-CDF tables) is amortised
     # (sixteen per worker measured 15% slower at 200k paths).
-    size = max(1, math.ceil(len(plan) / (4 * jobs))) if jobs > 1 else 1
+    # At most 8 chunks (~0.4 s) per batch, so progress moves at least that often.
+    size = min(8, max(1, math.ceil(len(plan) / (4 * jobs)))) if jobs > 1 else 1
     return [plan[i:i + size] for i in range(0, len(plan), size)]
 
 

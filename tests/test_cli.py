@@ -143,3 +143,20 @@ def test_atomic_write_leaves_no_temp_and_uses_the_umask(tmp_path):
         tmp.write_text("half")
         raise RuntimeError("interrupted")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_progress_bar_only_on_a_terminal_and_after_its_delay(capsys):
+    import argparse
+
+    from ftsim.cli import ProgressBar, progress_bar
+
+    assert progress_bar(argparse.Namespace(), quiet=False) is None  # captured stderr: no tty
+    bar = ProgressBar(delay=3600.0)
+    bar(10, 100)  # before the delay: nothing drawn
+    assert bar.bar is None
+    bar = ProgressBar(delay=0.0)
+    bar(50, 200)
+    bar(200, 200)
+    bar.close()
+    err = capsys.readouterr().err
+    assert "200/200" in err and "path" in err
