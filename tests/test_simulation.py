@@ -77,15 +77,22 @@ LOGNORMAL_TRAFFIC = DETERMINISTIC.format(lead=0).replace(
     "requests_per_month = 100_000", "requests_per_month = { p5 = 20_000, p95 = 200_000 }")
 
 
-def test_payback_probability_matches_lognormal_closed_form():
-    # Saving per request m = (6,280 - 419.4) / 1e6, fixed extra F = 300/month, U = 1,000.
-    # CS_N >= 0 <=> R (m N) >= U + F N <=> R >= x* = (U / N + F) / m (CS rises when it can).
-    # R ~ lognormal: mu = (ln 2e4 + ln 2e5) / 2, sigma = (ln 2e5 - ln 2e4) / (2 * 1.6448536).
+def lognormal_closed_form() -> float:
+    """P(payback within 6 months) of LOGNORMAL_TRAFFIC, by hand.
+
+    Saving per request m = (6,280 - 419.4) / 1e6, fixed extra F = 300/month, U = 1,000.
+    CS_N >= 0 <=> R (m N) >= U + F N <=> R >= x* = (U / N + F) / m (CS rises when it can).
+    R ~ lognormal: mu = (ln 2e4 + ln 2e5) / 2, sigma = (ln 2e5 - ln 2e4) / (2 * 1.6448536).
+    """
     m = (6280 - 419.4) / 1e6
     x_star = (1000 / 6 + 300) / m
     mu = (math.log(2e4) + math.log(2e5)) / 2
     sigma = (math.log(2e5) - math.log(2e4)) / (2 * stats.norm.ppf(0.95))
-    expected = 1 - stats.norm.cdf((math.log(x_star) - mu) / sigma)
+    return 1 - stats.norm.cdf((math.log(x_star) - mu) / sigma)
+
+
+def test_payback_probability_matches_lognormal_closed_form():
+    expected = lognormal_closed_form()
     n = 40_000
     result = ftsim.simulate(parse_scenario(LOGNORMAL_TRAFFIC), paths=n, seed=11, jobs=1)
     p = result.summary()["options"]["ft"]["p_payback_within"]
@@ -97,11 +104,7 @@ def test_payback_probability_matches_lognormal_closed_form():
 def test_quasi_random_samplers_agree_with_the_closed_form(sampler):
     # Same closed form as above; LHS/Sobol are at least as accurate as random sampling, so
     # the random-sampling 4 SE bound applies.
-    m = (6280 - 419.4) / 1e6
-    x_star = (1000 / 6 + 300) / m
-    mu = (math.log(2e4) + math.log(2e5)) / 2
-    sigma = (math.log(2e5) - math.log(2e4)) / (2 * stats.norm.ppf(0.95))
-    expected = 1 - stats.norm.cdf((math.log(x_star) - mu) / sigma)
+    expected = lognormal_closed_form()
     n = 16_384
     result = ftsim.simulate(parse_scenario(LOGNORMAL_TRAFFIC), paths=n, seed=5, jobs=1,
                             sampler=sampler)
