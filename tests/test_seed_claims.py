@@ -5,7 +5,7 @@ tuned here. Volumes are set by scaling ``traffic.requests_per_month`` (same unif
 runs at one seed share their draws) until the median baseline tokens per month is 5M, 50M
 or 500M. Every strict inequality between probabilities is asserted with non-overlapping
 Wilson 95% intervals (10,000 paths: half-widths <= 0.01); the figures quoted in comments
-are from seed 20261128 at 10,000 paths. docs/validation.md has the article-by-article table.
+are from seed 20261128 at 10,000 paths. The README's Validation section has the article-by-article table.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def test_monthly_drift_with_quarterly_retraining_pays_back_less_often(retrain_co
     # fine-tune can pay back. A retrain is priced as the article prices it: one training run
     # plus one evaluation (GBP 10-30 each, so 20-60), or free. (The scenario's own retrain
     # cost adds 2-12 engineer-days, GBP 3.4k median: then monthly retraining costs more than
-    # the staleness it removes below ~1.2B tokens/month; see docs/validation.md.)
+    # the staleness it removes below ~1.2B tokens/month; see the README's Validation section.)
     # Measured (article cost): quarterly 0.127, monthly 0.175, no drift 0.277.
     quarterly = _drift_variant(12, 3, retrain_cost)
     factor = _factor(quarterly, 5e8)  # the same for all three: drift does not change traffic
