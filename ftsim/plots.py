@@ -5,8 +5,7 @@ Every figure function takes results (never runs the engine), draws on the Axes i
 built as plain ``matplotlib.figure.Figure`` objects, never through pyplot: no GUI backend,
 no global figure registry, nothing to close, and PNG/PDF output goes through Agg/PDF canvases.
 
-The PDF typesetter (page blocks, ``render_pdf``) lives in ``typeset.py``; its public names
-are re-exported here, so ``plots.render_pdf`` and ``plots.Heading`` keep working.
+The PDF typesetter (page blocks, ``render_pdf``) lives in ``typeset.py``.
 """
 
 from __future__ import annotations
@@ -26,26 +25,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Patch
 
-from .typeset import (
-    FIGSIZE,
-    PAGE_SIZE,
-    Block,
-    Cell,
-    FigurePage,
-    Heading,
-    PageBreak,
-    Paragraph,
-    Table,
-    _escape,
-    _wrap,
-    render_pdf,
-)
-from .typeset import _text_width_in as _text_width_in  # tests measure titles with it
+from .typeset import FIGSIZE, _escape, _wrap
 
 __all__ = [
     "PNG_DPI",
     "FIGSIZE",
-    "PAGE_SIZE",
     "house_style",
     "money_formatter",
     "format_money",
@@ -59,14 +43,6 @@ __all__ = [
     "figure_specs",
     "draw_figure",
     "figure_set",
-    "Cell",
-    "Heading",
-    "Paragraph",
-    "Table",
-    "FigurePage",
-    "PageBreak",
-    "Block",
-    "render_pdf",
     "save_png",
 ]
 

@@ -2,7 +2,7 @@
 
 What the report says is decided here, once, as a list of blocks (headings, paragraphs,
 tables, figure pages); ``render_markdown`` turns them into Markdown and
-``plots.render_pdf`` typesets the same blocks on A4 pages, so the two never disagree.
+``typeset.render_pdf`` typesets the same blocks on A4 pages, so the two never disagree.
 """
 
 from __future__ import annotations
@@ -14,21 +14,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import plots
+from . import plots, typeset
 from .distributions import Distribution
 from .output import atomic_path, atomic_write_text
-from .plots import (
-    Block,
-    Cell,
-    FigurePage,
-    Heading,
-    PageBreak,
-    Paragraph,
-    Table,
-    format_money,
-    format_probability,
-)
+from .plots import format_money, format_probability
 from .scenario import Scenario
+from .typeset import Block, Cell, FigurePage, Heading, PageBreak, Paragraph, Table
 
 __all__ = [
     "ChecklistItem",
@@ -688,7 +679,7 @@ def write_report(run_dir: Path, summary: dict[str, Any], scenario: Scenario, *, 
     footer = (f"ftsim {summary['ftsim_version']} · {summary['scenario']['name']} · "
               f"seed {summary['simulation']['seed']}")
     with atomic_path(pdf_path) as tmp:
-        plots.render_pdf(tmp, blocks, summary, title=f"{summary['scenario']['name']}: "
+        typeset.render_pdf(tmp, blocks, summary, title=f"{summary['scenario']['name']}: "
                          "fine-tuning payback risk report", footer=footer, figures=figures)
         if before_pdf is not None:
             before_pdf()

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 
-from ftsim import plots
+from ftsim import plots, typeset
 from ftsim.plots import format_money, format_probability, money_formatter
 
 H, N = 6, 3
@@ -302,22 +302,22 @@ def test_long_titles_are_wrapped_to_the_figure(summary):
     ax = plots.fan_chart(None, summary, "a")
     lines = ax.get_title(loc="left").split("\n")
     assert len(lines) >= 3
-    width = max(plots._text_width_in(line, 10.0, False, False) for line in lines)
+    width = max(typeset._text_width_in(line, 10.0, False, False) for line in lines)
     assert width <= plots.FIGSIZE[0] - 1.0
 
 
 def test_text_wrap_breaks_long_key_paths():
-    lines = plots._wrap("see options.lora_8b.serving.throughput_tokens_per_second now", 1.2, 8)
+    lines = typeset._wrap("see options.lora_8b.serving.throughput_tokens_per_second now", 1.2, 8)
     assert "".join(lines).replace(" ", "") == \
         "seeoptions.lora_8b.serving.throughput_tokens_per_secondnow"
-    assert all(plots._text_width_in(line, 8, False, False) <= 1.2 for line in lines)
+    assert all(typeset._text_width_in(line, 8, False, False) <= 1.2 for line in lines)
 
 
 def test_render_pdf_returns_its_page_count(summary, tmp_path):
-    blocks = [plots.Heading("Title"), plots.Paragraph("word " * 3000),
-              plots.FigurePage(("payback",), (plots.Paragraph("note"),)),
-              plots.FigurePage(("fan_a", "npv_b"))]
-    pages = plots.render_pdf(tmp_path / "x.pdf", blocks, summary, title="t", footer="f")
+    blocks = [typeset.Heading("Title"), typeset.Paragraph("word " * 3000),
+              typeset.FigurePage(("payback",), (typeset.Paragraph("note"),)),
+              typeset.FigurePage(("fan_a", "npv_b"))]
+    pages = typeset.render_pdf(tmp_path / "x.pdf", blocks, summary, title="t", footer="f")
     data = (tmp_path / "x.pdf").read_bytes()
     assert data.startswith(b"%PDF")
     assert pages == len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) >= 4

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_plots import make_summary  # the hand-made two-option summary (no engine)
 
-from ftsim import plots, report
+from ftsim import report, typeset
 from ftsim.plots import format_probability
 from ftsim.report import decision_checklist, driver_sentence, render_markdown, volume_band
 from ftsim.scenario import parse_scenario
@@ -154,7 +154,7 @@ def test_a_failed_pdf_leaves_no_report_pdf(tmp_path, summary, scenario, monkeypa
         Path(path).write_bytes(b"%PDF half")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(plots, "render_pdf", broken)
+    monkeypatch.setattr(typeset, "render_pdf", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         report.write_report(tmp_path, summary, scenario, command="x", seconds=1.0)
     assert not (tmp_path / "report.pdf").exists()
