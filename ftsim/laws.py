@@ -186,22 +186,15 @@ class Normal(Distribution):
         return self.mu + self.sigma * dens / math.sqrt(2 * math.pi) / float(mass)
 
 
-class LogNormal(Distribution):
-    """exp(Normal(mu, sigma)), sigma > 0; exact ppf via exp(ndtri)."""
-
-    def __init__(self, mu: float, sigma: float, text: str | None = None) -> None:
-        if not sigma > 0:
-            raise ValueError(f"sigma must be positive, got {sigma!r} (use Fixed)")
-        self.mu, self.sigma, self.text = float(mu), float(sigma), text
+class LogNormal(Normal):
+    """exp(Normal(mu, sigma)), sigma > 0: the normal's quantiles, exponentiated."""
 
     def _ppf(self, u: np.ndarray) -> np.ndarray:
-        x = special.ndtri(u)
-        x *= self.sigma
-        x += self.mu
+        x = super()._ppf(u)
         return np.exp(x, out=x)
 
     def _isf(self, q: np.ndarray) -> np.ndarray:
-        return np.exp(self.mu - self.sigma * special.ndtri(q))
+        return np.exp(super()._isf(q))
 
     def _z(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
