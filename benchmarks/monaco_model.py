@@ -31,7 +31,12 @@ from scipy import special, stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reference_loop import DEFAULT_SCENARIO, U_EPS, ReferenceModel, summarize  # noqa: E402
+from reference_loop import (  # noqa: E402
+    DEFAULT_SCENARIO,
+    U_EPS,
+    ReferenceModel,
+    print_estimates,
+)
 
 # ----------------------------------------------------------------- laws -> scipy.stats
 
@@ -205,10 +210,7 @@ def main(argv: list[str] | None = None) -> int:
               f"(set-up {r['seconds_setup']:.2f} s, runSim {r['seconds_run']:.2f} s) = "
               f"{cases / r['seconds']:,.0f} cases/s = {pm / r['seconds']:,.0f} path-months/s; "
               f"{r['failed']} failed cases")
-        for oid, row in summarize(r["options"], r["within"]).items():
-            print(f"  {oid}: P(payback <= {r['within']}) = {row['p_payback_within']:.4f} "
-                  f"+- {row['p_payback_within_se']:.4f}, mean NPV = {row['npv_mean']:,.0f} "
-                  f"+- {row['npv_mean_se']:,.0f}")
+        print_estimates(r["options"], r["within"])
     return 0
 
 

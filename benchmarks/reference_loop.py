@@ -358,6 +358,14 @@ def summarize(options: dict[str, dict[str, np.ndarray]], within: int) -> dict[st
     return out
 
 
+
+def print_estimates(options: dict[str, dict[str, np.ndarray]], within: int) -> None:
+    """One line per option: P(payback <= N) and mean NPV with their standard errors."""
+    for oid, row in summarize(options, within).items():
+        print(f"  {oid}: P(payback <= {within}) = {row['p_payback_within']:.4f} "
+              f"+- {row['p_payback_within_se']:.4f}, mean NPV = {row['npv_mean']:,.0f} "
+              f"+- {row['npv_mean_se']:,.0f}")
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
@@ -375,10 +383,7 @@ def main(argv: list[str] | None = None) -> int:
           f"in {res.seconds:.2f} s = {pm / res.seconds:,.0f} path-months/s "
           f"(static draws {res.seconds_static:.2f} s, events {res.seconds_events:.2f} s, "
           f"month loops {res.seconds_months:.2f} s)")
-    for oid, row in summarize(res.options, res.within).items():
-        print(f"  {oid}: P(payback <= {res.within}) = {row['p_payback_within']:.4f} "
-              f"+- {row['p_payback_within_se']:.4f}, mean NPV = {row['npv_mean']:,.0f} "
-              f"+- {row['npv_mean_se']:,.0f}")
+    print_estimates(res.options, res.within)
     return 0
 
 

@@ -142,22 +142,32 @@ class Fixed(Distribution):
         return self.value
 
 
-class Normal(Distribution):
-    """Normal(mu, sigma), sigma > 0; exact ppf via ndtri."""
+class _Gaussian(Distribution):
+    """Shared by Normal and LogNormal (not a law itself): mu, sigma and normal quantiles."""
 
     def __init__(self, mu: float, sigma: float, text: str | None = None) -> None:
         if not sigma > 0:
             raise ValueError(f"sigma must be positive, got {sigma!r} (use Fixed)")
         self.mu, self.sigma, self.text = float(mu), float(sigma), text
 
-    def _ppf(self, u: np.ndarray) -> np.ndarray:
+    def _normal_ppf(self, u: np.ndarray) -> np.ndarray:
         x = special.ndtri(u)
         x *= self.sigma
         x += self.mu
         return x
 
-    def _isf(self, q: np.ndarray) -> np.ndarray:
+    def _normal_isf(self, q: np.ndarray) -> np.ndarray:
         return self.mu - self.sigma * special.ndtri(q)
+
+
+class Normal(_Gaussian):
+    """Normal(mu, sigma), sigma > 0; exact ppf via ndtri."""
+
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
+        return self._normal_ppf(u)
+
+    def _isf(self, q: np.ndarray) -> np.ndarray:
+        return self._normal_isf(q)
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(special.ndtr((np.asarray(x, dtype=np.float64) - self.mu) / self.sigma))
@@ -186,15 +196,15 @@ class Normal(Distribution):
         return self.mu + self.sigma * dens / math.sqrt(2 * math.pi) / float(mass)
 
 
-class LogNormal(Normal):
+class LogNormal(_Gaussian):
     """exp(Normal(mu, sigma)), sigma > 0: the normal's quantiles, exponentiated."""
 
     def _ppf(self, u: np.ndarray) -> np.ndarray:
-        x = super()._ppf(u)
+        x = self._normal_ppf(u)
         return np.exp(x, out=x)
 
     def _isf(self, q: np.ndarray) -> np.ndarray:
-        return np.exp(super()._isf(q))
+        return np.exp(self._normal_isf(q))
 
     def _z(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)

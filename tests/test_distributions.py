@@ -544,3 +544,14 @@ def test_validation_rejects_unreadable_empirical_file(
     assert dist is None
     assert [i.key_path for i in issues] == [f"{KEY}.{key}"]
     assert message in issues[0].message
+
+
+def test_each_form_is_its_own_class():
+    # Consumers dispatch on the class (e.g. benchmarks/monaco_model.py maps forms to scipy
+    # laws): a lognormal must not also pass for a normal.
+    from ftsim.distributions import LogNormal, Normal
+
+    lognormal, _ = parse_distribution({"p5": 1.0, "p95": 2.0}, "x", None)
+    normal, _ = parse_distribution({"p5": -1.0, "p95": 2.0}, "x", None)
+    assert isinstance(lognormal, LogNormal) and not isinstance(lognormal, Normal)
+    assert isinstance(normal, Normal) and not isinstance(normal, LogNormal)
