@@ -89,11 +89,8 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     run.add_argument("--max-paths", type=_positive_int, default=None,
                      help="cap on paths with --precision (default 10 x --paths)")
     run.add_argument("--version", action="version", version=f"ftsim {__version__}")
-    parsers = {"run": run}
-    try:
-        from .sweep import add_breakeven_arguments, add_sweep_arguments
-    except ImportError:  # pragma: no cover - sweep module not present
-        return parsers
+    from .sweep import add_breakeven_arguments, add_sweep_arguments
+
     sweep = _Parser(prog="ftsim sweep", description="Re-run a scenario over values of one key "
                     "(common random numbers).")
     _add_common(sweep)
@@ -102,8 +99,7 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
                         "P(payback within N) reaches 0.5 and the required probability.")
     _add_common(breakeven)
     add_breakeven_arguments(breakeven)
-    parsers.update(sweep=sweep, breakeven=breakeven)
-    return parsers
+    return {"run": run, "sweep": sweep, "breakeven": breakeven}
 
 
 def overrides(args: argparse.Namespace) -> list[tuple[str, object]]:
@@ -283,8 +279,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parsers = build_parser()
         name = argv[0] if argv and argv[0] in SUBCOMMANDS else "run"
         rest = argv[1:] if argv and argv[0] in SUBCOMMANDS else argv
-        if name not in parsers:
-            raise UsageError(f"the {name!r} command is not available in this build")
         args = parsers[name].parse_args(rest)
         if name == "run":
             return _run(args, command)

@@ -15,7 +15,7 @@ from .scenario import Scenario
 if TYPE_CHECKING:  # pragma: no cover
     from .runner import ChunkResult
 
-__all__ = ["OptionResult", "Result", "PER_PATH_FIELDS", "ArrayFactory"]
+__all__ = ["OptionResult", "Result", "PER_PATH_FIELDS", "ArrayFactory", "max_half_width"]
 
 # Per-path (paths,) arrays of an option, in paths.csv column order.
 PER_PATH_FIELDS = ("payback_month", "npv", "upfront", "tco_baseline", "tco_option",
@@ -163,20 +163,25 @@ class Result:
     def finished(self, *, seed: int, sampler: str, chunk_size: int, seconds: float) -> Result:
         return replace(self, seed=seed, sampler=sampler, chunk_size=chunk_size, seconds=seconds)
 
+    def hits_within(self) -> dict[str, int]:
+        """Per option, the number of paths that pay back within N months."""
+        within = self.scenario.payback_within_months
+        return {oid: int(np.count_nonzero((o.payback_month > 0) & (o.payback_month <= within)))
+                for oid, o in self.options.items()}
+
     def max_half_width(self) -> float:
         """Largest Wilson 95% half-width of P(payback within N) over the options."""
-        from .metrics import wilson_interval
-
-        within = self.scenario.payback_within_months
-        widths = []
-        for option in self.options.values():
-            hits = int(np.count_nonzero((option.payback_month > 0) & (option.payback_month <= within)))
-            lo, hi = wilson_interval(hits, self.n_paths)
-            widths.append((hi - lo) / 2.0)
-        return max(widths)
+        return max_half_width(self.hits_within(), self.n_paths)
 
     def summary(self) -> dict[str, Any]:
         """The MODEL.md section 5 summary (plus documented extras) as a JSON-ready dict."""
         from .metrics import summarize
 
         return summarize(self)
+
+
+def max_half_width(hits: Mapping[str, int], n_paths: int) -> float:
+    """Largest Wilson 95% half-width over options with these payback counts."""
+    from .metrics import wilson_interval
+
+    return max((hi - lo) / 2.0 for lo, hi in (wilson_interval(h, n_paths) for h in hits.values()))

@@ -14,7 +14,7 @@ import numpy as np
 
 from .dynamics import poisson_counts, price_index, traffic
 from .engine import World, baseline_costs, index_or_one, simulate_option
-from .result import OptionResult, Result
+from .result import OptionResult, Result, max_half_width
 from .rng import stream
 from .sampling import random_inputs, sample_static
 from .scenario import Scenario
@@ -222,18 +222,21 @@ def _until_precise(
     """
     batch = math.ceil(paths / chunk_size) * chunk_size
     blocks: list[Result] = []
+    hits = dict.fromkeys(scenario.options, 0)
     done = 0
     while done < max_paths:
         size = min(batch, max_paths - done)
-        blocks.append(_collect(scenario, _chunk_plan(done // chunk_size, size, chunk_size),
-                               seed=seed, sampler=sampler, chunk_size=chunk_size, jobs=jobs,
-                               backend=backend, scheduler=scheduler, progress=progress,
-                               done_before=done, total=max_paths))
+        block = _collect(scenario, _chunk_plan(done // chunk_size, size, chunk_size),
+                         seed=seed, sampler=sampler, chunk_size=chunk_size, jobs=jobs,
+                         backend=backend, scheduler=scheduler, progress=progress,
+                         done_before=done, total=max_paths)
+        blocks.append(block)
         done += size
-        blocks = [Result.concatenate(blocks)]
-        if blocks[0].max_half_width() <= precision:
+        for oid, count in block.hits_within().items():  # counts add up: no re-concatenation
+            hits[oid] += count
+        if max_half_width(hits, done) <= precision:
             break
-    return blocks[0]
+    return Result.concatenate(blocks)
 
 
 def _collect(
@@ -246,7 +249,8 @@ def _collect(
     n_paths = sum(n for _, n in plan)
     shared = _SharedArrays() if backend == "loky" and jobs > 1 and len(plan) > 1 else None
     try:
-        result = Result.allocate(scenario, n_paths, shared if shared is not None else _empty_array)
+        result = (Result.allocate(scenario, n_paths, shared) if shared is not None
+                  else Result.allocate(scenario, n_paths))
         done = done_before
         sums_by_chunk: dict[int, dict[str, dict[str, np.ndarray]]] = {}
         for batch in _execute(scenario, plan, seed=seed, sampler=sampler,
@@ -265,7 +269,3 @@ def _collect(
     finally:
         if shared is not None:
             shared.close()
-
-
-def _empty_array(name: str, shape: tuple[int, ...], dtype: object) -> np.ndarray:
-    return np.empty(shape, dtype)
