@@ -29,6 +29,8 @@ from .typeset import FIGSIZE, _escape, _wrap
 
 __all__ = [
     "PNG_DPI",
+    "OPTION_COLORS",
+    "LOSS_COLOR",
     "FIGSIZE",
     "house_style",
     "money_formatter",
@@ -50,8 +52,8 @@ PNG_DPI = 110
 _TITLE_SIZE = 10.0
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-_OPTION_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-_LOSS_COLOR = "#C62828"
+OPTION_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+LOSS_COLOR = "#C62828"
 _COST_COMPONENTS = (
     # key in monthly_mean_cost, legend label, colour
     ("serving", "serving", "#0072B2"),
@@ -198,7 +200,7 @@ def _new_axes(ax: Axes | None) -> Axes:
 
 
 def _option_color(summary: dict[str, Any], option_id: str) -> str:
-    return _OPTION_COLORS[list(summary["options"]).index(option_id) % len(_OPTION_COLORS)]
+    return OPTION_COLORS[list(summary["options"]).index(option_id) % len(OPTION_COLORS)]
 
 
 def _month_axis(ax: Axes, horizon: int) -> None:
@@ -302,7 +304,7 @@ def payback_curve(ax: Axes | None, summary: dict[str, Any]) -> Axes:
                 lw=2, label=_escape(option["name"]), gid=f"payback_{option_id}")
         points.append((option["p_payback_within"], option_id, color))
     ax.axvline(deadline, color="0.3", ls="--", lw=1, label=f"N = {deadline} months")
-    ax.axhline(required, color=_LOSS_COLOR, ls=":", lw=1.2,
+    ax.axhline(required, color=LOSS_COLOR, ls=":", lw=1.2,
                label=f"required probability {format_probability(required)}")
     points.sort()
     heights = _spread_labels([p for p, _, _ in points], gap=0.07, lo=0.03, hi=0.97)
@@ -341,7 +343,7 @@ def npv_distribution(ax: Axes | None, summary: dict[str, Any], option_id: str) -
     ax.stairs(shares, edges, fill=True, color=color, alpha=0.55, lw=0, gid="npv_histogram")
     ax.stairs(shares, edges, color=color, lw=1)
     if edges[0] < 0:
-        ax.axvspan(edges[0], min(0.0, edges[-1]), color=_LOSS_COLOR, alpha=0.12, lw=0,
+        ax.axvspan(edges[0], min(0.0, edges[-1]), color=LOSS_COLOR, alpha=0.12, lw=0,
                    label=f"loss (NPV < 0): {format_probability(option['p_npv_negative'])}"
                          " of paths", gid="loss_region")
     else:
@@ -352,7 +354,7 @@ def npv_distribution(ax: Axes | None, summary: dict[str, Any], option_id: str) -
     for key, style in (("p5", ":"), ("p50", "-"), ("p95", "--")):
         ax.axvline(npv[key], color="0.15", ls=style, lw=1.2,
                    label=_escape(f"{key.upper()} {format_money(npv[key], currency)}"))
-    ax.axvline(0, color=_LOSS_COLOR, lw=0.8)
+    ax.axvline(0, color=LOSS_COLOR, lw=0.8)
     ax.set_xlim(edges[0], edges[-1])
     ax.xaxis.set_major_formatter(money_formatter(currency))
     ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=None))
@@ -408,7 +410,7 @@ def drivers(axes: tuple[Axes, Axes] | None, summary: dict[str, Any], option_id: 
             ax.set_yticks([])
         return left, right
     rho = np.array([r["spearman"] if r["spearman"] is not None else 0.0 for r in rows])
-    left.barh(y, rho, color=[_OPTION_COLORS[0] if v >= 0 else _LOSS_COLOR for v in rho],
+    left.barh(y, rho, color=[OPTION_COLORS[0] if v >= 0 else LOSS_COLOR for v in rho],
               height=0.6, gid="spearman")
     reach = max(0.1, float(np.max(np.abs(rho)))) * 1.35
     for yi, r, v in zip(y, rows, rho, strict=True):
@@ -427,13 +429,13 @@ def drivers(axes: tuple[Axes, Axes] | None, summary: dict[str, Any], option_id: 
     low = [r["p_payback_low"] for r in rows]
     high = [r["p_payback_high"] for r in rows]
     right.hlines(y, low, high, color="0.6", lw=2)
-    right.plot(low, y, ls="none", marker="o", ms=6, mfc="white", mec=_OPTION_COLORS[0],
+    right.plot(low, y, ls="none", marker="o", ms=6, mfc="white", mec=OPTION_COLORS[0],
                mew=1.5, label="input in bottom decile", gid="p_low")
-    right.plot(high, y, ls="none", marker="o", ms=6, color=_OPTION_COLORS[0],
+    right.plot(high, y, ls="none", marker="o", ms=6, color=OPTION_COLORS[0],
                label="input in top decile", gid="p_high")
     right.axvline(option["p_payback_within"], color="0.3", ls="--", lw=1,
                   label=f"all paths {format_probability(option['p_payback_within'])}")
-    right.axvline(sim["required_probability"], color=_LOSS_COLOR, ls=":", lw=1.2,
+    right.axvline(sim["required_probability"], color=LOSS_COLOR, ls=":", lw=1.2,
                   label=f"required {format_probability(sim['required_probability'])}")
     right.set_xlim(-0.02, 1.02)
     right.xaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0))

@@ -196,8 +196,7 @@ def _write_png(path: Path, draw: Callable[[Any], object], figsize: tuple[float, 
     from matplotlib.figure import Figure
 
     from .output import atomic_path
-    from .plots import PNG_DPI
-    from .sweep_plots import house_style
+    from .plots import PNG_DPI, house_style
 
     with house_style():
         fig = Figure(figsize=figsize, layout="constrained")

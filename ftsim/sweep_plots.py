@@ -7,47 +7,26 @@ pyplot-free Figure when ``ax`` is None) and returns them.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import numpy as np
 from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .plots import FIGSIZE, format_probability, money_formatter
+from .plots import FIGSIZE, LOSS_COLOR, OPTION_COLORS, format_probability, money_formatter
+from .typeset import _escape
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["house_style", "sweep_chart", "breakeven_chart", "tokens_formatter"]
+__all__ = ["sweep_chart", "breakeven_chart", "tokens_formatter"]
 
-# The palette and rc settings of ftsim/plots.py (Okabe-Ito, option order), repeated here
-# because plots.py keeps them private.
-_OPTION_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-_REQUIRED_COLOR = "#C62828"
-_RC = {
-    "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
-    "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8,
-    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
-    "grid.alpha": 0.3, "grid.linewidth": 0.6,
-}
-
-
-@contextmanager
-def house_style() -> Iterator[None]:
-    with matplotlib.rc_context(_RC):
-        yield
+_REQUIRED_COLOR = LOSS_COLOR  # the required-probability line, as on the report's figures
 
 
 def _color(index: int) -> str:
-    return _OPTION_COLORS[index % len(_OPTION_COLORS)]
-
-
-def _escape(text: str) -> str:
-    return text.replace("$", r"\$")
+    return OPTION_COLORS[index % len(OPTION_COLORS)]
 
 
 def _title(ax: Axes, what: str, detail: str) -> None:
