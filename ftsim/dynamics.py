@@ -12,7 +12,6 @@ from .distributions import Distribution
 
 __all__ = [
     "month_numbers",
-    "cumsum_months",
     "traffic_from_noise",
     "traffic",
     "poisson_counts",
@@ -26,17 +25,6 @@ _U_EPS = 2.0**-53
 def month_numbers(horizon_months: int) -> np.ndarray:
     """Months 1..H as a float column of shape (H, 1), for broadcasting over paths."""
     return np.arange(1, horizon_months + 1, dtype=float)[:, None]
-
-
-def cumsum_months(values: np.ndarray) -> np.ndarray:
-    """Running sum over months of a (H, paths) array, in place, returned.
-
-    One contiguous row add per month: about 3x faster than ``np.cumsum(axis=0)``, which
-    walks each path's column with a stride of a whole row.
-    """
-    for j in range(1, values.shape[0]):
-        values[j] += values[j - 1]
-    return values
 
 
 def traffic_from_noise(

@@ -56,7 +56,7 @@ class OptionResult:
             tco_option=paths.tco_option, abandoned=paths.abandoned,
             retrains=paths.retrains.astype(np.int32),
             dips_after_payback=paths.dips_after_payback,
-            cumulative=paths.cumulative.astype(np.float32),
+            cumulative=paths.cumulative.astype(np.float32, copy=False),
             monthly_cost_sums={k: np.asarray(v, float) for k, v in paths.monthly_cost_sums.items()},
         )
 

@@ -16,7 +16,7 @@ from .dynamics import poisson_counts, price_index, traffic
 from .engine import World, baseline_costs, index_or_one, simulate_option
 from .result import OptionResult, Result, max_half_width
 from .rng import stream
-from .sampling import random_inputs, sample_static
+from .sampling import prepare_laws, random_inputs, sample_static
 from .scenario import Scenario
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "ChunkResult", "run_chunk", "simulate"]
@@ -148,6 +148,8 @@ def _execute(
 ) -> Iterator[list[ChunkOutcome]]:
     """Yield batches of chunk outcomes in completion order (callers place them by index)."""
     batches = _batches(plan, jobs)
+    if backend == "dask" or (jobs > 1 and len(batches) > 1):
+        prepare_laws(scenario)  # build the tables once here, not once per batch
     if backend == "dask":
         from distributed import Client, as_completed  # optional extra: ftsim[dask]
 

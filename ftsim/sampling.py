@@ -20,6 +20,7 @@ __all__ = [
     "spearman_to_pearson",
     "correlate_uniforms",
     "sample_static",
+    "prepare_laws",
 ]
 
 WORLD = "world"
@@ -39,6 +40,19 @@ def random_inputs(scenario: Scenario) -> dict[str, list[Input]]:
         groups[option_id] = sorted((i for i in option.inputs.values() if i.is_random),
                                    key=lambda i: i.key_path)
     return groups
+
+
+def prepare_laws(scenario: Scenario) -> None:
+    """Evaluate every law once, so inverse-CDF tables built lazily on first use exist now.
+
+    Call before shipping the scenario to workers: the tables then travel with the pickled
+    scenario instead of being rebuilt for every batch (about 0.1 s per batch for
+    support_bot, which was a third of a worker's time at 100k paths).
+    """
+    laws = [i.dist for i in scenario.all_inputs().values() if i.is_random]
+    laws += [spec.event_multiplier for spec in scenario.price_indices.values()]
+    for law in laws:
+        law.ppf(np.array([0.5]))
 
 
 def uniform_design(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from engine_fixtures import make_option, make_static, make_world, month_major
 
-from ftsim.engine import npv, payback_months, simulate_option
+from ftsim.engine import World, simulate_option
 
 H8 = 8
 
@@ -238,18 +238,38 @@ def test_abandoned_option_pays_baseline_and_never_pays_back():
 
 
 # --- payback, NPV ---------------------------------------------------------------------------
+def _savings_world(savings: np.ndarray, maintenance: float = 10.0):
+    """A world with no traffic, so the option costs only its maintenance: s_t = C^B_t - m.
+    ``savings`` is path-major (paths, H); returns (static, world) with C^B_t = s_t + m."""
+    n_paths, horizon = savings.shape
+    static = make_static(n_paths, maintenance__monthly_cost=maintenance)
+    zeros = np.zeros((horizon, n_paths))
+    world = World(requests=zeros, baseline_cost_per_request=zeros,
+                  baseline_cost=month_major(savings + maintenance),
+                  drift_counts=np.zeros((horizon, n_paths), np.int64), indices={})
+    return static, world
+
+
 def test_payback_month_is_first_crossing_from_start():
-    cumulative = np.array([
-        [-10.0, -5.0, 0.0, 3.0],    # crosses exactly at 0 in month 3
-        [0.0, 0.0, 1.0, 2.0],       # zero upfront, S = 1 -> month 1
-        [0.0, 0.0, 1.0, 2.0],       # zero upfront, S = 3 -> month 3 (not before S)
-        [-1.0, 1.0, -1.0, -1.0],    # crosses in month 2, dips later: still month 2
-        [-5.0, -4.0, -3.0, -2.0],   # never
-    ])
-    start = np.array([1, 1, 3, 1, 1])
-    abandoned = np.zeros(5, bool)
-    assert payback_months(cumulative.T, start, abandoned).tolist() == [3, 1, 3, 2, 0]
-    assert payback_months(cumulative.T, start, np.ones(5, bool)).tolist() == [0] * 5
+    # Wanted CS_t per path -> U and s_t (CS_t = sum s - U):
+    #   [-10, -5, 0, 3]: crosses exactly at 0 in month 3          U = 10, s = [0, 5, 5, 3]
+    #   [0, 0, 1, 2]: zero upfront, S = 1 -> month 1              U = 0,  s = [0, 0, 1, 1]
+    #   [0, 0, 1, 2]: zero upfront, S = 3 -> month 3 (not before S; months 1-2 cost C^B)
+    #   [-1, 1, -1, -1]: crosses in month 2, dips later: month 2  U = 1,  s = [0, 2, -2, 0]
+    #   [-5, -4, -3, -2]: never                                   U = 5,  s = [0, 1, 1, 1]
+    savings = np.array([[0.0, 5, 5, 3], [0, 0, 1, 1], [0, 0, 1, 1], [0, 2, -2, 0], [0, 1, 1, 1]])
+    static, world = _savings_world(savings)
+    static["options.ft.build.engineering_cost"] = np.array([10.0, 0, 0, 1, 5])
+    static["options.ft.lead_time_months"] = np.array([0.0, 0, 2, 0, 0])
+    out = run(make_option(), static, world)
+    assert out.cumulative.T.tolist() == [[-10, -5, 0, 3], [0, 0, 1, 2], [0, 0, 1, 2],
+                                         [-1, 1, -1, -1], [-5, -4, -3, -2]]
+    assert out.payback_month.tolist() == [3, 1, 3, 2, 0]
+    assert out.dips_after_payback.tolist() == [False, False, False, True, False]
+    # abandoned (gap > max_acceptable_gap): never pays back, whatever the savings would be
+    static["options.ft.error_rate_gap"] = np.full(5, 0.02)
+    static["options.ft.max_acceptable_gap"] = np.full(5, 0.01)
+    assert run(make_option(), static, world).payback_month.tolist() == [0] * 5
 
 
 def test_dip_after_payback_is_flagged():
@@ -266,12 +286,12 @@ def test_dip_after_payback_is_flagged():
 
 
 def test_npv_discounts_monthly_at_the_annual_rate():
-    savings = np.array([[100.0, 100.0, -50.0]])
-    upfront = np.array([150.0])
+    static, world = _savings_world(np.array([[100.0, 100.0, -50.0]]), maintenance=50.0)
+    static["options.ft.build.engineering_cost"] = np.array([150.0])
     # r_m = 1.12^(1/12) - 1, so the month-t factor is 1.12^(-t/12)
     expected = -150 + 100 * 1.12 ** (-1 / 12) + 100 * 1.12 ** (-2 / 12) - 50 * 1.12 ** (-3 / 12)
-    assert npv(savings.T, upfront, 0.12) == pytest.approx([expected], rel=1e-12)
-    assert npv(savings.T, upfront, 0.0) == pytest.approx([0.0])
+    assert run(make_option(), static, world, rate=0.12).npv == pytest.approx([expected], rel=1e-12)
+    assert run(make_option(), static, world, rate=0.0).npv == pytest.approx([0.0])
 
 
 def test_deterministic_option_end_to_end_by_hand():

@@ -1,0 +1,167 @@
+"""One option's month recursion on every path, compiled with numba: one pass over memory.
+
+The numpy form of MODEL.md section 4 needs some sixty passes over (H, paths) arrays per
+option (serving, escalation, error cost, drift state, retrains, savings, NPV, CS_t,
+payback, monthly sums), each streaming megabytes through the cache; two workers then
+share one memory bus. Here each path's months are walked once with the state in
+registers. ``ftsim.engine.simulate_option`` prepares the per-path coefficients on
+(paths,) vectors with numpy and is where the formulas are documented; this module only
+evaluates them, in the same floating-point order, so the two agree to the last bit
+except for sums over paths and months (NPV, monthly sums), whose order differs.
+
+Compiled on first use and cached next to this file (``cache=True``), so later processes
+and loky workers load machine code instead of compiling.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["COEFFICIENTS", "SERVING_MODES", "SUM_ROWS", "option_months"]
+
+# Rows of the per-path coefficient matrix (len(COEFFICIENTS), paths), float64.
+COEFFICIENTS = (
+    "serve_a",  # api: $ per request; gpu/tokens: GPU-months per request; gpu/requests: requests per GPU-month
+    "serve_min_gpus",
+    "serve_gpu_month",  # gpu_hourly_cost * hours_per_month
+    "escalation_rate",
+    "error_level",  # e_B + gap
+    "error_scale",  # (1 - esc) c_err
+    "error_floor",  # esc e_B c_err
+    "drift_increase",
+    "drift_max",
+    "detection_lag",
+    "retrain_cost",
+    "trials",
+    "trial_compute",  # one trial's compute at today's prices
+    "eval_run",
+    "rag",
+    "maintenance",
+    "upfront",
+    "baseline_error_cost",  # e_B c_err
+)
+(_SERVE_A, _SERVE_MIN, _SERVE_GPU_MONTH, _ESC, _ERR_LEVEL, _ERR_SCALE, _ERR_FLOOR, _INC,
+ _MAX_INC, _LAG, _RETRAIN_COST, _TRIALS, _COMPUTE, _EVAL_RUN, _RAG, _MAINT, _UPFRONT,
+ _BASE_ERR) = range(len(COEFFICIENTS))
+
+# How serve_a turns requests into a cost: R a I; ceil(R a) GPUs; ceil(R / a) GPUs.
+SERVING_MODES = {"api": 0, "gpu_tokens": 1, "gpu_requests": 2}
+
+# Rows of the monthly sums (len(SUM_ROWS), H): engine.COST_COMPONENTS, "baseline",
+# engine.BASELINE_COMPONENTS.
+SUM_ROWS = ("serving", "escalation", "errors", "rag", "maintenance", "retraining",
+            "baseline_while_not_live", "baseline", "baseline_api", "baseline_errors",
+            "baseline_rag")
+(_S_SERVING, _S_ESC, _S_ERRORS, _S_RAG, _S_MAINT, _S_RETRAIN, _S_NOT_LIVE, _S_BASELINE,
+ _S_BASE_API, _S_BASE_ERR, _S_BASE_RAG) = range(len(SUM_ROWS))
+
+
+@numba.njit(cache=True)
+def option_months(
+    serving_mode, retrain_on_drift, requests, baseline_cost_per_request, baseline_cost,
+    drift_counts, base_model_updates, serving_index, build_index, start, retrain_every,
+    abandoned, coefficients, discount, cumulative, sums, payback, npv, tco_baseline,
+    tco_option, retrains, dips_after_payback,
+):  # pragma: no cover - compiled; exercised through ftsim.engine.simulate_option
+    """Fill the outputs (last eight arguments) for every path.
+
+    (H, paths): requests, baseline_cost_per_request, baseline_cost, drift_counts (int),
+    base_model_updates (int), serving_index, build_index; cumulative (float32 out).
+    (paths,): start (int, month S), retrain_every (int), abandoned (bool); payback (int),
+    npv, tco_baseline, tco_option, retrains (int), dips_after_payback (bool) out.
+    coefficients: (len(COEFFICIENTS), paths); discount: (H,); sums: (len(SUM_ROWS), H),
+    added to.
+    """
+    horizon, n_paths = requests.shape
+    c = coefficients
+    for i in range(n_paths):
+        s, every, off = start[i], retrain_every[i], abandoned[i]
+        serve_a, min_gpus, gpu_month = c[_SERVE_A, i], c[_SERVE_MIN, i], c[_SERVE_GPU_MONTH, i]
+        esc, err_level, err_scale = c[_ESC, i], c[_ERR_LEVEL, i], c[_ERR_SCALE, i]
+        err_floor, inc, max_inc, lag = c[_ERR_FLOOR, i], c[_INC, i], c[_MAX_INC, i], c[_LAG, i]
+        retrain_cost, trials = c[_RETRAIN_COST, i], c[_TRIALS, i]
+        compute, eval_run = c[_COMPUTE, i], c[_EVAL_RUN, i]
+        rag, maint, upfront, base_err = c[_RAG, i], c[_MAINT, i], c[_UPFRONT, i], c[_BASE_ERR, i]
+        state = 0.0  # drift state X
+        due = np.inf  # oldest unhandled drift event's month + D
+        to_schedule = every  # live months left until the K schedule falls due
+        running = 0.0  # sum of savings so far
+        present = 0.0
+        total_baseline = 0.0
+        total_option = 0.0
+        paid_back = 0
+        last_negative = 0
+        n_retrains = 0
+        for j in range(horizon):
+            month = j + 1
+            r = requests[j, i]
+            cost_b = baseline_cost[j, i]
+            sums[_S_BASELINE, j] += cost_b
+            sums[_S_BASE_API, j] += r * baseline_cost_per_request[j, i]
+            sums[_S_BASE_ERR, j] += r * base_err
+            sums[_S_BASE_RAG, j] += rag
+            total_baseline += cost_b
+            live = month >= s and not off
+            if live:
+                events = drift_counts[j, i]
+                state += events * inc
+                state = min(state, max_inc)
+                forced = base_model_updates[j, i] > 0
+                # (t - S + 1) % K == 0, counted down instead of divided
+                to_schedule -= 1
+                scheduled = to_schedule == 0
+                if scheduled:
+                    to_schedule = every
+                retrain = forced or scheduled
+                if retrain_on_drift:
+                    if events > 0 and due == np.inf:
+                        due = lag + month
+                    if due <= month:
+                        retrain = True
+                if serving_mode == 0:
+                    serving = r * serve_a * serving_index[j, i]
+                else:
+                    needed = r * serve_a if serving_mode == 1 else r / serve_a
+                    serving = max(min_gpus, np.ceil(needed)) * gpu_month * serving_index[j, i]
+                escalation = esc * r * baseline_cost_per_request[j, i]
+                errors = min(max(state + err_level, 0.0), 1.0) * err_scale + err_floor
+                errors *= r
+                retraining = 0.0
+                if retrain:
+                    n_retrains += 1
+                    if forced:  # a rebuild replaces the retrain's cost
+                        retraining = trials * (compute * build_index[j, i] + eval_run)
+                    else:
+                        retraining = retrain_cost
+                    state = 0.0
+                    due = np.inf
+                cost_o = serving + escalation
+                cost_o += errors
+                cost_o += retraining
+                cost_o += rag + maint
+                sums[_S_SERVING, j] += serving
+                sums[_S_ESC, j] += escalation
+                sums[_S_ERRORS, j] += errors
+                sums[_S_RETRAIN, j] += retraining
+                sums[_S_RAG, j] += rag
+                sums[_S_MAINT, j] += maint
+            else:
+                cost_o = cost_b
+                sums[_S_NOT_LIVE, j] += cost_b
+            saving = cost_b - cost_o
+            present += discount[j] * saving
+            running += saving
+            cs = running - upfront
+            cumulative[j, i] = cs
+            total_option += cost_o
+            if cs < 0.0:
+                last_negative = month
+            elif cs >= 0.0 and paid_back == 0 and live:
+                paid_back = month
+        payback[i] = paid_back
+        npv[i] = present - upfront
+        tco_baseline[i] = total_baseline
+        tco_option[i] = upfront + total_option
+        retrains[i] = n_retrains
+        dips_after_payback[i] = paid_back > 0 and last_negative > paid_back
