@@ -67,13 +67,16 @@ def poisson_counts(
     are needed instead of one per path-month. A stream whose rate is 0 on every path draws
     nothing (each stream has its own name, so skipping cannot shift any other draw).
     """
+    from .kernel import count_events  # imports numba
+
     n_paths = events_per_year.shape[0]
+    counts = np.zeros((horizon_months, n_paths), np.int64)
     if not np.any(events_per_year > 0):
-        return np.zeros((horizon_months, n_paths), np.int64)
+        return counts
     totals = rng.poisson(events_per_year * (horizon_months / 12.0))
     months = rng.integers(0, horizon_months, size=int(totals.sum()))
-    cells = months * n_paths + np.repeat(np.arange(n_paths), totals)
-    return np.bincount(cells, minlength=n_paths * horizon_months).reshape(horizon_months, n_paths)
+    count_events(months, totals, counts)
+    return counts
 
 
 def index_from_events(
@@ -84,24 +87,12 @@ def index_from_events(
     ``event_counts`` is (H, paths); ``multipliers`` holds one value per event, in row-major
     (month, path) order of the counts. MODEL.md section 4 "Price index".
     """
-    horizon, n_paths = event_counts.shape
-    # I_t = I_{t-1} * (1-d)^(1/12) * (jumps in month t): a row product per month, with exp
-    # taken only in the cells that have events.
-    step = np.exp(np.log1p(-annual_decline) / 12.0)
-    jumps = None
-    if multipliers.size:
-        cell = np.repeat(np.arange(n_paths * horizon), event_counts.ravel())
-        cells, first = np.unique(cell, return_index=True)
-        log_sums = np.add.reduceat(np.log(multipliers), first)
-        jumps = np.ones(n_paths * horizon)
-        jumps[cells] = np.exp(log_sums)
-        jumps = jumps.reshape(horizon, n_paths)
-    index = np.empty((horizon, n_paths))
-    index[0] = 1.0 if jumps is None else jumps[0]
-    for j in range(1, horizon):
-        np.multiply(index[j - 1], step, out=index[j])
-        if jumps is not None:
-            index[j] *= jumps[j]
+    from .kernel import price_index_months  # imports numba
+
+    step = np.exp(np.log1p(-np.asarray(annual_decline, np.float64)) / 12.0)
+    index = np.empty(event_counts.shape)
+    price_index_months(np.ascontiguousarray(step), np.ascontiguousarray(event_counts, np.int64),
+                       np.ascontiguousarray(multipliers, np.float64), index)
     return index
 
 

@@ -1,4 +1,7 @@
-"""One option's month recursion on every path, compiled with numba: one pass over memory.
+"""Compiled inner loops (numba): one pass over memory where numpy would need many.
+
+``option_months`` is one option's month recursion on every path; ``price_index_months``
+and ``count_events`` are the month-by-month event arithmetic of ``ftsim.dynamics``.
 
 The numpy form of MODEL.md section 4 needs some sixty passes over (H, paths) arrays per
 option (serving, escalation, error cost, drift state, retrains, savings, NPV, CS_t,
@@ -18,7 +21,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["COEFFICIENTS", "SERVING_MODES", "SUM_ROWS", "option_months"]
+__all__ = ["COEFFICIENTS", "SERVING_MODES", "SUM_ROWS", "count_events", "option_months",
+           "price_index_months"]
 
 # Rows of the per-path coefficient matrix (len(COEFFICIENTS), paths), float64.
 COEFFICIENTS = (
@@ -165,3 +169,33 @@ def option_months(
         tco_option[i] = upfront + total_option
         retrains[i] = n_retrains
         dips_after_payback[i] = paid_back > 0 and last_negative > paid_back
+
+
+@numba.njit(cache=True)
+def price_index_months(step, event_counts, multipliers, index):  # pragma: no cover - compiled
+    """I_1 = jumps_1, I_t = I_{t-1} step jumps_t: fill ``index`` (H, paths).
+
+    ``step`` (paths,) is (1 - d)^(1/12); ``event_counts`` (H, paths, int) are the events per
+    month and ``multipliers`` one value per event in row-major (month, path) order of the
+    counts; jumps_t is the product of that month's multipliers.
+    """
+    horizon, n_paths = event_counts.shape
+    k = 0
+    for j in range(horizon):
+        for i in range(n_paths):
+            level = 1.0 if j == 0 else index[j - 1, i] * step[i]
+            for _ in range(event_counts[j, i]):
+                level *= multipliers[k]
+                k += 1
+            index[j, i] = level
+
+
+@numba.njit(cache=True)
+def count_events(event_months, totals, counts):  # pragma: no cover - compiled
+    """Add each path's events to ``counts`` (H, paths, int, zeroed): path i owns the next
+    ``totals[i]`` entries of ``event_months`` (0-based months)."""
+    k = 0
+    for i in range(totals.shape[0]):
+        for _ in range(totals[i]):
+            counts[event_months[k], i] += 1
+            k += 1
