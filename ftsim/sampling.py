@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import special
-from scipy.stats import qmc
 
 from .rng import design_stream, stream
 from .scenario import Correlation, Input, Scenario
@@ -67,6 +66,8 @@ def uniform_design(
     """
     if n_dims == 0:
         return np.empty((n_paths, 0))
+    if sampler != "random":
+        from scipy.stats import qmc  # 0.4 s of imports that every worker would pay otherwise
     if sampler == "random":
         u = stream(seed, chunk_index, f"{owner}.static").random((n_paths, n_dims))
     elif sampler == "lhs":
