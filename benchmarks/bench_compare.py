@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loop-paths", type=int, default=2_000)
     parser.add_argument("--monaco-cases", type=int, default=2_000)
     parser.add_argument("--ftsim-paths", type=int, default=200_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--monaco-parallel", action="store_true",
                         help="also run monaco's multiprocessing mode (all cores)")
     parser.add_argument("--seed", type=int, default=20261128)
