@@ -50,12 +50,11 @@ def machine_info() -> dict[str, object]:
         info["memory_gib"] = round(psutil.virtual_memory().total / 2**30, 1)
     except ImportError:  # pragma: no cover - psutil is a bench dependency
         pass
-    try:
-        import joblib
-
-        info["joblib"] = joblib.__version__
-    except ImportError:  # pragma: no cover
-        pass
+    for name in ("joblib", "numba"):
+        try:
+            info[name] = __import__(name).__version__
+        except ImportError:  # pragma: no cover
+            pass
     try:
         info["load_average_1_5_15"] = [round(x, 2) for x in os.getloadavg()]
     except OSError:  # pragma: no cover
@@ -70,7 +69,7 @@ def print_machine(title: str) -> dict[str, object]:
     print(f"- CPU: {info['cpu']}, {info.get('physical_cores', '?')} cores / "
           f"{info['logical_cpus']} logical CPUs, {info.get('memory_gib', '?')} GiB RAM")
     print(f"- Python {info['python']}, numpy {info['numpy']}, scipy {info['scipy']}, "
-          f"joblib {info.get('joblib', '?')}, ftsim {info['ftsim']}")
+          f"joblib {info.get('joblib', '?')}, numba {info.get('numba', '?')}, ftsim {info['ftsim']}")
     print(f"- load average at start (1/5/15 min): {info.get('load_average_1_5_15')}")
     print(f"- command: python {' '.join(sys.argv)}\n")
     return info

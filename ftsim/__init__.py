@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.1.1"
 
 from .errors import ScenarioError, ScenarioIssue  # noqa: E402
 from .result import Result  # noqa: E402
