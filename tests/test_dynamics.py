@@ -44,3 +44,13 @@ def test_price_index_with_a_forced_event():
     assert out[6] == pytest.approx(0.8 * 0.5) and out[12] == pytest.approx(0.64 * 1.5)
     no_events = index_from_events(np.array([0.0]), np.zeros((3, 1), np.int64), np.array([]))
     assert no_events[:, 0].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_event_months_are_counted_per_path():
+    # Path 0 owns the first 3 event months (0, 2, 2), path 1 none, path 2 the last 2 (1, 1):
+    # counts are (H, paths) with month 3 of path 0 holding two events.
+    from ftsim.kernel import count_events
+
+    counts = np.zeros((3, 3), np.int64)
+    count_events(np.array([0, 2, 2, 1, 1]), np.array([3, 0, 2]), counts)
+    assert counts.T.tolist() == [[1, 0, 2], [0, 0, 0], [0, 2, 0]]

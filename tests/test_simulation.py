@@ -294,3 +294,22 @@ def test_poisson_counts_have_the_monthly_poisson_law():
     # month 1 vs month 2 correlation: SE 1 / sqrt(200,000) = 0.0022
     assert abs(np.corrcoef(counts[0], counts[1])[0, 1]) < 4 / math.sqrt(200_000)
     assert not poisson_counts(rng, np.zeros(10), 12).any()
+
+
+def test_prepared_laws_travel_with_the_pickled_scenario():
+    # Workers get an unpickled copy per batch; tables built lazily after pickling would be
+    # rebuilt by every batch. prepare_laws builds them first, so the copy already has them.
+    import pickle
+    from pathlib import Path
+
+    from ftsim.laws import Beta
+    from ftsim.sampling import prepare_laws
+
+    scenario = ftsim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "support_bot.toml")
+    tabulated = [k for k, i in scenario.all_inputs().items() if isinstance(i.dist, Beta)]
+    assert tabulated
+    copy = pickle.loads(pickle.dumps(scenario))
+    assert all(copy.all_inputs()[k].dist._tab is None for k in tabulated)
+    prepare_laws(scenario)
+    copy = pickle.loads(pickle.dumps(scenario))
+    assert all(copy.all_inputs()[k].dist._tab for k in tabulated)
