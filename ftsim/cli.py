@@ -213,7 +213,8 @@ def write_run(
     """Every file of a run folder; report.pdf last, so its presence means a finished run.
 
     paths.csv.gz is written on a second thread while the report is drawn: Arrow's CSV
-    writer and zlib release the GIL, so the two overlap on a multi-core machine.
+    writer and zlib release the GIL, so the two overlap on a multi-core machine. Without a
+    report it takes every core (one thread while the report competes for them).
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -222,7 +223,8 @@ def write_run(
     write_summary_json(run_dir, summary)
     write_monthly_csv(run_dir, summary)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(write_paths_csv, run_dir, result) if paths else None
+        pending = (pool.submit(write_paths_csv, run_dir, result, threads=1 if report else None)
+                   if paths else None)
         if report:
             from .report import write_report
 

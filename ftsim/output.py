@@ -101,14 +101,21 @@ def _path_columns(result: Result, option_id: str) -> dict[str, np.ndarray]:
     return columns
 
 
-def write_paths_csv(run_dir: Path, result: Result, rows_per_batch: int = 65_536) -> Path:
-    """paths.csv.gz, streamed in batches (bounded memory) through Arrow's C++ CSV writer.
+def write_paths_csv(
+    run_dir: Path, result: Result, rows_per_batch: int = 65_536, threads: int | None = None,
+) -> Path:
+    """paths.csv.gz, in batches of rows formatted by Arrow's C++ CSV writer and gzipped.
 
     Money and inputs are written at float32 precision (about 7 significant digits), and
     gzip runs at level 1: formatting and compressing full float64 text cost ~10x more
-    for digits no analysis needs (benchmarks/RESULTS.md).
+    for digits no analysis needs (benchmarks/RESULTS.md). Each batch becomes one gzip
+    member (a multi-member file, which gzip, zcat and pandas read as one stream), so
+    batches are encoded on ``threads`` threads (Arrow and zlib release the GIL) and
+    written in order; at most two per thread are in memory at once.
     """
     import gzip
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
 
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -121,28 +128,38 @@ def write_paths_csv(run_dir: Path, result: Result, rows_per_batch: int = 65_536)
     outcomes = [n for n in names if n in ("payback_month", "npv", "upfront", "tco_baseline",
                                           "tco_option", "abandoned", "retrains")]
     names = [n for n in names if n not in outcomes] + outcomes
-    with atomic_path(path) as tmp, gzip.open(tmp, "wb", compresslevel=1) as gz:
-        header = True
-        for option_id, columns in per_option.items():
-            for start in range(0, result.n_paths, rows_per_batch):
-                stop = min(start + rows_per_batch, result.n_paths)
-                arrays = {"option": pa.array([option_id] * (stop - start))}
-                for name in names:
-                    if name not in columns:  # another option's input: empty cells
-                        arrays[name] = pa.nulls(stop - start, pa.float32())
-                        continue
-                    part = columns[name][start:stop]
-                    if name == "payback_month":
-                        arrays[name] = pa.array(part.astype(np.int64), mask=part == 0)
-                    elif part.dtype == np.float64:
-                        arrays[name] = pa.array(part.astype(np.float32))
-                    else:
-                        arrays[name] = pa.array(part)
-                sink = pa.BufferOutputStream()
-                pacsv.write_csv(pa.table(arrays), sink,
-                                pacsv.WriteOptions(include_header=header, quoting_style="none"))
-                gz.write(sink.getvalue().to_pybytes())
-                header = False
+
+    def encode(option_id: str, start: int, stop: int, header: bool) -> bytes:
+        columns = per_option[option_id]
+        arrays = {"option": pa.array([option_id] * (stop - start))}
+        for name in names:
+            if name not in columns:  # another option's input: empty cells
+                arrays[name] = pa.nulls(stop - start, pa.float32())
+                continue
+            part = columns[name][start:stop]
+            if name == "payback_month":
+                arrays[name] = pa.array(part.astype(np.int64), mask=part == 0)
+            elif part.dtype == np.float64:
+                arrays[name] = pa.array(part.astype(np.float32))
+            else:
+                arrays[name] = pa.array(part)
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(pa.table(arrays), sink,
+                        pacsv.WriteOptions(include_header=header, quoting_style="none"))
+        return gzip.compress(sink.getvalue(), compresslevel=1, mtime=0)
+
+    batches = [(option_id, start, min(start + rows_per_batch, result.n_paths))
+               for option_id in per_option for start in range(0, result.n_paths, rows_per_batch)]
+    threads = threads or min(4, os.cpu_count() or 1)
+    with (atomic_path(path) as tmp, open(tmp, "wb") as out,
+          ThreadPoolExecutor(max_workers=threads) as pool):
+        pending: deque = deque()
+        for number, (option_id, start, stop) in enumerate(batches):
+            pending.append(pool.submit(encode, option_id, start, stop, number == 0))
+            if len(pending) >= 2 * threads:
+                out.write(pending.popleft().result())
+        while pending:
+            out.write(pending.popleft().result())
     return path
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from test_scenario import REJECTIONS, snippet
 
+import ftsim
 from ftsim.cli import main
 from ftsim.output import new_run_dir
 
@@ -62,6 +63,29 @@ def test_run_folder_holds_summary_paths_and_monthly(tmp_path, capsys):
     monthly = pd.read_csv(run_dir / "monthly.csv")
     assert len(monthly) == 2 * 36
     assert {"cumulative_net_savings_p50", "mean_baseline_cost", "mean_option_cost"} <= set(monthly)
+
+
+def test_paths_file_keeps_row_order_when_batches_are_encoded_in_parallel(tmp_path):
+    # Batches of 7 rows on 3 threads: 2 x 50 rows = 16 gzip members, written in order.
+    import gzip
+
+    import pandas as pd
+
+    from ftsim.output import write_paths_csv
+
+    result = ftsim.simulate(ftsim.load_scenario(SUPPORT_BOT), paths=50, seed=2, jobs=1)
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    serial.mkdir()
+    parallel.mkdir()
+    write_paths_csv(serial, result, rows_per_batch=7, threads=1)
+    write_paths_csv(parallel, result, rows_per_batch=7, threads=3)
+    text = gzip.open(parallel / "paths.csv.gz").read()
+    assert text == gzip.open(serial / "paths.csv.gz").read()
+    assert text.count(b'"option"') == 1  # one header
+    rows = pd.read_csv(parallel / "paths.csv.gz")
+    assert rows.option.tolist() == ["lora_8b_selfhosted"] * 50 + ["lora_8b_provider"] * 50
+    npv = result.options["lora_8b_provider"].npv
+    assert rows.npv[50:].to_numpy() == pytest.approx(npv, rel=1e-6)  # float32 text
 
 
 def test_set_override_changes_the_result(tmp_path, capsys):
