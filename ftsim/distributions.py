@@ -11,11 +11,13 @@ from pathlib import Path
 
 from scipy import special
 
+from . import laws
 from .errors import ScenarioIssue
 
-# The laws live in laws.py; re-exported so ``ftsim.distributions`` stays the one import.
+# The laws live in laws.py; every name in laws.__all__ is re-exported so
+# ``ftsim.distributions`` stays the one import (TABLE_TOLERANCE is not used here).
+from .laws import TABLE_TOLERANCE as TABLE_TOLERANCE
 from .laws import (
-    TABLE_TOLERANCE,
     Beta,
     Choice,
     Distribution,
@@ -31,22 +33,7 @@ from .laws import (
     _list,
 )
 
-__all__ = [
-    "Beta",
-    "Choice",
-    "Distribution",
-    "Empirical",
-    "Fixed",
-    "Gamma",
-    "LogNormal",
-    "Normal",
-    "Triangular",
-    "Truncated",
-    "Uniform",
-    "DIST_NAMES",
-    "TABLE_TOLERANCE",
-    "parse_distribution",
-]
+__all__ = [*laws.__all__, "DIST_NAMES", "parse_distribution"]
 
 _Z95 = float(special.ndtri(0.95))  # 1.6448536269514722
 
