@@ -280,7 +280,11 @@ def _read_column(path: Path, column: str, file: str) -> tuple[list[float], str |
 
 
 def _build_empirical(
-    p: _Params, key_path: str, issues: _Issues, base_dir: Path | None = None
+    p: _Params,
+    key_path: str,
+    issues: _Issues,
+    base_dir: Path | None = None,
+    allow_outside: bool = False,
 ) -> Distribution | None:
     if "samples" in p:
         samples = p["samples"]
@@ -401,7 +405,7 @@ def _truncate(
 
 
 def parse_distribution(
-    value: object, key_path: str, base_dir: Path | None
+    value: object, key_path: str, base_dir: Path | None, *, allow_outside: bool = False
 ) -> tuple[Distribution | None, list[ScenarioIssue]]:
     """Turn a TOML value (number or inline table, MODEL.md section 2) into a Distribution.
 
@@ -467,7 +471,7 @@ def parse_distribution(
     dist: Distribution | None = None
     if buildable:  # value rules still run when other keys are at fault, to report them all
         if form.build is _build_empirical:
-            dist = _build_empirical(params, key_path, issues, base_dir)
+            dist = _build_empirical(params, key_path, issues, base_dir, allow_outside)
         else:
             dist = form.build(params, key_path, issues)
     if dist is not None and bounds is not None and not issues:

@@ -5,7 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["ScenarioIssue", "ScenarioError"]
+__all__ = ["ScenarioIssue", "ScenarioError", "MAX_LINE", "one_line"]
+
+# An error line longer than this is cut with an ellipsis: a 100,000-character value must not
+# give a 100,000-character line (issue 9, item 11).
+MAX_LINE = 300
+
+
+def _escape(ch: str) -> str:
+    """A non-printable character as its Python escape (``\\n``, ``\\x00``, ``\\u2028``)."""
+    return ch.encode("unicode_escape").decode("ascii")
+
+
+def one_line(text: str, limit: int = MAX_LINE) -> str:
+    """``text`` as one printable line of at most ``limit`` characters.
+
+    Why: a quoted TOML key or value holding a newline (or any other line break, e.g.
+    U+2028) would otherwise split one error into two lines, the second of which could
+    forge another error; control characters could rewrite the terminal.
+    """
+    out = "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+    return out if len(out) <= limit else out[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -20,7 +40,9 @@ class ScenarioIssue:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.key_path}: {self.message}" if self.key_path else self.message
+        """Always one line, at most MAX_LINE characters, control characters escaped."""
+        text = f"{self.key_path}: {self.message}" if self.key_path else self.message
+        return one_line(text)
 
 
 class ScenarioError(Exception):

@@ -181,6 +181,10 @@ class Scenario:
     inputs: Mapping[str, Input]
     options: Mapping[str, OptionSpec]  # in file order
     correlations: tuple[Correlation, ...] = field(default_factory=tuple)
+    # Plausibility warnings (a value inside its hard range but outside its plausible
+    # range, e.g. monthly_growth = 2 written for 2 %): the run goes on, the CLI prints
+    # each as one line and the report lists them.
+    warnings: tuple[ScenarioIssue, ...] = ()
 
     def all_inputs(self) -> dict[str, Input]:
         """World inputs then each option's, by full key path."""
@@ -202,9 +206,10 @@ _BARE_WORD = re.compile(r"[A-Za-z0-9_.\-]+")
 class _Parser(_SchemaReader):
     """Walks the raw TOML dict once, collecting every issue instead of stopping at the first."""
 
-    def __init__(self, base_dir: Path | None) -> None:
+    def __init__(self, base_dir: Path | None, allow_files_outside: bool = False) -> None:
         super().__init__()
         self.base_dir = base_dir
+        self.allow_files_outside = allow_files_outside
         # numeric keys written but unusable (already reported): correlations naming them
         # stay silent instead of adding an "unknown input" error on top
         self.broken: set[str] = set()
@@ -217,7 +222,8 @@ class _Parser(_SchemaReader):
         path = _join(prefix, key)
         if key in table:
             written = table[key]
-            dist, issues = parse_distribution(written, path, self.base_dir)
+            dist, issues = parse_distribution(written, path, self.base_dir,
+                                              allow_outside=self.allow_files_outside)
             self.issues.extend(issues)
             if dist is None:
                 if not issues:
@@ -260,7 +266,8 @@ class _Parser(_SchemaReader):
             multiplier: Distribution = Fixed(1.0)
             if "event_multiplier" in index:
                 kp = f"{path}.event_multiplier"
-                dist, issues = parse_distribution(index["event_multiplier"], kp, self.base_dir)
+                dist, issues = parse_distribution(index["event_multiplier"], kp, self.base_dir,
+                                                  allow_outside=self.allow_files_outside)
                 self.issues.extend(issues)
                 if dist is not None:
                     self.check_support(kp, "event_multiplier", dist, index["event_multiplier"])
@@ -559,7 +566,8 @@ def _apply_overrides(raw: dict[str, object], overrides: Sequence[tuple[str, obje
 
 
 def _parse(text: str, *, file: Path | None, base_dir: Path | None,
-           overrides: Sequence[tuple[str, object]], sha256: str) -> Scenario:
+           overrides: Sequence[tuple[str, object]], sha256: str,
+           allow_files_outside: bool = False) -> Scenario:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -567,7 +575,7 @@ def _parse(text: str, *, file: Path | None, base_dir: Path | None,
     issues = _apply_overrides(raw, overrides)
     if base_dir is None and file is not None:
         base_dir = file.parent
-    parser = _Parser(base_dir)
+    parser = _Parser(base_dir, allow_files_outside)
     parser.issues.extend(issues)
     name = file.stem if file is not None else "scenario"
     scenario = parser.scenario(raw, name=name, file=file, sha256=sha256)
@@ -577,7 +585,8 @@ def _parse(text: str, *, file: Path | None, base_dir: Path | None,
 
 
 def parse_scenario(text: str, *, file: Path | None = None, base_dir: Path | None = None,
-                   overrides: Sequence[tuple[str, object]] = ()) -> Scenario:
+                   overrides: Sequence[tuple[str, object]] = (),
+                   allow_files_outside: bool = False) -> Scenario:
     """Parse and validate a scenario given as TOML text.
 
     Parameters
@@ -592,6 +601,10 @@ def parse_scenario(text: str, *, file: Path | None = None, base_dir: Path | None
     overrides : sequence of (key path, value)
         ``--set`` assignments (see `parse_override`), applied to the raw TOML before
         validation, so they are checked like written keys.
+    allow_files_outside : bool
+        Let empirical ``file = ...`` paths resolve outside ``base_dir``'s folder tree
+        (the current directory when neither ``base_dir`` nor ``file`` is given); off by
+        default so a shared scenario cannot read arbitrary files (``--allow-files-outside``).
 
     Returns
     -------
@@ -604,15 +617,18 @@ def parse_scenario(text: str, *, file: Path | None = None, base_dir: Path | None
         With every issue found.
     """
     file = Path(file) if file is not None else None
-    return _parse(text, file=file, base_dir=base_dir, overrides=overrides, sha256="")
+    return _parse(text, file=file, base_dir=base_dir, overrides=overrides, sha256="",
+                  allow_files_outside=allow_files_outside)
 
 
-def load_scenario(path: str | Path, overrides: Sequence[tuple[str, object]] = ()) -> Scenario:
+def load_scenario(path: str | Path, overrides: Sequence[tuple[str, object]] = (), *,
+                  allow_files_outside: bool = False) -> Scenario:
     """Read, hash and parse a scenario file.
 
     The name defaults to the file's stem, relative paths resolve against its folder, and
     ``sha256`` is the hash of the file's bytes. A missing or unreadable file raises
-    `ScenarioError` naming the path.
+    `ScenarioError` naming the path. Empirical files must resolve inside the scenario's
+    folder tree unless ``allow_files_outside`` (see `parse_scenario`).
     """
     path = Path(path)
     try:
@@ -626,7 +642,8 @@ def load_scenario(path: str | Path, overrides: Sequence[tuple[str, object]] = ()
     except UnicodeDecodeError as exc:
         raise ScenarioError.single(str(path), f"scenario file is not UTF-8 text: {exc}") from exc
     return _parse(text, file=path, base_dir=path.parent, overrides=overrides,
-                  sha256=hashlib.sha256(data).hexdigest())
+                  sha256=hashlib.sha256(data).hexdigest(),
+                  allow_files_outside=allow_files_outside)
 
 
 def parse_override(assignment: str) -> tuple[str, object]:
