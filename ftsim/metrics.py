@@ -32,6 +32,7 @@ __all__ = [
     "sensitivity_row",
     "by_importance",
     "verdict",
+    "json_safe",
     "summarize",
 ]
 
@@ -40,14 +41,21 @@ CS_PERCENTILES = (5, 25, 50, 75, 95)
 
 
 def wilson_interval(hits: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (better than Wald near 0 and 1)."""
+    """Wilson score interval for a binomial proportion (better than Wald near 0 and 1).
+
+    Mathematically lo <= p <= hi, with lo = 0 at hits = 0 and hi = 1 at hits = n, but
+    ``centre +- half`` rounds (e.g. hi = 0.9999999999999999 at 4/4), so the bounds are
+    clamped against the estimate itself: an interval never excludes its own estimate.
+    """
     if n <= 0:
         return (0.0, 1.0)
     p = hits / n
     denom = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    lo = 0.0 if hits <= 0 else max(0.0, min(p, centre - half))
+    hi = 1.0 if hits >= n else min(1.0, max(p, centre + half))
+    return (lo, hi)
 
 
 def payback_probability_by_month(payback_month: np.ndarray, horizon: int) -> np.ndarray:
@@ -172,10 +180,21 @@ def _stats(x: np.ndarray, percentiles: Sequence[int] = (5, 50, 95), mean: bool =
 
 
 def _histogram(x: np.ndarray, bins: int = 40) -> dict[str, list[float] | list[int]]:
-    lo, hi = np.percentile(x, [0.5, 99.5])
-    if hi <= lo:
-        lo, hi = lo - 1.0, hi + 1.0
-    counts, edges = np.histogram(x, bins=bins, range=(float(lo), float(hi)))
+    """Counts over the central 99 % of ``x`` (finite values), edges strictly increasing.
+
+    A (nearly) constant sample gets a range of +-1, widened to +-1e-9 of its magnitude when
+    that is larger: a fixed +-1 around 1e15 is below the spacing of float64 (0.125 there
+    and growing), so the edges would repeat and numpy refuses them.
+    """
+    finite = x[np.isfinite(x)]
+    if finite.size == 0:
+        return {"edges": [], "counts": []}
+    lo, hi = (float(v) for v in np.percentile(finite, [0.5, 99.5]))
+    scale = max(abs(lo), abs(hi))
+    if hi - lo <= 1e-9 * scale:
+        mid, pad = lo + 0.5 * (hi - lo), max(1.0, 1e-9 * scale)
+        lo, hi = mid - pad, mid + pad
+    counts, edges = np.histogram(finite, bins=bins, range=(lo, hi))
     return {"edges": edges.tolist(), "counts": counts.tolist()}
 
 
@@ -230,6 +249,22 @@ def _input_rows(result: Result, quantiles: Mapping[str, Mapping[int, float]]) ->
     return rows
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float (inf, -inf, NaN) replaced by None, recursively.
+
+    JSON has no infinity or NaN (``json.dumps(allow_nan=False)`` refuses them and other
+    readers reject the non-standard ``Infinity``), so the summary encodes "not finite / not
+    defined" as null in one place, here, instead of at each value's source.
+    """
+    if isinstance(value, Mapping):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
 def _hits(result: Result) -> dict[str, np.ndarray]:
     within = result.scenario.payback_within_months
     return {oid: (o.payback_month > 0) & (o.payback_month <= within)
@@ -238,6 +273,11 @@ def _hits(result: Result) -> dict[str, np.ndarray]:
 
 def summarize(result: Result, threads: int | None = None) -> dict[str, Any]:
     """The section 5 summary of a run, with extras used by the report (see README).
+
+    JSON-safe: it holds only finite numbers or null (``json_safe``); null means not finite
+    or not defined, e.g. an input's P50 of null is ``max_acceptable_gap = inf`` (the
+    default: never abandoned), a Spearman of null means a constant NPV or input, a payback
+    quantile of null means not reached within the horizon.
 
     The heavy parts -- one argsort per random input and per option's NPV, one sort of each
     option's month-major CS rows -- run in a thread pool (numpy releases the GIL while
@@ -272,7 +312,7 @@ def summarize(result: Result, threads: int | None = None) -> dict[str, Any]:
     for _, rows in statistics.values():
         for oid, row in rows.items():
             rows_by_option[oid].append(row)
-    return {
+    return json_safe({
         "ftsim_version": __version__,
         "scenario": {
             "name": scenario.name,
@@ -296,4 +336,4 @@ def summarize(result: Result, threads: int | None = None) -> dict[str, Any]:
         "inputs": _input_rows(result, quantiles),
         "options": {oid: _option_summary(result, oid, option, sorted_cs[oid], rows_by_option[oid])
                     for oid, option in result.options.items()},
-    }
+    })
