@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import math
+import os
+import reprlib
+import stat
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from scipy import special
 
 from . import laws
@@ -33,9 +39,17 @@ from .laws import (
     _list,
 )
 
-__all__ = [*laws.__all__, "DIST_NAMES", "parse_distribution"]
+__all__ = [*laws.__all__, "DIST_NAMES", "EMPIRICAL_MAX_BYTES", "U_EDGE", "parse_distribution",
+           "safe_ppf"]
 
 _Z95 = float(special.ndtri(0.95))  # 1.6448536269514722
+
+# The sampler's uniforms lie in [U_EDGE, 1 - U_EDGE] (sampling._U_EPS): a random law's
+# reachable extremes are its quantiles there.
+U_EDGE = 2.0**-53
+# An empirical file larger than this is refused (read in full at load time and shipped to
+# every worker; 50 MB is about 5 million numbers, far beyond any observed sample).
+EMPIRICAL_MAX_BYTES = 50 * 1024 * 1024
 
 _Params = dict[str, object]
 _Issues = list[ScenarioIssue]
@@ -92,9 +106,25 @@ def _need_sd(p: _Params, key_path: str, issues: _Issues) -> bool:
     return True
 
 
+def safe_ppf(dist: Distribution, u: Sequence[float]) -> np.ndarray | None:
+    """``dist.ppf(u)`` without warnings or exceptions; None when the law cannot be evaluated.
+
+    Why: the load-time checks probe a law at its extreme quantiles, where exp() may
+    overflow to inf (fine: the range check then refuses it) or scipy may return nan for
+    parameters it cannot handle (the law is then unusable and refused).
+    """
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            x = dist.ppf(np.asarray(u, dtype=np.float64))
+    except (ArithmeticError, ValueError):
+        return None
+    return None if np.isnan(x).any() else x
+
+
 def _fit_normal(p: _Params, text: str) -> Distribution:
-    # p5 = mu - z95 sigma, p95 = mu + z95 sigma
-    return Normal(0.5 * (p["p5"] + p["p95"]), (p["p95"] - p["p5"]) / (2 * _Z95), text)
+    # p5 = mu - z95 sigma, p95 = mu + z95 sigma; halves first so p5 + p95 cannot overflow
+    return Normal(0.5 * p["p5"] + 0.5 * p["p95"], (0.5 * p["p95"] - 0.5 * p["p5"]) / _Z95, text)
 
 
 def _fit_lognormal(p: _Params, text: str) -> Distribution:
@@ -129,7 +159,19 @@ def _build_lognormal(p: _Params, key_path: str, issues: _Issues) -> Distribution
         if p["sd"] == 0:
             return Fixed(p["mean"], text)
         # mean = exp(mu + s^2/2), sd^2 = mean^2 (exp(s^2) - 1)
-        s2 = math.log1p((p["sd"] / p["mean"]) ** 2)
+        ratio = p["sd"] / p["mean"]
+        r2 = ratio * ratio  # a float product: inf on overflow, 0 on underflow, never raises
+        if not math.isfinite(r2):
+            issues.append(ScenarioIssue(key_path, f"lognormal with sd/mean = {ratio:g} has no "
+                                                  "finite sigma ((sd/mean)^2 overflows); give a "
+                                                  "smaller sd or use p5/p95"))
+            return None
+        s2 = math.log1p(r2)
+        if not s2 > 0:
+            issues.append(ScenarioIssue(key_path, f"lognormal with sd/mean = {ratio:g} has sigma "
+                                                  "0 in double precision (a degenerate law); "
+                                                  "write the mean as a plain number instead"))
+            return None
         return LogNormal(math.log(p["mean"]) - 0.5 * s2, math.sqrt(s2), text)
     first = "median" if "median" in p else "p5"
     ok = _need_positive(p, (first, "p95"), "lognormal", key_path, issues)
@@ -203,7 +245,15 @@ def _build_gamma(p: _Params, key_path: str, issues: _Issues) -> Distribution | N
     text = _text("gamma", p, ("mean", "sd"))
     if p["sd"] == 0:
         return Fixed(p["mean"], text)
-    return Gamma((p["mean"] / p["sd"]) ** 2, p["sd"] ** 2 / p["mean"], text)
+    # shape = (mean/sd)^2, scale = sd^2/mean, as float products (inf or 0, never raising)
+    ratio = p["mean"] / p["sd"]
+    shape, scale = ratio * ratio, p["sd"] * (p["sd"] / p["mean"])
+    if not (0 < shape < math.inf and 0 < scale < math.inf):
+        issues.append(ScenarioIssue(key_path, f"gamma with mean/sd = {ratio:g} gives shape "
+                                              f"(mean/sd)^2 = {shape:g} and scale sd^2/mean = "
+                                              f"{scale:g}; both must be finite and positive"))
+        return None
+    return Gamma(shape, scale, text)
 
 
 def _build_choice(p: _Params, key_path: str, issues: _Issues) -> Distribution | None:
@@ -224,8 +274,9 @@ def _build_choice(p: _Params, key_path: str, issues: _Issues) -> Distribution | 
                     f"{key_path}.weights", f"weights must not be negative, got {negative[0]!r}"
                 )
             )
-        elif sum(weights) <= 0:
-            issues.append(ScenarioIssue(f"{key_path}.weights", f"weights sum to zero: {weights!r}"))
+        elif max(weights) <= 0:
+            issues.append(ScenarioIssue(f"{key_path}.weights",
+                                        f"weights sum to zero: {_show(weights)}"))
         if len(issues) > n_issues:
             return None
     return _discrete(Choice(values, weights, _text("choice", p, ("values", "weights"))))
@@ -235,29 +286,57 @@ def _discrete(d: Choice | Empirical) -> Distribution:
     return Fixed(d.support[0], d.describe()) if d.is_fixed else d
 
 
-def _read_column(path: Path, column: str, file: str) -> tuple[list[float], str | None, str]:
-    """Values of one CSV column (header row first; blank cells skipped) or an error and its key."""
+def _bounded_repr() -> reprlib.Repr:
+    r = reprlib.Repr()
+    r.maxlevel, r.maxstring, r.maxother, r.maxlong = 4, 60, 60, 40
+    return r
+
+
+# repr() of a value found, bounded in length and nesting (a 100,000-element list or an array
+# nested 900 deep is legal TOML; messages need only its start)
+_show = _bounded_repr().repr
+
+
+def _short_repr(text: str, limit: int = 80) -> str:
+    """``repr(text)`` cut to about ``limit`` characters (file and column names in messages)."""
+    return repr(text) if len(text) <= limit else repr(text[: limit - 3]) + "..."
+
+
+def _looks_like_names(header: Sequence[str]) -> bool:
+    """True when a header row reads as column names, so a message may list them.
+
+    Why: with --allow-files-outside (or a misnamed file) the first row may be anything,
+    e.g. a line of a password file; only short printable name-like cells are echoed.
+    """
+    return 0 < len(header) <= 50 and all(
+        0 < len(h) <= 64 and h.isprintable() and not any(c in h for c in ":/\\=;$`'\"<>")
+        for h in header)
+
+
+def _parse_csv(text: str, column: str, file: str) -> tuple[list[float], str | None, str]:
+    """Values of one CSV column (header row first; blank cells skipped) or an error and its key.
+
+    Messages name the file, the column and line numbers; they never quote a cell, so a
+    file's content cannot leak into the terminal or the logs.
+    """
+    shown = _short_repr(file)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        return [], f"cannot read empirical file {file!r} ({path}): {reason}", "file"
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        return [], f"empirical file {shown} is not readable CSV ({exc})", "file"
     if not rows:
-        return [], f"empirical file {file!r} is empty (expected a header row)", "file"
+        return [], f"empirical file {shown} is empty (expected a header row)", "file"
     header = [h.strip() for h in rows[0]]
     if column not in header:
-        return (
-            [],
-            (
-                f"column {column!r} not found in {file!r} (columns: {', '.join(header)})"
-                f"{_suggest(column, header)}"
-            ),
-            "column",
-        )
+        if _looks_like_names(header):
+            listed = f"columns: {', '.join(header)}"
+            hint = _suggest(column, header)
+        else:
+            listed, hint = f"its first row ({len(header)} cells) is not a row of column names", ""
+        return [], f"column {_short_repr(column)} not found in {shown} ({listed}){hint}", "column"
     j = header.index(column)
     values: list[float] = []
-    bad: list[str] = []
+    bad: list[int] = []
     for line, row in enumerate(rows[1:], start=2):
         cell = row[j].strip() if j < len(row) else ""
         if not cell:
@@ -269,14 +348,58 @@ def _read_column(path: Path, column: str, file: str) -> tuple[list[float], str |
         if math.isfinite(x):
             values.append(x)
         else:
-            bad.append(f"{cell!r} (line {line})")
+            bad.append(line)
     if bad:
         more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
-        msg = f"column {column!r} of {file!r} has non-numeric values: {', '.join(bad[:3])}{more}"
+        lines = ", ".join(str(n) for n in bad[:3])
+        msg = (f"column {_short_repr(column)} of {shown} has non-numeric or non-finite values "
+               f"on line{'s' if len(bad) > 1 else ''} {lines}{more}")
         return [], msg, "column"
     if not values:
-        return [], f"column {column!r} of {file!r} holds no values", "column"
+        return [], f"column {_short_repr(column)} of {shown} holds no values", "column"
     return values, None, ""
+
+
+def _read_text(file: str, base_dir: Path | None, allow_outside: bool) -> tuple[str | None, str]:
+    """The text of an empirical file, or (None, the reason); the reason names the file."""
+    shown = _short_repr(file)
+    if "\0" in file:
+        return None, f"empirical file name {shown} contains a NUL character"
+    root = Path.cwd() if base_dir is None else Path(base_dir)
+    path = Path(file)
+    if not path.is_absolute():
+        path = root / path
+    try:
+        resolved = path.resolve()  # symlinks followed: the target is what is read
+        inside = resolved.is_relative_to(root.resolve())
+    except (OSError, RuntimeError, ValueError) as exc:  # RuntimeError: a symlink loop
+        return None, f"cannot resolve empirical file {shown}: {exc}"
+    if not (inside or allow_outside):
+        return None, (f"empirical file {shown} resolves to {_short_repr(str(resolved))}, outside "
+                      f"the scenario's folder {_short_repr(str(root.resolve()))}; move it there "
+                      "or pass --allow-files-outside")
+    try:
+        info = resolved.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return None, f"empirical file {shown} is not a regular file"
+        if info.st_size > EMPIRICAL_MAX_BYTES:
+            return None, (f"empirical file {shown} is {info.st_size / 2**20:.1f} MiB, above the "
+                          f"{EMPIRICAL_MAX_BYTES // 2**20} MiB limit for empirical files")
+        # O_NONBLOCK: a file swapped for a FIFO after the check cannot hang the loader
+        fd = os.open(resolved, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(EMPIRICAL_MAX_BYTES + 1)  # /proc files report size 0
+    except OSError as exc:
+        return None, f"cannot read empirical file {shown}: {exc.strerror or type(exc).__name__}"
+    if len(data) > EMPIRICAL_MAX_BYTES:
+        return None, (f"empirical file {shown} is above the {EMPIRICAL_MAX_BYTES // 2**20} MiB "
+                      "limit for empirical files")
+    if b"\0" in data:
+        return None, f"empirical file {shown} contains NUL bytes: not a CSV text file"
+    try:
+        return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError as exc:
+        return None, f"empirical file {shown} is not UTF-8 text (invalid byte at offset {exc.start})"
 
 
 def _build_empirical(
@@ -289,14 +412,16 @@ def _build_empirical(
     if "samples" in p:
         samples = p["samples"]
         return _discrete(Empirical(samples, _text("empirical", p, ("samples",))))
-    path = Path(p["file"])
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
-    samples, error, key = _read_column(path, p["column"], p["file"])
+    text, reason = _read_text(p["file"], base_dir, allow_outside)
+    if text is None:
+        issues.append(ScenarioIssue(f"{key_path}.file", reason))
+        return None
+    samples, error, key = _parse_csv(text, p["column"], p["file"])
     if error is not None:
         issues.append(ScenarioIssue(f"{key_path}.{key}", error))
         return None
-    text = f"empirical(file={p['file']!r}, column={p['column']!r}, n={len(samples)})"
+    text = (f"empirical(file={_short_repr(p['file'])}, column={_short_repr(p['column'])}, "
+            f"n={len(samples)})")
     return _discrete(Empirical(samples, text))
 
 
@@ -330,19 +455,21 @@ def _check_param(key: str, v: object, key_path: str, issues: _Issues) -> object 
     if key in _STR_PARAMS:
         if isinstance(v, str) and v:
             return v
-        issues.append(ScenarioIssue(at, f"{key} must be a non-empty string, got {v!r}"))
+        issues.append(ScenarioIssue(at, f"{key} must be a non-empty string, got {_show(v)}"))
     elif key in _LIST_PARAMS:
         if isinstance(v, list) and v and all(_is_number(x) and math.isfinite(x) for x in v):
             return list(v)
         issues.append(
-            ScenarioIssue(at, f"{key} must be a non-empty list of finite numbers, got {v!r}")
+            ScenarioIssue(
+                at, f"{key} must be a non-empty list of finite numbers, got {_show(v)}"
+            )
         )
     elif _is_number(v) and math.isfinite(v):
         return v
     elif _is_number(v):
-        issues.append(ScenarioIssue(at, f"{key} must be a finite number, got {v!r}"))
+        issues.append(ScenarioIssue(at, f"{key} must be a finite number, got {_show(v)}"))
     else:
-        issues.append(ScenarioIssue(at, f"{key} must be a number, got {v!r}"))
+        issues.append(ScenarioIssue(at, f"{key} must be a number, got {_show(v)}"))
     return None
 
 
@@ -354,7 +481,9 @@ def _check_truncate(v: object, key_path: str, issues: _Issues) -> tuple[float, f
         and all(_is_number(x) and not math.isnan(x) for x in v)
     ):
         issues.append(
-            ScenarioIssue(at, f"truncate must be [lo, hi] (numbers, inf allowed), got {v!r}")
+            ScenarioIssue(
+                at, f"truncate must be [lo, hi] (numbers, inf allowed), got {_show(v)}"
+            )
         )
         return None
     if v[0] > v[1]:
@@ -416,11 +545,16 @@ def parse_distribution(
     """
     if _is_number(value):
         if math.isnan(value):
-            return None, [ScenarioIssue(key_path, f"expected a number, got {value!r}")]
+            return None, [ScenarioIssue(key_path, f"expected a number, got {_show(value)}")]
+        if isinstance(value, int) and not -1e308 < value < 1e308:
+            # float() of a huge TOML integer raises OverflowError
+            return None, [ScenarioIssue(key_path, f"number {_show(value)} is out of range")]
         return Fixed(value), []
     if not isinstance(value, dict):
         return None, [
-            ScenarioIssue(key_path, f"expected a number or a distribution table, got {value!r}")
+            ScenarioIssue(
+                key_path, f"expected a number or a distribution table, got {_show(value)}"
+            )
         ]
     issues: _Issues = []
     name = value.get("dist")
@@ -429,8 +563,9 @@ def parse_distribution(
     elif not isinstance(name, str) or name not in _FORMS:
         known = ", ".join(sorted(_FORMS))
         hint = _suggest(name, list(_FORMS)) if isinstance(name, str) else ""
+        shown = _short_repr(name) if isinstance(name, str) else _show(name)
         return None, [
-            ScenarioIssue(f"{key_path}.dist", f"unknown dist {name!r}{hint} (known: {known})")
+            ScenarioIssue(f"{key_path}.dist", f"unknown dist {shown}{hint} (known: {known})")
         ]
     else:
         form, label = _FORMS[name], name
@@ -470,10 +605,21 @@ def parse_distribution(
     bounds = _check_truncate(value["truncate"], key_path, issues) if "truncate" in value else None
     dist: Distribution | None = None
     if buildable:  # value rules still run when other keys are at fault, to report them all
-        if form.build is _build_empirical:
-            dist = _build_empirical(params, key_path, issues, base_dir, allow_outside)
-        else:
-            dist = form.build(params, key_path, issues)
+        try:
+            if form.build is _build_empirical:
+                dist = _build_empirical(params, key_path, issues, base_dir, allow_outside)
+            else:
+                dist = form.build(params, key_path, issues)
+        except (ArithmeticError, ValueError) as exc:
+            # parameters each valid on their own but together beyond double precision
+            # (e.g. a pert width max - min that overflows): refused, naming the key
+            issues.append(ScenarioIssue(key_path, f"{label} with these parameters is not a "
+                                                  f"usable law: {exc}"))
+            dist = None
     if dist is not None and bounds is not None and not issues:
         dist = _truncate(dist, *bounds, key_path, issues)
+    if dist is not None and not issues and safe_ppf(dist, (U_EDGE, 0.5, 1 - U_EDGE)) is None:
+        issues.append(ScenarioIssue(key_path, f"{dist.describe()} cannot be evaluated at its "
+                                              "extreme quantiles (parameters beyond double "
+                                              "precision)"))
     return (None, issues) if issues else (dist, [])

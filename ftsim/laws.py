@@ -148,6 +148,8 @@ class _Gaussian(Distribution):
     def __init__(self, mu: float, sigma: float, text: str | None = None) -> None:
         if not sigma > 0:
             raise ValueError(f"sigma must be positive, got {sigma!r} (use Fixed)")
+        if not (math.isfinite(mu) and math.isfinite(sigma)):
+            raise ValueError(f"mu and sigma must be finite, got {mu!r}, {sigma!r}")
         self.mu, self.sigma, self.text = float(mu), float(sigma), text
 
     def _normal_ppf(self, u: np.ndarray) -> np.ndarray:
@@ -251,6 +253,8 @@ class Uniform(Distribution):
     def __init__(self, lo: float, hi: float, text: str | None = None) -> None:
         if not lo < hi:
             raise ValueError(f"need lo < hi, got {lo!r}, {hi!r} (use Fixed)")
+        if not math.isfinite(hi - lo):  # also rejects infinite ends
+            raise ValueError(f"need a finite width hi - lo, got {lo!r}, {hi!r}")
         self.lo, self.hi, self.text = float(lo), float(hi), text
 
     def _ppf(self, u: np.ndarray) -> np.ndarray:
@@ -280,6 +284,8 @@ class Triangular(Distribution):
     def __init__(self, lo: float, mode: float, hi: float, text: str | None = None) -> None:
         if not (lo <= mode <= hi and lo < hi):
             raise ValueError(f"need lo <= mode <= hi, lo < hi, got {lo!r}, {mode!r}, {hi!r}")
+        if not math.isfinite(hi - lo):
+            raise ValueError(f"need a finite width hi - lo, got {lo!r}, {hi!r}")
         self.lo, self.mode, self.hi, self.text = float(lo), float(mode), float(hi), text
         self._c = (self.mode - self.lo) / (self.hi - self.lo)
 
@@ -404,6 +410,8 @@ class Beta(_ZTabulated):
     ) -> None:
         if not (a > 0 and b > 0 and lo < hi):
             raise ValueError(f"need a > 0, b > 0, lo < hi, got {a!r}, {b!r}, {lo!r}, {hi!r}")
+        if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(hi - lo)):
+            raise ValueError(f"need finite a, b and hi - lo, got {a!r}, {b!r}, {lo!r}, {hi!r}")
         self.a, self.b, self.lo, self.hi, self.text = float(a), float(b), float(lo), float(hi), text
         self._loc, self._scale = self.lo, self.hi - self.lo
         self._tab = None
@@ -472,11 +480,15 @@ class Gamma(_ZTabulated):
     """
 
     def __init__(self, shape: float, scale: float, text: str | None = None) -> None:
-        if not (shape > 0 and scale > 0):
-            raise ValueError(f"need shape > 0 and scale > 0, got {shape!r}, {scale!r}")
+        if not (shape > 0 and scale > 0 and math.isfinite(shape) and math.isfinite(scale)):
+            raise ValueError(f"need finite shape > 0 and scale > 0, got {shape!r}, {scale!r}")
         self.shape, self.scale, self.text = float(shape), float(scale), text
         self._loc, self._scale = 0.0, self.scale
         self._q_top = float(special.gammainccinv(self.shape, 1e-6))
+        if not self._q_top > 0:
+            # so small a shape puts (nearly) all mass at 0: no table, no useful law
+            raise ValueError(f"shape {shape!r} is too small: the 1 - 1e-6 quantile is "
+                             f"{self._q_top!r}")
         self._tab = None
 
     def _exact_std(self, z: np.ndarray) -> np.ndarray:
@@ -531,8 +543,13 @@ class Choice(Distribution):
     ) -> None:
         v = np.asarray(values, dtype=np.float64)
         w = np.ones_like(v) if weights is None else np.asarray(weights, dtype=np.float64)
-        if v.size == 0 or v.shape != w.shape or np.any(w < 0) or not w.sum() > 0:
-            raise ValueError("need matching non-empty values and non-negative weights with sum > 0")
+        if v.size == 0 or v.shape != w.shape or np.any(w < 0) or not np.all(np.isfinite(w)):
+            raise ValueError("need matching non-empty values and finite non-negative weights")
+        if not w.max() > 0:
+            raise ValueError("need weights with a positive sum")
+        # Divide by the largest weight first: [1e308, 1e308] would sum to inf and give
+        # probabilities [0, nan] (every draw the last value); scaled, the sum is <= n.
+        w = w / w.max()
         keep = w > 0  # a zero-weight value is never drawn, so it is not in the support
         self.values, inverse = np.unique(v[keep], return_inverse=True)
         self.probs = np.bincount(inverse, weights=w[keep]) / w[keep].sum()

@@ -8,6 +8,7 @@ and allowed ranges as data) and the key-level checks live in ``schema.py``.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import math
 import re
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .distributions import Distribution, Fixed, parse_distribution
-from .errors import ScenarioError, ScenarioIssue
+from .errors import ScenarioError, ScenarioIssue, one_line
 from .schema import (
     _WORLD_HOMES,
     ALLOWED_RANGES,
@@ -32,6 +33,7 @@ from .schema import (
     COUNT_KEYS,
     MAINTENANCE_NUMERIC,
     MAINTENANCE_PLAIN,
+    MAX_ID,
     OPTION_NUMERIC,
     OPTION_PLAIN,
     OPTION_SUBTABLES,
@@ -230,7 +232,8 @@ class _Parser(_SchemaReader):
                     self.issue(path, f"not a valid number or distribution: {_show(written)}")
                 self.broken.add(path)
                 return
-            self.check_support(path, key, dist, written)
+            if self.check_support(path, key, dist, written):
+                self.check_plausible(path, dist, written)
         elif isinstance(default, _Required):
             if not quiet:
                 self.issue(path, "missing required key")
@@ -254,9 +257,9 @@ class _Parser(_SchemaReader):
         specs: dict[str, PriceIndexSpec] = {}
         for name in table or {}:
             path = f"prices.{name}"
-            if not _BARE_KEY.fullmatch(name):
+            if not _BARE_KEY.fullmatch(name) or len(name) > MAX_ID:
                 self.issue(path, f"price index names must be bare TOML keys (letters, digits, "
-                                 f"'_', '-'), got {_show(name)}")
+                                 f"'_', '-') of at most {MAX_ID} characters, got {_show(name)}")
                 continue
             index = self.table(table or {}, name, path)
             if index is None:
@@ -270,7 +273,9 @@ class _Parser(_SchemaReader):
                                                   allow_outside=self.allow_files_outside)
                 self.issues.extend(issues)
                 if dist is not None:
-                    self.check_support(kp, "event_multiplier", dist, index["event_multiplier"])
+                    if self.check_support(kp, "event_multiplier", dist,
+                                          index["event_multiplier"]):
+                        self.check_plausible(kp, dist, index["event_multiplier"])
                     multiplier = dist
             specs[name] = PriceIndexSpec(name, multiplier)
         return specs
@@ -278,11 +283,15 @@ class _Parser(_SchemaReader):
     # -- options -----------------------------------------------------------------------
 
     def option(self, option_id: str, options: Mapping[str, object],
-               price_names: Iterable[str]) -> OptionSpec | None:
+               price_names: Iterable[str], explained: frozenset[str] = frozenset()
+               ) -> OptionSpec | None:
+        """One option; ``explained`` names subtables whose absence is already reported (they
+        were written under a mistyped id), so their absence adds no second error."""
         prefix = f"options.{option_id}"
-        if not _BARE_KEY.fullmatch(option_id):
+        if not _BARE_KEY.fullmatch(option_id) or len(option_id) > MAX_ID:
             self.issue(prefix, f"option ids must be bare TOML keys (letters, digits, '_', '-') "
-                               f"so key paths stay unambiguous, got {_show(option_id)}")
+                               f"of at most {MAX_ID} characters so key paths stay "
+                               f"unambiguous, got {_show(option_id)}")
             return None
         raw = self.table(options, option_id, prefix)
         if raw is None:
@@ -299,7 +308,8 @@ class _Parser(_SchemaReader):
         name = self.plain(raw, prefix, "name", "string", option_id)
         uses_rag = self.plain(raw, prefix, "uses_rag", "boolean", True)
         self.numbers(raw, prefix, OPTION_NUMERIC, inputs)
-        serving, serving_mode = self.serving(raw, prefix, inputs, price_names)
+        serving, serving_mode = self.serving(raw, prefix, inputs, price_names,
+                                             required="serving" not in explained)
         build = self.build(raw, prefix, serving_mode, inputs, price_names)
         retrain_on_drift = self.maintenance(raw, prefix, inputs)
         if serving is None or build is None or None in (name, uses_rag, retrain_on_drift):
@@ -309,10 +319,11 @@ class _Parser(_SchemaReader):
                           build=build, inputs=inputs)
 
     def serving(self, raw: Mapping[str, object], prefix: str, inputs: dict[str, Input],
-                price_names: Iterable[str]) -> tuple[ServingSpec | None, str | None]:
+                price_names: Iterable[str], required: bool = True
+                ) -> tuple[ServingSpec | None, str | None]:
         """The serving spec (None when invalid) and the serving mode (None when unknown)."""
         path = f"{prefix}.serving"
-        table = self.table(raw, "serving", path, required=True)
+        table = self.table(raw, "serving", path, required=required)
         if table is None:
             return None, None
         mode = self.plain(table, path, "mode", "string", REQUIRED)
@@ -383,6 +394,41 @@ class _Parser(_SchemaReader):
         self.check_keys(table, path, (*MAINTENANCE_NUMERIC, *MAINTENANCE_PLAIN))
         self.numbers(table, path, MAINTENANCE_NUMERIC, inputs)
         return self.plain(table, path, "retrain_on_drift", "boolean", False)
+
+    def mistyped_ids(self, option_tables: Mapping[str, object]
+                     ) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Options that are most likely a mistyped id: id -> (the id meant, its subtables).
+
+        ``[options.lora_8bb.serving]`` next to ``[options.lora_8b]`` creates an option
+        "lora_8bb" holding only that subtable. It is taken as a typo (and reported as one,
+        instead of as a second option missing its serving mode) when it has nothing but
+        subtables, its id is close to another id, and it either has no serving mode or
+        supplies a subtable the other option lacks.
+        """
+        found: dict[str, tuple[str, tuple[str, ...]]] = {}
+        ids = [i for i in option_tables if isinstance(i, str)]
+        for option_id in ids:
+            raw = option_tables[option_id]
+            if not (isinstance(raw, dict) and raw and set(raw) <= set(OPTION_SUBTABLES)):
+                continue
+            close = difflib.get_close_matches(option_id, [i for i in ids if i != option_id],
+                                              n=1)
+            if not close:
+                continue
+            target = option_tables[close[0]]
+            serving = raw.get("serving")
+            no_mode = not (isinstance(serving, dict) and "mode" in serving)
+            fills_gap = isinstance(target, dict) and any(k not in target for k in raw)
+            if no_mode or fills_gap:
+                subtables = tuple(raw)
+                tables = ", ".join(f"[options.{option_id}.{t}]" for t in subtables)
+                self.issue(f"options.{option_id}",
+                           f"unknown option id {_show(option_id)} in {tables} (it holds no "
+                           f"other keys); did you mean {close[0]!r}?")
+                gaps = tuple(t for t in subtables if not isinstance(target, dict)
+                             or t not in target)
+                found[option_id] = (close[0], gaps)
+        return found
 
     # -- correlations ------------------------------------------------------------------
 
@@ -509,10 +555,22 @@ class _Parser(_SchemaReader):
         option_tables = self.table(raw, "options", "options", required=True)
         if option_tables is not None and not option_tables:
             self.issue("options", "at least one [options.<id>] table is required, found none")
+        typos = self.mistyped_ids(option_tables or {})
+        explained: dict[str, set[str]] = {}
+        for target, subtables in typos.values():
+            explained.setdefault(target, set()).update(subtables)
         for option_id in option_tables or {}:
-            spec = self.option(option_id, option_tables or {}, price_indices)
+            if option_id in typos:
+                self.unread_prefixes.append(f"options.{option_id}.")
+                continue
+            spec = self.option(option_id, option_tables or {}, price_indices,
+                               frozenset(explained.get(option_id, ())))
             if spec is not None:
                 options[option_id] = spec
+            else:
+                # its problems are reported; correlations naming its inputs stay silent
+                # instead of calling them unknown
+                self.unread_prefixes.append(f"options.{option_id}.")
 
         every_input = dict(inputs)
         for spec in options.values():
@@ -532,7 +590,7 @@ class _Parser(_SchemaReader):
             baseline_name=str(baseline_plain["name"]),
             baseline_price_index=str(baseline_plain["price_index"]),
             price_indices=price_indices, inputs=inputs, options=options,
-            correlations=correlations,
+            correlations=correlations, warnings=tuple(self.warnings),
         )
 
 
@@ -568,16 +626,23 @@ def _apply_overrides(raw: dict[str, object], overrides: Sequence[tuple[str, obje
 def _parse(text: str, *, file: Path | None, base_dir: Path | None,
            overrides: Sequence[tuple[str, object]], sha256: str,
            allow_files_outside: bool = False) -> Scenario:
+    where = str(file) if file else ""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError.single(str(file) if file else "", f"TOML syntax error: {exc}") from exc
+        raise ScenarioError.single(where, f"TOML syntax error: {exc}") from exc
+    except RecursionError as exc:
+        raise ScenarioError.single(where, "TOML syntax error: arrays or tables nested too "
+                                          "deeply to read") from exc
+    except ValueError as exc:  # e.g. an integer literal of more than 4300 digits
+        raise ScenarioError.single(where, f"TOML value error: {exc}") from exc
     issues = _apply_overrides(raw, overrides)
     if base_dir is None and file is not None:
         base_dir = file.parent
     parser = _Parser(base_dir, allow_files_outside)
     parser.issues.extend(issues)
-    name = file.stem if file is not None else "scenario"
+    # the default name comes from the file name, which may hold any character but "/"
+    name = one_line(file.stem, 120) if file is not None else "scenario"
     scenario = parser.scenario(raw, name=name, file=file, sha256=sha256)
     if scenario is None:
         raise ScenarioError(parser.issues)
@@ -665,7 +730,7 @@ def parse_override(assignment: str) -> tuple[str, object]:
         raise ScenarioError.single("--set", f"missing value in {assignment!r}")
     try:
         parsed = tomllib.loads(f"v = {value_text}")
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
         parsed = None
     if parsed is not None and list(parsed) == ["v"]:
         return key, parsed["v"]

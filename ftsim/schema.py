@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import difflib
-import json
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
-from .distributions import Distribution
-from .errors import ScenarioIssue
+from .distributions import U_EDGE, Distribution, Fixed, safe_ppf
+from .errors import ScenarioIssue, show_value
 
 __all__ = [
     "COUNT_KEYS",
@@ -52,72 +51,231 @@ COUNT_KEYS = frozenset(
 
 INF = math.inf
 
-# Allowed values per key name: (lo, hi, lo_open, hi_open). A fixed value must lie in the
-# interval; a random input's support (after `truncate`) must too. Keys absent from this
-# table are unrestricted. `payback_within_months` is further bounded by `horizon_months`.
-ALLOWED_RANGES: dict[str, tuple[float, float, bool, bool]] = {
+Bounds = tuple[float, float, bool, bool]
+
+# Hard range per key name: (lo, hi, lo_open, hi_open). A fixed value outside is refused; so
+# is a random input whose reachable extremes (its quantiles at 2**-53 and 1 - 2**-53, the
+# sampler's extreme uniforms, after `truncate`) cross a bound. The maxima are physically
+# meaningful limits that keep the engine's money finite (the contract in the docs'
+# scenario reference); `payback_within_months` is further bounded by `horizon_months`.
+# Keys under [prices.<name>] look in PRICE_RANGES first.
+ALLOWED_RANGES: dict[str, Bounds] = {
     # [scenario], [simulation]
-    "horizon_months": (1, INF, False, True),
-    "payback_within_months": (1, INF, False, True),  # and <= horizon_months
-    "discount_rate_annual": (-1, INF, True, True),
+    "horizon_months": (1, 600, False, False),  # payback months are stored as int16
+    "payback_within_months": (1, 600, False, False),  # and <= horizon_months
+    "discount_rate_annual": (-0.5, 10, False, False),
     "required_probability": (0, 1, True, True),
-    "paths": (1, INF, False, True),
-    "seed": (0, INF, False, True),  # numpy.random.SeedSequence takes non-negative integers
+    "paths": (1, 1e9, False, False),
+    "seed": (0, 2**63 - 1, False, False),  # numpy.random.SeedSequence: non-negative integers
     # [traffic], [rag], [quality], [drift]
-    "requests_per_month": (0, INF, False, True),
-    "monthly_growth": (-1, INF, True, True),
-    "monthly_volatility": (0, INF, False, True),
-    "input_tokens": (0, INF, False, True),
-    "output_tokens": (0, INF, False, True),
-    "context_tokens": (0, INF, False, True),
-    "monthly_cost": (0, INF, False, True),  # [rag] and [options.*.maintenance]
+    "requests_per_month": (0, 1e12, False, False),
+    "monthly_growth": (-1, 1, True, False),
+    "monthly_volatility": (0, 2, False, False),
+    "input_tokens": (0, 1e7, False, False),
+    "output_tokens": (0, 1e7, False, False),
+    "context_tokens": (0, 1e7, False, False),
+    "monthly_cost": (0, 1e12, False, False),  # [rag] and [options.*.maintenance]
     "baseline_error_rate": (0, 1, False, False),
-    "cost_per_error": (0, INF, False, True),
-    "events_per_year": (0, INF, False, True),  # [drift] and [prices.*]
+    "cost_per_error": (0, 1e12, False, False),
+    "events_per_year": (0, 365, False, False),  # [drift]; [prices.*] in PRICE_RANGES
     "error_increase": (0, 1, False, False),  # an error-rate increment
     "max_error_increase": (0, 1, False, False),
     # [prices.*]
     "annual_decline": (0, 1, False, True),
-    "event_multiplier": (0, INF, True, True),
+    "event_multiplier": (0, 100, True, False),
     # [baseline], api serving
-    "price_input_per_mtok": (0, INF, False, True),
-    "price_output_per_mtok": (0, INF, False, True),
-    "prompt_overhead_tokens": (0, INF, False, True),
+    "price_input_per_mtok": (0, 1e6, False, False),
+    "price_output_per_mtok": (0, 1e6, False, False),
+    "prompt_overhead_tokens": (0, 1e7, False, False),
     "cached_share": (0, 1, False, False),
     "cached_price_factor": (0, 1, False, False),
     # [options.*]
-    "output_token_ratio": (0, INF, False, True),
-    "lead_time_months": (0, INF, False, True),
+    "output_token_ratio": (0, 100, False, False),
+    "lead_time_months": (0, 600, False, False),
     "error_rate_gap": (-1, 1, False, False),  # see CLIPPED_KEYS
     "max_acceptable_gap": (-1, INF, False, False),  # inf (the default) = never abandoned
     "escalation_rate": (0, 1, False, False),
     # gpu serving
-    "gpu_hourly_cost": (0, INF, False, True),
-    "throughput_tokens_per_second": (0, INF, True, True),
-    "requests_per_second": (0, INF, True, True),
-    "utilization": (0, 1, True, False),
-    "min_gpus": (0, INF, False, True),
+    "gpu_hourly_cost": (0, 1e5, False, False),
+    "throughput_tokens_per_second": (1e-3, 1e9, False, False),
+    "requests_per_second": (1e-6, 1e7, False, False),
+    "utilization": (1e-3, 1, False, False),
+    "min_gpus": (0, 1e6, False, False),
     "hours_per_month": (0, 744, True, False),  # a month has at most 31 * 24 hours
     # [options.*.build]
-    "examples": (0, INF, False, True),
-    "tokens_per_example": (0, INF, False, True),
-    "epochs": (0, INF, False, True),
-    "trials": (0, INF, False, True),
-    "gpu_hours": (0, INF, False, True),
-    "training_gpu_hourly_cost": (0, INF, False, True),
-    "training_price_per_mtok": (0, INF, False, True),
-    "data_cost_per_example": (0, INF, False, True),
-    "eval_setup_cost": (0, INF, False, True),
-    "eval_cost_per_run": (0, INF, False, True),
-    "engineering_cost": (0, INF, False, True),
+    "examples": (0, 1e10, False, False),
+    "tokens_per_example": (0, 1e7, False, False),
+    "epochs": (0, 1e4, False, False),
+    "trials": (0, 1e4, False, False),
+    "gpu_hours": (0, 1e9, False, False),
+    "training_gpu_hourly_cost": (0, 1e5, False, False),
+    "training_price_per_mtok": (0, 1e6, False, False),
+    "data_cost_per_example": (0, 1e12, False, False),
+    "eval_setup_cost": (0, 1e12, False, False),
+    "eval_cost_per_run": (0, 1e12, False, False),
+    "engineering_cost": (0, 1e12, False, False),
     # [options.*.maintenance]
-    "retrain_every_months": (0, INF, False, True),
-    "detection_lag_months": (0, INF, False, True),
-    "retrain_cost": (0, INF, False, True),
-    "base_model_updates_per_year": (0, INF, False, True),
+    "retrain_every_months": (0, 600, False, False),
+    "detection_lag_months": (0, 600, False, False),
+    "retrain_cost": (0, 1e12, False, False),
+    "base_model_updates_per_year": (0, 52, False, False),
     # [[correlations]]
     "rho": (-1, 1, False, False),
 }
+# [prices.<name>] keys whose range differs from the same key name elsewhere: a price index
+# with more than weekly list-price events is not a price index any more.
+PRICE_RANGES: dict[str, Bounds] = {"events_per_year": (0, 52, False, False)}
+
+
+def hard_range(key_path: str) -> Bounds | None:
+    """The hard range of a key, by its full dotted path (None: unrestricted)."""
+    key = key_path.rsplit(".", 1)[-1]
+    if key_path.startswith("prices.") and key in PRICE_RANGES:
+        return PRICE_RANGES[key]
+    return ALLOWED_RANGES.get(key)
+
+
+# Plausible range per key name: (lo, hi, why). Inside the hard range but outside this,
+# a written value (or a random law whose P5 or P95 falls outside) is kept and gives one
+# warning: it is most likely a unit slip (monthly_growth = 2 written for 2 %). The why
+# texts name the source of the figure; the docs' scenario reference prints them.
+PLAUSIBLE: dict[str, tuple[float, float, str]] = {
+    "horizon_months": (3, 120, "a payback decision over more than 10 years outruns every "
+                               "price and model-lifecycle figure the model rests on"),
+    "discount_rate_annual": (-0.05, 0.5, "costs of capital are a few percent to a few tens of "
+                                         "percent a year; 8 written for 8 % is 800 %"),
+    "requests_per_month": (1, 1e10, "an internal tool sees about 1k-50k LLM calls a month, a "
+                                    "high-volume extraction pipeline up to ~500M (16M a day, "
+                                    "Method / OpenPipe talk, 2025)"),
+    "monthly_growth": (-0.2, 0.3, "a fraction per month: +30 % a month is 23x a year; 2 "
+                                  "written for 2 % is +200 % a month"),
+    "monthly_volatility": (0, 0.5, "sigma of the month-to-month lognormal noise: 0.5 already "
+                                   "moves a month's traffic by -40 %..+65 % one time in three"),
+    "input_tokens": (1, 1e6, "the largest context windows hold about 1M tokens (2025-26)"),
+    "output_tokens": (1, 1e5, "a support reply is 100-800 tokens (aicostnest.com, 2026); "
+                              "model output limits are ~1e5 tokens"),
+    "context_tokens": (0, 1e6, "retrieved context is 1,000-6,000 tokens a request "
+                               "(aicostnest.com, theneuralbase.com, 2026); windows hold ~1M"),
+    "monthly_cost": (0, 1e6, "a month of monitoring or a vector store costs hundreds to a few "
+                             "thousand; 0.5-4 engineer-days a month at $600-1,200 a day (BLS "
+                             "OEWS 2023-24 wages, loaded)"),
+    "baseline_error_rate": (0, 0.5, "a prompted model wrong on more than half its answers "
+                                    "would not be in production"),
+    "cost_per_error": (0, 1e4, "a live-agent contact costs $3.8-26 (ContactBabel; Gartner, "
+                               "2016-2024); a manual correction cents to a dollar"),
+    "events_per_year": (0, 52, "more than weekly input shifts is continuous change, not "
+                               "discrete drift events"),
+    "error_increase": (0, 0.2, "an unhandled shift costing 20 points of error rate at once "
+                               "is a broken model, not drift"),
+    "max_error_increase": (0, 0.5, "a stale model left 50 points worse is abandoned long "
+                                   "before"),
+    "annual_decline": (0, 0.95, "list prices at constant capability fell ~10x a year (a16z "
+                                "'LLMflation', 2024-11-12), i.e. a decline of 0.9"),
+    "event_multiplier": (0.05, 5, "in-place list-price changes were 0.10-2.73 new/old over "
+                                  "16 events in 2024-2026, successor ratios up to 4.9 "
+                                  "(LiteLLM / pydantic genai-prices / simonw llm-prices tables)"),
+    "price_input_per_mtok": (0, 1000, "list prices run from cents to $15 in / $75 out per "
+                                      "MTok (Claude Opus 4, 2025); a per-1k price written "
+                                      "as per-million is 1000x"),
+    "price_output_per_mtok": (0, 1000, "as price_input_per_mtok"),
+    "prompt_overhead_tokens": (0, 1e5, "system prompt, policies and few-shot examples are "
+                                       "300-4,000 tokens (practitioner write-ups, 2025-26)"),
+    "output_token_ratio": (0.1, 10, "an option answering 10x longer or shorter than the "
+                                    "baseline for the same task suggests a slip"),
+    "lead_time_months": (0, 36, "a fine-tune that takes three years to go live outlives its "
+                                "base model (API models live 12-40 months)"),
+    "error_rate_gap": (-0.3, 0.3, "a fraction, option minus baseline: fine-tunes land within "
+                                  "about 10 points of a prompted frontier model (LoRA Land, "
+                                  "Zhao et al., arXiv 2405.00732, 2024); 1.5 for 1.5 points is "
+                                  "150 points"),
+    "max_acceptable_gap": (-0.3, 0.3, "as error_rate_gap (inf, never abandoned, is allowed)"),
+    "gpu_hourly_cost": (0.05, 200, "$0.29 (L4 spot) to $12.3 (hyperscaler H100) per GPU-hour "
+                                   "(AWS, Lambda, Modal, RunPod price pages, 2025-26)"),
+    "training_gpu_hourly_cost": (0.05, 200, "as gpu_hourly_cost"),
+    "throughput_tokens_per_second": (1, 1e6, "an 8B model serves 44-12,500 tokens/s per GPU "
+                                             "under vLLM (Koyeb benchmarks, 2025-12)"),
+    "requests_per_second": (0.01, 1e4, "0.1-10 requests/s per GPU for support and extraction "
+                                       "shapes (vLLM benchmarks, 2025-26)"),
+    "utilization": (0.05, 1, "provisioned capacity is used 25-80 % on average"),
+    "min_gpus": (0, 1000, "a fine-tuned small model fits on a handful of GPUs"),
+    "hours_per_month": (24, 744, "730 is a full month, ~170 business hours; under a day a "
+                                 "month suggests a slip"),
+    "examples": (0, 1e7, "narrow production tasks use 500-20,000 training examples (LoRA Land; "
+                         "OpenAI fine-tuning guide, 2025-26)"),
+    "tokens_per_example": (0, 1e5, "chat-format examples are 500-5,000 tokens"),
+    "epochs": (0, 50, "OpenAI allows 1-50 epochs; 3-4 is common advice"),
+    "trials": (0, 100, "a few checkpoints or hyper-parameter runs, not hundreds"),
+    "gpu_hours": (0, 1e5, "a LoRA on an 8B model takes 1-6 GPU-hours per run"),
+    "training_price_per_mtok": (0, 1000, "$0.46-25 per MTok trained (Together, Fireworks, "
+                                         "OpenAI price pages, 2024-26)"),
+    "data_cost_per_example": (0, 1000, "human labelling is $0.25-150 per item (eval.qa, "
+                                       "2026)"),
+    "eval_setup_cost": (0, 1e7, "an evaluation set costs $500-50,000 to build"),
+    "eval_cost_per_run": (0, 1e6, "an LLM-judge pass over 1k samples is $5-500"),
+    "engineering_cost": (0, 1e7, "10-60 engineer-days at $600-1,200 a day (BLS OEWS 2023-24 "
+                                 "wages, loaded)"),
+    "retrain_every_months": (0, 60, "a schedule beyond five years never fires in practice"),
+    "detection_lag_months": (0, 24, "a shift noticed after two years is not monitored"),
+    "retrain_cost": (0, 1e7, "2-12 engineer-days plus evaluation per retrain"),
+    "base_model_updates_per_year": (0, 12, "open-weight model families refresh every 2-12 "
+                                           "months (Llama 3 to 4, 2024-25)"),
+}
+PRICE_PLAUSIBLE: dict[str, tuple[float, float, str]] = {
+    "events_per_year": (0, 12, "0.3-1.5 in-place list-price events a year per provider tier "
+                               "(2024-06..2026-09 price histories)"),
+}
+
+
+def plausible_range(key_path: str) -> tuple[float, float, str] | None:
+    """The plausible range of a key, by its full dotted path (None: no warning applies)."""
+    key = key_path.rsplit(".", 1)[-1]
+    if key_path.startswith("prices.") and key in PRICE_PLAUSIBLE:
+        return PRICE_PLAUSIBLE[key]
+    return PLAUSIBLE.get(key)
+
+
+# Unit of each numeric key, for warnings and the docs' scenario reference.
+_TOKENS = "tokens per request"
+_MONEY = "currency units"
+UNITS: dict[str, str] = {
+    "horizon_months": "months", "payback_within_months": "months",
+    "discount_rate_annual": "fraction per year: 0.08 = 8 %",
+    "required_probability": "probability", "paths": "paths", "seed": "integer",
+    "requests_per_month": "LLM calls per month (month 1)",
+    "monthly_growth": "fraction per month: 0.02 = 2 %",
+    "monthly_volatility": "sigma of lognormal month-to-month noise",
+    "input_tokens": _TOKENS, "output_tokens": _TOKENS, "context_tokens": _TOKENS,
+    "prompt_overhead_tokens": _TOKENS, "monthly_cost": f"{_MONEY} per month",
+    "baseline_error_rate": "fraction of answers", "cost_per_error": f"{_MONEY} per wrong answer",
+    "events_per_year": "events per year", "error_increase": "fraction (error-rate points)",
+    "max_error_increase": "fraction (error-rate points)",
+    "annual_decline": "fraction per year", "event_multiplier": "new price / old price",
+    "price_input_per_mtok": f"{_MONEY} per million tokens",
+    "price_output_per_mtok": f"{_MONEY} per million tokens",
+    "cached_share": "fraction of overhead tokens", "cached_price_factor": "cached / full price",
+    "output_token_ratio": "option output / baseline output", "lead_time_months": "months",
+    "error_rate_gap": "fraction: option minus baseline error rate",
+    "max_acceptable_gap": "fraction (error-rate points)",
+    "escalation_rate": "fraction of requests",
+    "gpu_hourly_cost": f"{_MONEY} per GPU-hour",
+    "training_gpu_hourly_cost": f"{_MONEY} per GPU-hour",
+    "throughput_tokens_per_second": "tokens per second per GPU",
+    "requests_per_second": "requests per second per GPU", "utilization": "fraction",
+    "min_gpus": "GPUs", "hours_per_month": "hours per month", "examples": "examples",
+    "tokens_per_example": "tokens", "epochs": "epochs", "trials": "training runs",
+    "gpu_hours": "GPU-hours per trial",
+    "training_price_per_mtok": f"{_MONEY} per million tokens trained",
+    "data_cost_per_example": f"{_MONEY} per example", "eval_setup_cost": _MONEY,
+    "eval_cost_per_run": f"{_MONEY} per trial", "engineering_cost": _MONEY,
+    "retrain_every_months": "months (0 = no schedule)", "detection_lag_months": "months",
+    "retrain_cost": f"{_MONEY} per retrain", "base_model_updates_per_year": "events per year",
+    "rho": "Spearman rank correlation",
+}
+
+# Texts: name keys -> most characters; at least one character, printable, no control
+# characters (a newline would forge report headings or error lines).
+TEXT_LIMITS: dict[str, int] = {"name": 120, "currency": 12}
+MAX_ID = 64  # option ids and price index names (bare TOML keys)
 
 # Keys the model clips (MODEL.md section 4: e_O,t = clip(e_B + gap + X_t, 0, 1)), so a random
 # law may spill past the range (MODEL.md's own example: an untruncated normal gap); its median
@@ -217,9 +375,6 @@ _KIND_TYPES: dict[str, tuple[type, ...]] = {
 }
 _KIND_TEXT = {"string": "a string", "integer": "an integer", "number": "a number",
               "boolean": "true or false"}
-# Probe of a random law's extreme values: a continuous law never reaches an open bound at
-# its support's end, a discrete one (choice, empirical) does.
-_EDGE_U = 1e-9
 
 
 def _world_homes() -> dict[str, str]:
@@ -242,46 +397,38 @@ _WORLD_HOMES = _world_homes()
 # --------------------------------------------------------------------------------------
 
 
-def _toml_text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _num(value) if not math.isfinite(value) else repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_text(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {_toml_text(v)}" for k, v in value.items()) + "}"
-    return str(value)
-
-
 def _show(value: object) -> str:
     """The value found, as TOML text, shortened for messages."""
-    text = _toml_text(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return show_value(value)
 
 
 def _num(x: float) -> str:
+    """A bound or value for messages: integers in full (seed's 2**63 - 1), else %g as 1e12."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        if abs(x) < 10**19:
+            return str(x)
+        x = float(x)
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
-    return f"{x:g}"
+    text = f"{x:g}"
+    if "e" in text:  # 1e+06 -> 1e6, 1e-06 -> 1e-6
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
 
 
-def _within(x: float, bounds: tuple[float, float, bool, bool]) -> bool:
+def _within(x: float, bounds: Bounds) -> bool:
     lo, hi, lo_open, hi_open = bounds
     above_lo = x > lo if lo_open else x >= lo
     below_hi = x < hi if hi_open else x <= hi
     return above_lo and below_hi  # False for nan
 
 
-def _range_text(bounds: tuple[float, float, bool, bool]) -> str:
+def _range_text(bounds: Bounds) -> str:
     lo, hi, lo_open, hi_open = bounds
-    if hi == INF:
+    if hi == INF and not math.isinf(lo) and hi_open:
         return f"{'>' if lo_open else '>='} {_num(lo)}"
     return f"in {'(' if lo_open else '['}{_num(lo)}, {_num(hi)}{')' if hi_open else ']'}"
 
@@ -306,9 +453,13 @@ class _SchemaReader:
 
     def __init__(self) -> None:
         self.issues: list[ScenarioIssue] = []
+        self.warnings: list[ScenarioIssue] = []
 
     def issue(self, key_path: str, message: str) -> None:
         self.issues.append(ScenarioIssue(key_path, message))
+
+    def warn(self, key_path: str, message: str) -> None:
+        self.warnings.append(ScenarioIssue(key_path, message))
 
     # -- generic readers ---------------------------------------------------------------
 
@@ -372,20 +523,42 @@ class _SchemaReader:
             self.issue(path, f"expected {_KIND_TEXT[kind]}, got {_show(value)}{note}")
             return None
         if kind == "number":
+            if isinstance(value, int) and not -1e308 < value < 1e308:
+                self.issue(path, f"number {_show(value)} is out of range")
+                return None
             value = float(value)
         if key in ENUMS and value not in ENUMS[key]:
             choices = ", ".join(repr(c) for c in ENUMS[key])
             self.issue(path, f"unknown {_ENUM_LABEL[key]} {_show(value)}; expected one of "
                              f"{choices}{_suggest(str(value), ENUMS[key])}")
             return None
-        if key in ALLOWED_RANGES and not self.check_value(path, ALLOWED_RANGES[key], value,
-                                                          table[key]):
+        if kind == "string" and key in TEXT_LIMITS and not self.check_text(path, value,
+                                                                           TEXT_LIMITS[key]):
             return None
+        bounds = hard_range(path)
+        if bounds is not None and kind in ("integer", "number"):
+            if not self.check_value(path, bounds, value, table[key]):
+                return None
+            self.check_plausible(path, Fixed(value), table[key])
         return value
 
-    def check_value(self, path: str, bounds: tuple[float, float, bool, bool],
-                    x: float, written: object = None) -> bool:
-        if _within(float(x), bounds):
+    def check_text(self, path: str, value: str, limit: int) -> bool:
+        """A name or currency: 1..limit printable characters, no control characters."""
+        if not value:
+            self.issue(path, "must not be empty")
+        elif len(value) > limit:
+            self.issue(path, f"must be at most {limit} characters, got {len(value)}: "
+                             f"{_show(value)}")
+        elif not value.isprintable():
+            bad = next(c for c in value if not c.isprintable())
+            self.issue(path, f"must be printable text without control characters, got "
+                             f"{_show(value)} (contains U+{ord(bad):04X})")
+        else:
+            return True
+        return False
+
+    def check_value(self, path: str, bounds: Bounds, x: float, written: object = None) -> bool:
+        if _within(x, bounds):
             return True
         shown = _show(x if written is None else written)
         text = _range_text(bounds)
@@ -394,40 +567,80 @@ class _SchemaReader:
         self.issue(path, f"must be {text}, got {shown}")
         return False
 
-    def check_support(self, path: str, key: str, dist: Distribution, written: object) -> None:
-        """Reject a law whose values (support after truncation) the key does not allow."""
-        bounds = ALLOWED_RANGES.get(key)
+    def check_support(self, path: str, key: str, dist: Distribution, written: object) -> bool:
+        """Reject a law whose reachable values the key does not allow; True when accepted.
+
+        Reachable = between its quantiles at 2**-53 and 1 - 2**-53 (the sampler's extreme
+        uniforms), after truncation. A law whose support lies inside the range is accepted
+        without evaluating it; others are evaluated there (overflow to inf is a value).
+        """
+        bounds = hard_range(path)
         if bounds is None:
-            return
+            return True
         if dist.is_fixed:
-            self.check_value(path, bounds, dist.support[0], written)
-            return
+            return self.check_value(path, bounds, dist.support[0], written)
         lo, hi, lo_open, hi_open = bounds
         desc = dist.describe()
         if key in CLIPPED_KEYS:
-            median = float(dist.ppf(np.array([0.5]))[0])
-            if not _within(median, bounds):
-                self.issue(path, f"{desc} has median {_num(median)}; the key must be "
+            q = safe_ppf(dist, (U_EDGE, 0.5, 1 - U_EDGE))
+            if q is None or not np.isfinite(q).all():
+                self.issue(path, f"{desc} reaches non-finite values; the key must be "
+                                 f"{_range_text(bounds)} (values beyond are clipped)")
+                return False
+            if not _within(float(q[1]), bounds):
+                self.issue(path, f"{desc} has median {_num(float(q[1]))}; the key must be "
                                  f"{_range_text(bounds)}")
-            return
+                return False
+            return True
         s_lo, s_hi = dist.support
+        if _within(s_lo, bounds) and _within(s_hi, bounds):
+            return True
+        q = safe_ppf(dist, (U_EDGE, 1 - U_EDGE))
+        if q is None:
+            self.issue(path, f"{desc} cannot be evaluated at its extreme quantiles")
+            return False
+        r_lo, r_hi = float(q[0]), float(q[1])
+        low_bad = not (r_lo > lo if lo_open else r_lo >= lo)
+        high_bad = not (r_hi < hi if hi_open else r_hi <= hi)
+        if not (low_bad or high_bad):
+            return True
         sides = []
-        if s_lo < lo:
-            sides.append(f"below {_num(lo)}")
-        if s_hi > hi:
-            sides.append(f"above {_num(hi)}")
-        if sides:
-            self.issue(path, f"{desc} can take values {' and '.join(sides)} (support "
-                             f"{_num(s_lo)}..{_num(s_hi)}); add truncate = [{_num(lo)}, "
-                             f"{_num(hi)}]")
+        if low_bad:
+            sides.append(f"the value {_num(lo)}" if r_lo == lo else f"values below {_num(lo)}")
+        if high_bad:
+            sides.append(f"the value {_num(hi)}" if r_hi == hi else f"values above {_num(hi)}")
+        # the suggestion cuts only the offending side(s); the other keeps the law's own end
+        t_lo = _num(lo) if low_bad else _num(s_lo)
+        t_hi = _num(hi) if high_bad else _num(s_hi)
+        if low_bad and lo_open or high_bad and hi_open:
+            advice = f"the key must be {_range_text(bounds)}"
+        else:
+            advice = f"add truncate = [{t_lo}, {t_hi}]"
+        self.issue(path, f"{desc} can take {' and '.join(sides)} (reachable "
+                         f"{_num(r_lo)}..{_num(r_hi)}, support {_num(s_lo)}..{_num(s_hi)}); "
+                         f"{advice}")
+        return False
+
+    def check_plausible(self, path: str, dist: Distribution, written: object) -> None:
+        """One warning when a written value (or a random law's P5 or P95) is implausible."""
+        found = plausible_range(path)
+        if found is None:
             return
-        # The support touches an excluded bound: only a law with an atom there reaches it.
-        for bound, is_open, u in ((lo, lo_open, _EDGE_U), (hi, hi_open, 1 - _EDGE_U)):
-            if is_open and bound in (s_lo, s_hi) and math.isfinite(bound):
-                if float(dist.ppf(np.array([u]))[0]) == bound:
-                    self.issue(path, f"{desc} can take the value {_num(bound)}; the key must "
-                                     f"be {_range_text(bounds)}")
-                    return
+        lo, hi, _why = found
+        unit = UNITS.get(path.rsplit(".", 1)[-1], "")
+        unit_text = f" ({unit})" if unit else ""
+        if dist.is_fixed:
+            x = dist.support[0]
+            if math.isinf(x) or lo <= x <= hi:  # inf: a sentinel (max_acceptable_gap)
+                return
+            what = f"{_show(written)} is"
+        else:
+            q = safe_ppf(dist, (0.05, 0.95))
+            if q is None or (lo <= q[0] and q[1] <= hi):
+                return
+            what = f"{dist.describe()} has P5..P95 = {_num(float(q[0]))}..{_num(float(q[1]))},"
+        self.warn(path, f"{what} outside the plausible range [{_num(lo)}, {_num(hi)}]"
+                        f"{unit_text}; kept, but check the value and its unit")
 
     def price_ref(self, path: str, name: object, defined: Iterable[str]) -> None:
         """An index that is neither defined nor built in ("api", "gpu") is an error."""

@@ -528,7 +528,7 @@ def test_validation_collects_every_issue() -> None:
             "bad.csv",
             "tokens",
             "column",
-            "column 'tokens' of 'bad.csv' has non-numeric values: 'n/a' (line 3)",
+            "column 'tokens' of 'bad.csv' has non-numeric or non-finite values on line 3",
         ),
         ("empty.csv", "tokens", "file", "empirical file 'empty.csv' is empty"),
     ],
