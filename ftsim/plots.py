@@ -10,13 +10,14 @@ The PDF typesetter (page blocks, ``render_pdf``) lives in ``typeset.py``.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import matplotlib
 import numpy as np
@@ -25,7 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Patch
 
-from .typeset import FIGSIZE, _escape, _wrap
+from .typeset import FIGSIZE, _clip, _plain, _shorten, _wrap
 
 __all__ = [
     "PNG_DPI",
@@ -47,6 +48,9 @@ __all__ = [
     "figure_set",
     "save_png",
 ]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 PNG_DPI = 110
 _TITLE_SIZE = 10.0
@@ -78,12 +82,18 @@ _RC = {
     "grid.alpha": 0.3,
     "grid.linewidth": 0.6,
     "savefig.dpi": PNG_DPI,
+    # Names and currencies are user text: a "$" in them is a character, never mathtext
+    # (two of them in a currency used to crash the report with a ParseException).
+    "text.parse_math": False,
 }
+_LEGEND_CHARS = 60  # option and baseline names in legends, cut with an ellipsis beyond
+_TITLE_LINES = 2  # lines per title part (what, then scenario · detail)
 
 
 @contextmanager
 def house_style() -> Iterator[None]:
-    """The report's rc settings (fonts, sizes, grid, spines) for figures made inside it."""
+    """The report's rc settings (fonts, sizes, grid, spines, no mathtext) for figures made
+    and saved inside it; text artists created outside it may read ``$...$`` as mathtext."""
     with matplotlib.rc_context(_RC):
         yield
 
@@ -102,16 +112,19 @@ def _with_currency(number: str, negative: bool, currency: str) -> str:
     return f"{sign}{number} {currency}".rstrip()
 
 
-def format_money(value: float, currency: str) -> str:
+def format_money(value: float | None, currency: str) -> str:
     """One amount, e.g. ``$1.2M``, ``£350k``, ``12,345 EUR``, ``$12.50``.
 
     M and B take one decimal, k none (from 100k up), smaller amounts are written in full
-    with thousands separators (two decimals below 100).
+    with thousands separators (two decimals below 100). None (a non-finite value in
+    summary.json) and non-finite values print as ``n/a``.
     """
-    if not math.isfinite(value):
+    if value is None or not math.isfinite(value):
         return "n/a"
     a = abs(value)
-    if round(a / 1e9, 1) >= 1:
+    if a >= 1e15:  # beyond a million billion, thousands separators only make it unreadable
+        number = f"{a:.3g}"
+    elif round(a / 1e9, 1) >= 1:
         number = f"{a / 1e9:,.1f}B"
     elif round(a / 1e6, 1) >= 1:
         number = f"{a / 1e6:.1f}M"
@@ -141,6 +154,9 @@ class _MoneyFormatter(ticker.Formatter):
             self._scale = None
             return
         top = max(finite)
+        if top >= 1e15:  # as format_money: significant digits and an exponent
+            self._scale = None
+            return
         div, suffix = (1e9, "B") if top >= 1e9 else (1e6, "M") if top >= 1e6 else (
             (1e3, "k") if top >= 1e5 else (1.0, ""))
         # Fewest decimals that still print every tick exactly (ticks are round numbers).
@@ -153,7 +169,7 @@ class _MoneyFormatter(ticker.Formatter):
         self._scale = (div, suffix, decimals)
 
     def __call__(self, x: float, pos: int | None = None) -> str:
-        if self._scale is None:
+        if self._scale is None or not math.isfinite(x):
             return format_money(x, self.currency)
         div, suffix, decimals = self._scale
         if x == 0:
@@ -199,6 +215,31 @@ def _new_axes(ax: Axes | None) -> Axes:
     return Figure(figsize=FIGSIZE, layout="constrained").add_subplot()
 
 
+def _values(values: Sequence[float | None] | None, size: int | None = None) -> np.ndarray:
+    """A summary list as floats, None (a non-finite value in summary.json) as NaN.
+
+    A missing list, or one of the wrong length, is all NaN so the figure still draws.
+    """
+    out = np.asarray(values if values is not None else [], dtype=float)
+    if size is not None and out.shape != (size,):
+        return np.full(size, np.nan)
+    return out
+
+
+def _number(value: float | None) -> float | None:
+    """A summary number if finite, else None (nothing is drawn for it)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _empty_note(ax: Axes, text: str) -> None:
+    """Say on the axes, in words, why there is nothing (or only one value) to show."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=9,
+            color="0.25", wrap=True, gid="empty_note",
+            bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "0.6", "lw": 0.8})
+
+
 def _option_color(summary: dict[str, Any], option_id: str) -> str:
     return OPTION_COLORS[list(summary["options"]).index(option_id) % len(OPTION_COLORS)]
 
@@ -218,8 +259,9 @@ def _title_text(container: Figure | SubFigure, what: str, summary: dict[str, Any
     scenario or option names never run off the figure."""
     width = container.bbox.width / container.dpi - margin
     second = summary["scenario"]["name"] + (f" · {detail}" if detail else "")
-    lines = [*_wrap(what, width, _TITLE_SIZE), *_wrap(second, width, _TITLE_SIZE)]
-    return _escape("\n".join(lines))
+    lines = [*_clip(_wrap(what, width, _TITLE_SIZE), _TITLE_LINES),
+             *_clip(_wrap(second, width, _TITLE_SIZE), _TITLE_LINES)]
+    return "\n".join(lines)
 
 
 def _title(ax: Axes, what: str, summary: dict[str, Any], detail: str = "") -> None:
@@ -236,17 +278,32 @@ def _paths_label(summary: dict[str, Any]) -> str:
 # The five figures
 
 
+def _plain_text(draw: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Draw with mathtext off, so a figure function called outside :func:`house_style`
+    still shows names with ``$`` as written (tick labels made later, at draw time, follow
+    the rc settings in force then: save inside house_style)."""
+
+    @functools.wraps(draw)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
+@_plain_text
 def fan_chart(ax: Axes | None, summary: dict[str, Any], option_id: str) -> Axes:
     """Cumulative net savings by month for one option: median, P25-P75 and P5-P95 bands.
 
     Marks zero, the payback deadline N and the median payback month. The median line
-    carries ``gid="median"``.
+    carries ``gid="median"``. Band values that are None (not finite) leave gaps.
     """
     ax = _new_axes(ax)
     sim = summary["simulation"]
     horizon, deadline = sim["horizon_months"], sim["payback_within_months"]
     option = summary["options"][option_id]
-    bands = option["cumulative_net_savings"]
+    bands = {key: _values(option["cumulative_net_savings"].get(key), horizon)
+             for key in ("p5", "p25", "p50", "p75", "p95")}
     color = _option_color(summary, option_id)
     months = np.arange(1, horizon + 1)
     ax.fill_between(months, bands["p5"], bands["p95"], color=color, alpha=0.15, lw=0,
@@ -264,9 +321,12 @@ def fan_chart(ax: Axes | None, summary: dict[str, Any], option_id: str) -> Axes:
     else:
         ax.plot([], [], ls="none", marker="D", ms=7, mfc="white", mec="0.1", mew=1.5,
                 label=f"median payback: after month {horizon}")
+    if not any(np.isfinite(band).any() for band in bands.values()):
+        _empty_note(ax, "Cumulative net savings are not finite numbers on these paths: "
+                        "no bands to draw.")
     _month_axis(ax, horizon)
     ax.yaxis.set_major_formatter(money_formatter(summary["scenario"]["currency"]))
-    ax.set_ylabel(f"Cumulative net savings ({summary['scenario']['currency']})")
+    ax.set_ylabel(f"Cumulative net savings ({_shorten(summary['scenario']['currency'], 20)})")
     _title(ax, f"Cumulative net savings vs baseline: {option['name']}", summary,
            f"upfront cost included, {_paths_label(summary)}")
     ax.legend(loc="best", framealpha=0.9)
@@ -286,6 +346,7 @@ def _spread_labels(ys: Sequence[float], gap: float, lo: float, hi: float) -> lis
     return out
 
 
+@_plain_text
 def payback_curve(ax: Axes | None, summary: dict[str, Any]) -> Axes:
     """P(payback <= month) for every option, with N and the required probability marked.
 
@@ -300,9 +361,12 @@ def payback_curve(ax: Axes | None, summary: dict[str, Any]) -> Axes:
     points = []
     for option_id, option in summary["options"].items():
         color = _option_color(summary, option_id)
-        ax.step(months, [0.0, *option["p_payback_by_month"]], where="post", color=color,
-                lw=2, label=_escape(option["name"]), gid=f"payback_{option_id}")
-        points.append((option["p_payback_within"], option_id, color))
+        ax.step(months, [0.0, *_values(option["p_payback_by_month"], horizon)], where="post",
+                color=color, lw=2, label=_shorten(option["name"], _LEGEND_CHARS),
+                gid=f"payback_{option_id}")
+        p = _number(option["p_payback_within"])
+        if p is not None:
+            points.append((p, option_id, color))
     ax.axvline(deadline, color="0.3", ls="--", lw=1, label=f"N = {deadline} months")
     ax.axhline(required, color=LOSS_COLOR, ls=":", lw=1.2,
                label=f"required probability {format_probability(required)}")
@@ -328,50 +392,91 @@ def payback_curve(ax: Axes | None, summary: dict[str, Any]) -> Axes:
     return ax
 
 
+def _npv_window(value: float) -> tuple[float, float]:
+    """An x range around a single NPV wide enough for distinct tick labels at any magnitude
+    (the summary's ±1 histogram around a constant of 1e15 spans a few float steps)."""
+    half = max(abs(value) * 0.05, 1.0)
+    return value - half, value + half
+
+
+@_plain_text
 def npv_distribution(ax: Axes | None, summary: dict[str, Any], option_id: str) -> Axes:
     """Histogram of NPV with P5/P50/P95 lines and the loss region (NPV < 0) shaded.
 
-    Bar heights are shares of all paths; the histogram covers about P0.5-P99.5 of NPV.
+    Bar heights are shares of all paths; the histogram covers about P0.5-P99.5 of NPV. When
+    that range holds one value (NPV the same on every path) the figure shows one bar and says
+    so in words on the axes; percentiles that are None (not finite) are not drawn.
     """
     ax = _new_axes(ax)
     currency = summary["scenario"]["currency"]
     option = summary["options"][option_id]
-    edges = np.asarray(option["npv_histogram"]["edges"], dtype=float)
-    shares = np.asarray(option["npv_histogram"]["counts"], dtype=float) / summary[
-        "simulation"]["paths"]
+    paths = summary["simulation"]["paths"]
+    histogram = option.get("npv_histogram") or {}
+    edges, counts = _values(histogram.get("edges")), _values(histogram.get("counts"))
+    npv = {key: _number(option["npv"].get(key)) for key in ("p5", "p50", "p95")}
     color = _option_color(summary, option_id)
-    ax.stairs(shares, edges, fill=True, color=color, alpha=0.55, lw=0, gid="npv_histogram")
-    ax.stairs(shares, edges, color=color, lw=1)
-    if edges[0] < 0:
-        ax.axvspan(edges[0], min(0.0, edges[-1]), color=LOSS_COLOR, alpha=0.12, lw=0,
-                   label=f"loss (NPV < 0): {format_probability(option['p_npv_negative'])}"
-                         " of paths", gid="loss_region")
+    usable = (edges.size >= 2 and counts.shape == (edges.size - 1,)
+              and bool(np.all(np.isfinite(edges)) and np.all(np.isfinite(counts))
+                       and np.all(np.diff(edges) > 0)))
+    if usable and np.count_nonzero(counts) > 1:
+        lo, hi = float(edges[0]), float(edges[-1])
+        shares = counts / paths
+        ax.stairs(shares, edges, fill=True, color=color, alpha=0.55, lw=0, gid="npv_histogram")
+        ax.stairs(shares, edges, color=color, lw=1)
     else:
-        ax.add_patch(Patch(visible=False, label="loss (NPV < 0): "
-                                                f"{format_probability(option['p_npv_negative'])}"
-                                                " of paths"))
-    npv = option["npv"]
+        # One value on (almost) every path: a single bar in a readable window.
+        share = float(counts.sum()) / paths if usable else None
+        value = npv["p50"]
+        if value is None and usable:
+            i = int(np.argmax(counts))
+            value = float(edges[i] + edges[i + 1]) / 2
+        if value is None:
+            lo, hi = -1.0, 1.0
+            _empty_note(ax, "NPV is not a finite number on these paths: no histogram to draw.")
+        else:
+            lo, hi = _npv_window(value)
+            if share:
+                bar = (hi - lo) / 80
+                ax.stairs([share], [value - bar, value + bar], fill=True, color=color,
+                          alpha=0.55, lw=1, ec=color, gid="npv_histogram")
+            where = (f" on {format_probability(share)} of paths" if share
+                     else " on most paths (P5 = P95)" if npv["p5"] == npv["p95"] else "")
+            _empty_note(ax, f"NPV is {format_money(value, currency)}{where}:\n"
+                            "no spread to draw.")
+    loss = f"loss (NPV < 0): {format_probability(option['p_npv_negative'])} of paths"
+    if lo < 0:
+        ax.axvspan(lo, min(0.0, hi), color=LOSS_COLOR, alpha=0.12, lw=0, label=loss,
+                   gid="loss_region")
     for key, style in (("p5", ":"), ("p50", "-"), ("p95", "--")):
-        ax.axvline(npv[key], color="0.15", ls=style, lw=1.2,
-                   label=_escape(f"{key.upper()} {format_money(npv[key], currency)}"))
+        if npv[key] is not None:
+            ax.axvline(npv[key], color="0.15", ls=style, lw=1.2,
+                       label=f"{key.upper()} {format_money(npv[key], currency)}")
     ax.axvline(0, color=LOSS_COLOR, lw=0.8)
-    ax.set_xlim(edges[0], edges[-1])
+    ax.set_xlim(lo, hi)
     ax.xaxis.set_major_formatter(money_formatter(currency))
     ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=None))
-    ax.set_xlabel(f"NPV over {summary['simulation']['horizon_months']} months ({currency}, "
-                  f"discounted at {summary['simulation']['discount_rate_annual']:.0%}/year)")
+    ax.set_xlabel(f"NPV over {summary['simulation']['horizon_months']} months "
+                  f"({_shorten(currency, 20)}, discounted at "
+                  f"{summary['simulation']['discount_rate_annual']:.0%}/year)")
     ax.set_ylabel("Share of paths per bin")
     _title(ax, f"NPV distribution: {option['name']} vs baseline", summary,
            _paths_label(summary))
-    ax.legend(loc="upper right", framealpha=0.9)
+    handles, labels = ax.get_legend_handles_labels()
+    if lo >= 0:  # no loss region in view: the probability of loss still goes in the legend
+        handles.insert(0, Patch(facecolor=LOSS_COLOR, alpha=0.12, lw=0))
+        labels.insert(0, loss)
+    ax.legend(handles, labels, loc="upper right", framealpha=0.9)
     return ax
 
 
-def _wrap_key(key: str, width: int = 34) -> str:
-    """Break a long dotted key path at dots so tick labels stay narrow."""
+def _wrap_key(key: str, width: int = 34, max_lines: int = 3) -> str:
+    """Break a long dotted key path at dots (inside a part longer than ``width``, anywhere)
+    so tick labels stay narrow; at most ``max_lines`` lines, then an ellipsis."""
+    key = _plain(key)
     if len(key) <= width:
         return key
-    parts = key.split(".")
+    parts = [piece for part in key.split(".")
+             for piece in (part[i:i + width] for i in range(0, max(len(part), 1), width))]
     lines, cur = [], ""
     for part in parts:
         cand = f"{cur}.{part}" if cur else part
@@ -381,15 +486,17 @@ def _wrap_key(key: str, width: int = 34) -> str:
         else:
             cur = cand
     lines.append(cur)
-    return "\n".join(lines)
+    return "\n".join(_clip(lines, max_lines))
 
 
+@_plain_text
 def drivers(axes: tuple[Axes, Axes] | None, summary: dict[str, Any], option_id: str,
             top: int = 10) -> tuple[Axes, Axes]:
     """Tornado of the ``top`` inputs by |Spearman| with NPV and, beside it, P(payback within N)
     when each input is in its bottom vs top decile.
 
-    The title goes on the (sub)figure holding the axes. Bars carry ``gid="spearman"``.
+    The title goes on the (sub)figure holding the axes. Bars carry ``gid="spearman"``. With
+    no random input, or an NPV that does not vary, the axes say so in words.
     """
     if axes is None:
         fig = Figure(figsize=FIGSIZE, layout="constrained")
@@ -406,17 +513,20 @@ def drivers(axes: tuple[Axes, Axes] | None, summary: dict[str, Any], option_id: 
         x=0.01, ha="left", fontsize=_TITLE_SIZE, linespacing=1.4)
     if n == 0:
         for ax in axes:
-            ax.text(0.5, 0.5, "no random inputs", transform=ax.transAxes, ha="center")
             ax.set_yticks([])
+        _empty_note(left, "No random inputs:\nevery path draws the same values.")
+        _empty_note(right, "No random inputs:\nno deciles to compare.")
         return left, right
-    rho = np.array([r["spearman"] if r["spearman"] is not None else 0.0 for r in rows])
+    rho = np.nan_to_num(_values([r["spearman"] for r in rows]), nan=0.0)
     left.barh(y, rho, color=[OPTION_COLORS[0] if v >= 0 else LOSS_COLOR for v in rho],
               height=0.6, gid="spearman")
     reach = max(0.1, float(np.max(np.abs(rho)))) * 1.35
     for yi, r, v in zip(y, rows, rho, strict=True):
-        label = "n/a" if r["spearman"] is None else f"{v:+.2f}"
+        label = "n/a" if _number(r["spearman"]) is None else f"{v:+.2f}"
         left.text(v + (0.02 * reach if v >= 0 else -0.02 * reach), yi, label, va="center",
                   ha="left" if v >= 0 else "right", fontsize=7.5)
+    if all(_number(r["spearman"]) is None for r in rows):
+        _empty_note(left, "NPV does not vary across paths:\nno rank correlations.")
     left.axvline(0, color="0.2", lw=0.8)
     left.set_xlim(-reach, reach)
     left.set_yticks(y, labels=[_wrap_key(r["input"]) for r in rows], fontsize=7.5)
@@ -426,15 +536,17 @@ def drivers(axes: tuple[Axes, Axes] | None, summary: dict[str, Any], option_id: 
     left.set_title("higher input → higher NPV when > 0", loc="left", fontsize=8.5,
                    color="0.3")
 
-    low = [r["p_payback_low"] for r in rows]
-    high = [r["p_payback_high"] for r in rows]
+    low = _values([r["p_payback_low"] for r in rows])
+    high = _values([r["p_payback_high"] for r in rows])
     right.hlines(y, low, high, color="0.6", lw=2)
     right.plot(low, y, ls="none", marker="o", ms=6, mfc="white", mec=OPTION_COLORS[0],
                mew=1.5, label="input in bottom decile", gid="p_low")
     right.plot(high, y, ls="none", marker="o", ms=6, color=OPTION_COLORS[0],
                label="input in top decile", gid="p_high")
-    right.axvline(option["p_payback_within"], color="0.3", ls="--", lw=1,
-                  label=f"all paths {format_probability(option['p_payback_within'])}")
+    p_all = _number(option["p_payback_within"])
+    if p_all is not None:
+        right.axvline(p_all, color="0.3", ls="--", lw=1,
+                      label=f"all paths {format_probability(p_all)}")
     right.axvline(sim["required_probability"], color=LOSS_COLOR, ls=":", lw=1.2,
                   label=f"required {format_probability(sim['required_probability'])}")
     right.set_xlim(-0.02, 1.02)
@@ -447,12 +559,14 @@ def drivers(axes: tuple[Axes, Axes] | None, summary: dict[str, Any], option_id: 
     return left, right
 
 
+@_plain_text
 def cost_breakdown(ax: Axes | None, summary: dict[str, Any], option_id: str) -> Axes:
     """Mean monthly cost of the option split by component (stacked bars) against the baseline.
 
     Components that are zero in every month are left out; each legend entry gives the
     component's total over the horizon. The layer of component ``c`` (a StepPatch whose
     values are the running total up to and including ``c``) carries ``gid="cost_c"``.
+    Months whose cost is None (not finite) are gaps.
     """
     ax = _new_axes(ax)
     currency = summary["scenario"]["currency"]
@@ -462,28 +576,29 @@ def cost_breakdown(ax: Axes | None, summary: dict[str, Any], option_id: str) -> 
     edges = np.arange(horizon + 1) + 0.5  # month t spans [t - 0.5, t + 0.5]
     bottom = np.zeros(horizon)
     for key, label, color in _COST_COMPONENTS:
-        values = np.asarray(costs[key], dtype=float)
-        if not np.any(values):
+        values = _values(costs.get(key), horizon)
+        if not np.any(values):  # NaN counts as non-zero: a non-finite cost is shown as a gap
             continue
         total = format_money(float(values.sum()), currency)
         # one stacked step area per component: as readable as bars, far fewer artists
         ax.stairs(bottom + values, edges, baseline=bottom.copy(), fill=True, color=color,
-                  lw=0, label=_escape(f"{label} ({total})"), gid=f"cost_{key}")
+                  lw=0, label=f"{label} ({total})", gid=f"cost_{key}")
         bottom = bottom + values
-    baseline = np.asarray(costs["baseline"], dtype=float)
+    baseline = _values(costs.get("baseline"), horizon)
     if "baseline_api" in costs:  # the baseline's token bill alone, to set against "serving"
-        tokens = np.asarray(costs["baseline_api"], dtype=float)
+        tokens = _values(costs["baseline_api"], horizon)
         ax.stairs(tokens, edges, color="0.05", lw=1.5, ls="--", gid="cost_baseline_api",
-                  label=_escape(f"baseline API tokens only "
-                                f"({format_money(float(tokens.sum()), currency)})"))
+                  label=f"baseline API tokens only "
+                        f"({format_money(float(tokens.sum()), currency)})")
     ax.stairs(baseline, edges, color="0.05", lw=2, gid="cost_baseline",
-            label=_escape(f"baseline: {summary['baseline']['name']} "
-                          f"({format_money(float(baseline.sum()), currency)})"))
+              label=f"baseline: {_shorten(summary['baseline']['name'], _LEGEND_CHARS)} "
+                    f"({format_money(float(baseline.sum()), currency)})")
     _month_axis(ax, horizon)
-    ax.set_ylim(0, max(float(bottom.max(initial=0.0)), float(baseline.max(initial=0.0)),
-                       1e-9) * 1.08)
+    finite = np.concatenate([bottom, baseline])
+    finite = finite[np.isfinite(finite)]
+    ax.set_ylim(0, max(float(finite.max(initial=0.0)), 1e-9) * 1.08)
     ax.yaxis.set_major_formatter(money_formatter(currency))
-    ax.set_ylabel(f"Mean cost per month ({currency})")
+    ax.set_ylabel(f"Mean cost per month ({_shorten(currency, 20)})")
     ax.grid(axis="x", visible=False)
     _title(ax, f"Where the money goes: {option['name']} vs baseline", summary,
            f"mean monthly cost, totals over {horizon} months in the legend")
@@ -572,7 +687,11 @@ def figure_set(summary: dict[str, Any]) -> list[tuple[str, Figure]]:
 
 
 def save_png(fig: Figure, path: Path) -> None:
-    """Save a report figure as PNG and keep its layout, which the PDF pages then reuse."""
-    fig.savefig(path, format="png", dpi=PNG_DPI)
+    """Save a report figure as PNG and keep its layout, which the PDF pages then reuse.
+
+    Saved inside the house style: tick labels made while drawing must not read mathtext.
+    """
+    with house_style():
+        fig.savefig(path, format="png", dpi=PNG_DPI)
     fig.set_layout_engine("none")
 

@@ -7,7 +7,9 @@ tables, figure pages); ``render_markdown`` turns them into Markdown and
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,8 +84,10 @@ def _fmt_number(x: float | None) -> str:
     return f"{x:.3g}"
 
 
-def _fmt_count(x: float) -> str:
-    """Token and request volumes: 770M, 3.1B, 12.3k."""
+def _fmt_count(x: float | None) -> str:
+    """Token and request volumes: 770M, 3.1B, 12.3k; None (not finite) as n/a."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
     a = abs(x)
     for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if a >= div:
@@ -181,6 +185,10 @@ def _check_stability(summary: dict[str, Any], scenario: Scenario) -> ChecklistIt
 
 def _check_volume(summary: dict[str, Any], scenario: Scenario) -> ChecklistItem:
     tokens = summary["volume"]["tokens_per_month"]
+    if any(tokens[q] is None for q in ("p5", "p50", "p95")):
+        return ChecklistItem(2, "Is the volume high enough?", "The baseline's tokens per month "
+                             "are not finite numbers on every path: check the traffic inputs.",
+                             "warning")
     band = volume_band(tokens["p50"])
     guidance, status = _BAND_GUIDANCE[band]
     answer = (f"Median {_fmt_count(tokens['p50'])} tokens per month on the baseline "
@@ -231,7 +239,7 @@ def _check_quality_gap(summary: dict[str, Any], scenario: Scenario) -> Checklist
         if gap.is_fixed and _mean(gap) == 0:
             text += " The gap is assumed to be exactly zero: benchmark it before fine-tuning."
             status = "warning"
-        elif p_abandoned >= _ABANDON_WARNING:
+        elif p_abandoned is not None and p_abandoned >= _ABANDON_WARNING:
             text += " It often fails the quality bar, sinking the upfront cost."
             status = "warning"
         parts.append(text)
@@ -249,8 +257,10 @@ def _check_change_rate(summary: dict[str, Any], scenario: Scenario) -> Checklist
     statuses = []
     for option_id, option in scenario.options.items():
         result = summary["options"][option_id]
-        per_year = result["mean_retrains"] / years
-        line = f"{option.name}: retrained {per_year:.2g} times a year"
+        retrains = result["mean_retrains"]
+        per_year = retrains / years if retrains is not None else math.nan
+        line = (f"{option.name}: retrained {per_year:.2g} times a year" if retrains is not None
+                else f"{option.name}: retrained n/a times a year")
         rows = {row["input"]: row for row in result["sensitivity"]}
         if "drift.events_per_year" in rows:
             row = rows["drift.events_per_year"]
@@ -287,7 +297,8 @@ def driver_sentence(row: dict[str, Any]) -> str:
     """A sensitivity row in plain words, e.g. "higher traffic.requests_per_month → payback more
     likely (P 21.0% at bottom decile vs 86.0% at top)"."""
     low, high = row["p_payback_low"], row["p_payback_high"]
-    direction = ("more likely" if high > low else "less likely" if high < low
+    direction = ("likely or not: unknown" if low is None or high is None
+                 else "more likely" if high > low else "less likely" if high < low
                  else "neither more nor less likely")
     return (f"higher {row['input']} → payback {direction} (P {format_probability(low)} at "
             f"bottom decile vs {format_probability(high)} at top)")
@@ -539,11 +550,29 @@ def _breakeven_notes(curve: dict[str, Any]) -> tuple[Heading | Paragraph | Table
     )
 
 
+def _warning_blocks(scenario: Scenario) -> list[Block]:
+    """The scenario's plausibility warnings ("key path: message"), first page, before the
+    verdicts they may invalidate (a growth of 2 written for 2 % turns a no-go into a go)."""
+    if not scenario.warnings:
+        return []
+    count = len(scenario.warnings)
+    return [
+        Heading("Warnings", 2),
+        Paragraph(f"{count} value{'s' if count > 1 else ''} in the scenario "
+                  f"{'lie' if count > 1 else 'lies'} outside the plausible range (a unit slip?). "
+                  "The run went ahead; check these before trusting the results below.",
+                  size=8.5, bold=True, color=_STATUS_COLORS["warning"]),
+        *(Paragraph(str(issue), size=8.5, bullet=True, color=_STATUS_COLORS["warning"])
+          for issue in scenario.warnings),
+    ]
+
+
 def report_blocks(summary: dict[str, Any], scenario: Scenario, *, command: str, seconds: float,
                   generated_at: datetime) -> list[Block]:
     """The whole report as blocks, in page order: decision summary and checklist, figures
     (and the break-even curve when ``summary["breakeven"]`` holds one), assumptions,
-    methodology and limits, reproducibility."""
+    methodology and limits, reproducibility. The scenario's plausibility warnings, if any,
+    come first, under the question."""
     sim = summary["simulation"]
     intro = (f"Go when the 95% interval of this probability lies above the required "
              f"{format_probability(sim['required_probability'])}, no-go when it lies below, "
@@ -555,6 +584,7 @@ def report_blocks(summary: dict[str, Any], scenario: Scenario, *, command: str, 
         Heading(summary["scenario"]["name"], 1),
         Paragraph(_question(summary) + "?", size=10.5, bold=True),
         Paragraph(intro, size=8.5, color="0.3"),
+        *_warning_blocks(scenario),
         Heading("Decision summary", 2),
         *_summary_tables(summary),
         *_checklist_blocks(summary, scenario),
@@ -570,19 +600,40 @@ def report_blocks(summary: dict[str, Any], scenario: Scenario, *, command: str, 
 # Markdown
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("$", "\\$").replace("*", "\\*")
+# Markdown specials escaped with a backslash wherever they appear ("#" too: an ATX heading
+# drops trailing "#"s); "<", ">" and "&" become HTML entities so no tag or entity gets through.
+_MD_SPECIALS = re.compile(r"([\\`*_\[\]|$#~])")
+# At a line's start, "- ", "+ ", "1. " and "1) " open a list and "=" underlines a heading.
+_MD_LINE_START = re.compile(r"^(?:\d+[.)]|[-+])(?=\s|$)|^=")
+_MD_NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x85|\x0b|\x0c")
+_MD_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
-def _md_cell(cell: str | Cell) -> str:
+def _md_escape(text: str, newline: str = " ") -> str:
+    """Any report text, names and file names included, as inert Markdown: shown as written,
+    never as markup, HTML, a heading, a list or a table separator.
+
+    Line breaks in ``text`` become ``newline`` (a space in headings, captions and link
+    text, ``<br>`` in table cells, a hard break in paragraphs), so a name can never end a
+    table row or start a block of its own. This is the one escaping function of report.md.
+    """
+    lines = []
+    for line in _MD_NEWLINES.split(_MD_CONTROL.sub(" ", text)):
+        line = _MD_SPECIALS.sub(r"\\\1", html.escape(line.lstrip(), quote=False))
+        lines.append(_MD_LINE_START.sub(lambda m: f"{m[0][:-1]}\\{m[0][-1]}", line))
+    return newline.join(lines)
+
+
+def _md_cell(cell: str | Cell, header: bool = False) -> str:
     text = cell.text if isinstance(cell, Cell) else cell
-    out = _md_escape(text).replace("|", "\\|").replace("\n", "<br>")
-    return f"**{out}**" if isinstance(cell, Cell) and cell.bold and out else out
+    out = _md_escape(text, newline="<br>")
+    bold = isinstance(cell, Cell) and cell.bold and not header
+    return f"**{out}**" if bold and out else out
 
 
 def _md_table(table: Table) -> str:
     align = table.align or "l" * len(table.header)
-    lines = ["| " + " | ".join(_md_escape(h).replace("|", "\\|") for h in table.header) + " |",
+    lines = ["| " + " | ".join(_md_cell(h, header=True) for h in table.header) + " |",
              "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
     lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
     return "\n".join(lines)
@@ -599,7 +650,7 @@ def _blocks_to_markdown(blocks: Sequence[Block], figure_files: Sequence[str],
         if isinstance(block, Heading):
             chunks.append("#" * block.level + " " + _md_escape(block.text))
         elif isinstance(block, Paragraph):
-            text = _md_escape(block.text).replace("\n", "  \n")
+            text = _md_escape(block.text, newline="  \n")
             text = f"**{text}**" if block.bold else text
             chunks.append(f"- {text}" if block.bullet else text)
         elif isinstance(block, Table):

@@ -14,8 +14,16 @@ from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .plots import FIGSIZE, LOSS_COLOR, OPTION_COLORS, format_probability, money_formatter
-from .typeset import _escape
+from .plots import (
+    _LEGEND_CHARS,
+    FIGSIZE,
+    LOSS_COLOR,
+    OPTION_COLORS,
+    _plain_text,
+    format_probability,
+    money_formatter,
+)
+from .typeset import _clip, _shorten
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -31,8 +39,8 @@ def _color(index: int) -> str:
 
 def _title(ax: Axes, what: str, detail: str) -> None:
     """Bold-free two-part title as plots.py draws it; the detail wraps to the axes' width."""
-    wrapped = "\n".join(textwrap.wrap(detail, 85))
-    ax.set_title(_escape(f"{what}\n{wrapped}"), loc="left", fontsize=10, linespacing=1.4)
+    wrapped = "\n".join(_clip(textwrap.wrap(detail, 85), 2))
+    ax.set_title(f"{_shorten(what, 85)}\n{wrapped}", loc="left", fontsize=10, linespacing=1.4)
 
 
 def tokens_formatter() -> ticker.Formatter:
@@ -42,6 +50,7 @@ def tokens_formatter() -> ticker.Formatter:
     return ticker.FuncFormatter(lambda x, _pos: format_tokens(x))
 
 
+@_plain_text
 def sweep_chart(axes: tuple[Axes, Axes] | None, frame: pd.DataFrame,
                 meta: dict[str, Any]) -> tuple[Axes, Axes]:
     """P(payback within N) (top, with 95% Wilson bands) and median NPV (bottom) against the value.
@@ -61,7 +70,7 @@ def sweep_chart(axes: tuple[Axes, Axes] | None, frame: pd.DataFrame,
         order = np.argsort(x, kind="stable")
         x = x[order]
         color = _color(index)
-        label = _escape(f"{rows['name'].iloc[0]} [{option_id}]")
+        label = _shorten(f"{rows['name'].iloc[0]} [{option_id}]", _LEGEND_CHARS)
         top.fill_between(x, rows["p_payback_within_ci95_low"].to_numpy()[order],
                          rows["p_payback_within_ci95_high"].to_numpy()[order], color=color,
                          alpha=0.18, lw=0)
@@ -87,6 +96,7 @@ def sweep_chart(axes: tuple[Axes, Axes] | None, frame: pd.DataFrame,
     return top, bottom
 
 
+@_plain_text
 def breakeven_chart(ax: Axes | None, curve: dict[str, Any]) -> Axes:
     """P(payback within N) against median tokens per month (log axis), every option.
 
@@ -108,7 +118,7 @@ def breakeven_chart(ax: Axes | None, curve: dict[str, Any]) -> Axes:
         band = np.asarray(option["p_payback_within_ci95"], dtype=float)
         ax.fill_between(x, band[:, 0], band[:, 1], color=color, alpha=0.18, lw=0)
         ax.plot(x, option["p_payback_within"], color=color, lw=2, marker="o", ms=3.5,
-                label=_escape(option["name"]), gid=f"curve_{option_id}")
+                label=_shorten(option["name"], _LEGEND_CHARS), gid=f"curve_{option_id}")
         found = [(c["tokens_per_month"], c["level"]) for c in (option["p50"], option["required"])
                  if c["tokens_per_month"] is not None]
         if found:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,9 +38,16 @@ FIGSIZE = (7.4, 5.0)  # inches: two of these stack on an A4 page with margins
 PAGE_SIZE = (8.27, 11.69)  # A4 portrait, inches
 
 
-def _escape(text: str) -> str:
-    """Dollar signs are literal in our text, never mathtext delimiters."""
-    return text.replace("$", r"\$")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _plain(text: str) -> str:
+    """Text as drawn: control characters (no glyph in any font) shown as spaces.
+
+    Mathtext is off for every text artist (``text.parse_math`` in the house style), so a
+    ``$`` in a name or currency is drawn as written and needs no escaping.
+    """
+    return _CONTROL.sub(" ", text)
 
 
 @dataclass(frozen=True)
@@ -114,17 +122,17 @@ def _wrap(text: str, width: float, size: float, bold: bool = False,
 
     A line's width is the sum of its words' and spaces' widths (each measured once and
     cached); kerning across words is ignored, hence the 2% slack. A word longer than the
-    line (a key path, a hash) breaks after ``.``, ``_``, ``/`` or ``-`` where possible,
-    else anywhere.
+    line (a key path, a hash) is hard-wrapped by :func:`_hard_break`. Every character is
+    measured a bounded number of times, so the cost is linear in the text's length.
     """
     width *= 0.98
-    space = _text_width_in(" ", size, bold, mono)
 
     def measure(s: str) -> float:
         return _text_width_in(s, size, bold, mono)
 
+    space = measure(" ")
     lines: list[str] = []
-    for para in text.split("\n"):
+    for para in _plain(text).split("\n"):
         cur, cur_w = "", 0.0
         for word in para.split(" "):
             word_w = measure(word)
@@ -133,17 +141,58 @@ def _wrap(text: str, width: float, size: float, bold: bool = False,
                 continue
             if cur:
                 lines.append(cur)
-            while measure(word) > width:
-                cut = max((i + 1 for i, ch in enumerate(word[:-1]) if ch in "._/-"
-                           and measure(word[:i + 1]) <= width), default=0)
-                if cut == 0:
-                    cut = max(1, max((i for i in range(1, len(word))
-                                      if measure(word[:i]) <= width), default=1))
-                lines.append(word[:cut])
-                word = word[cut:]
-            cur, cur_w = word, measure(word)
+            if word_w > width:
+                *full, word = _hard_break(word, word_w, width, measure)
+                lines += full
+                word_w = measure(word)
+            cur, cur_w = word, word_w
         lines.append(cur)
     return lines
+
+
+_BREAK_AFTER = "._/-"
+
+
+def _hard_break(word: str, word_w: float, width: float,
+                measure: Callable[[str], float]) -> list[str]:
+    """Cut ``word`` (``word_w`` inches wide) into pieces no wider than ``width``.
+
+    Each piece's length is guessed from the word's mean character width and checked with
+    one measurement (rarely two or three when its characters are wider than the mean),
+    instead of measuring every prefix: the old prefix scan was quadratic in measurements of
+    linear cost, so a 3,000-character name never finished. A piece ends after ``.``, ``_``,
+    ``/`` or ``-`` when one falls in its second half.
+    """
+    n = len(word)
+    mean = max(word_w / n, 1e-9)
+    pieces: list[str] = []
+    start = 0
+    while start < n:
+        k = min(max(1, int(width / mean)), n - start)
+        if start + k < n:
+            cut = max(word.rfind(ch, start, start + k) for ch in _BREAK_AFTER) + 1 - start
+            if cut > k // 2:
+                k = cut
+        while k > 1 and (piece_w := measure(word[start:start + k])) > width:
+            k = max(1, min(k - 1, int(k * width / piece_w)))
+        pieces.append(word[start:start + k])
+        start += k
+    return pieces
+
+
+def _clip(lines: list[str], max_lines: int) -> list[str]:
+    """At most ``max_lines`` lines, the last ending in an ellipsis when lines were dropped."""
+    if len(lines) <= max_lines:
+        return lines
+    kept = lines[:max_lines]
+    kept[-1] = kept[-1][:-1].rstrip() + "…"
+    return kept
+
+
+def _shorten(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters, with an ellipsis when cut (legend labels)."""
+    text = " ".join(_plain(text).split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def _freeze_layout(fig: Figure) -> None:
@@ -201,7 +250,7 @@ class _Typesetter:
         (DejaVu's ascent + descent is one em), which is the ``_LEADING`` the layout assumes.
         """
         fig = self.page()
-        fig.text(x, PAGE_SIZE[1] - y, _escape("\n".join(lines)), transform=fig.dpi_scale_trans,
+        fig.text(x, PAGE_SIZE[1] - y, "\n".join(lines), transform=fig.dpi_scale_trans,
                  fontsize=size, fontweight="bold" if bold else "normal", ha=ha, va="top",
                  multialignment=ha, linespacing=_LEADING, color=color or "0.1",
                  fontfamily="DejaVu Sans Mono" if mono else "DejaVu Sans")
@@ -371,7 +420,7 @@ class _Typesetter:
     def footers(self, footer: str) -> None:
         n = len(self.pages)
         for i, page in enumerate(self.pages, start=1):
-            page.text(PAGE_SIZE[0] / 2, 0.4, _escape(f"{footer} · page {i} of {n}"),
+            page.text(PAGE_SIZE[0] / 2, 0.4, f"{_shorten(footer, 140)} · page {i} of {n}",
                       transform=page.dpi_scale_trans, ha="center", va="bottom", fontsize=7,
                       color="0.45")
 
