@@ -16,6 +16,11 @@ __all__ = [
     "SAMPLERS",
     "random_inputs",
     "uniform_design",
+    "SOBOL_BITS",
+    "sobol_scramble",
+    "sobol_design",
+    "design_order",
+    "static_uniforms",
     "spearman_to_pearson",
     "correlate_uniforms",
     "sample_static",
@@ -61,29 +66,131 @@ def uniform_design(
     """Uniforms of shape (n_paths, n_dims) for one owner's static inputs in one chunk.
 
     random: iid from the chunk's stream. lhs: a Latin hypercube per chunk (stratified
-    within the chunk). sobol: one scrambled Sobol' sequence for the whole run, of which
-    chunk i takes points ``i * chunk_size ...``, so chunks are slices of a single design.
+    within the chunk). Designs of different owners come from different keyed streams, so
+    they are independent: for iid draws that is the law itself, and for LHS two
+    independently permuted hypercubes are jointly uniform (each pair of inputs across
+    owners fills a rank grid like iid draws), so per-owner designs are correct and adding
+    an option leaves the world's draws unchanged. sobol is not per owner: see
+    ``sobol_design`` and ``static_uniforms``.
     """
     if n_dims == 0:
         return np.empty((n_paths, 0))
-    if sampler != "random":
-        from scipy.stats import qmc  # 0.4 s of imports that every worker would pay otherwise
     if sampler == "random":
         u = stream(seed, chunk_index, f"{owner}.static").random((n_paths, n_dims))
     elif sampler == "lhs":
+        from scipy.stats import qmc  # 0.4 s of imports that every worker would pay otherwise
         rng = stream(seed, chunk_index, f"{owner}.static")
         u = qmc.LatinHypercube(n_dims, rng=rng).random(n_paths)
     elif sampler == "sobol":
-        engine = qmc.Sobol(n_dims, scramble=True, rng=design_stream(seed, f"{owner}.sobol"))
-        if chunk_index:  # scipy rejects fast_forward(0)
-            engine.fast_forward(chunk_index * chunk_size)
-        with warnings.catch_warnings():
-            # Balance properties want powers of two; chunk sizes are, a last chunk may not be.
-            warnings.filterwarnings("ignore", message=".*balance properties.*")
-            u = engine.random(n_paths)
+        u = sobol_design(n_paths, n_dims, seed=seed, first_point=chunk_index * chunk_size)
     else:
         raise ValueError(f"unknown sampler {sampler!r}")
     return np.clip(u, _U_EPS, 1.0 - _U_EPS)
+
+
+# Sobol' digits kept: up to 2**32 points (paths are at most 1e9). 32, not more, because
+# scipy's fast_forward fails for its 64-bit engines (scipy 1.17: "Buffer dtype mismatch").
+SOBOL_BITS = 32
+
+
+def sobol_scramble(dim: int, seed: int) -> tuple[np.ndarray, int]:
+    """Dimension ``dim``'s linear matrix scramble and digital shift, from its own stream.
+
+    Returns (masks, shift): ``masks[b]`` is column b of a random lower-triangular binary
+    matrix with unit diagonal, as an integer -- input bit b (2**b) flips output bit b and a
+    random subset of the less significant bits, so the matrix is invertible and keeps each
+    point set's stratification (the (t, m, s)-net property); ``shift`` is XORed afterwards.
+    This is scipy's LMS + shift scrambling, but drawn per dimension from a stream named by
+    the dimension's index: scipy draws every dimension's bits from one generator in an
+    order that depends on the number of dimensions, so adding an option would change the
+    world's points.
+    """
+    rng = design_stream(seed, f"sobol.dim.{dim}")
+    below = rng.integers(0, 2 ** np.arange(SOBOL_BITS, dtype=np.uint64), dtype=np.uint64)
+    masks = below | (np.uint64(1) << np.arange(SOBOL_BITS, dtype=np.uint64))
+    shift = int(rng.integers(0, 2**SOBOL_BITS, dtype=np.uint64))
+    return masks, shift
+
+
+def sobol_design(n_paths: int, n_dims: int, *, seed: int, first_point: int) -> np.ndarray:
+    """Points ``first_point ...`` of one scrambled Sobol' sequence over ``n_dims`` dimensions.
+
+    The same sequence serves the whole run (chunk i takes points i * chunk_size, ...), and
+    dimension j's scramble depends only on (seed, j), so the first k columns are the same
+    whatever n_dims is. Uniforms are the cell midpoints (y + 1/2) / 2**32, which lie in
+    [2**-33, 1 - 2**-33], inside (0, 1).
+    """
+    from scipy.stats import qmc  # 0.4 s of imports that every worker would pay otherwise
+
+    if n_dims == 0:
+        return np.empty((n_paths, 0))
+    engine = qmc.Sobol(n_dims, scramble=False, bits=SOBOL_BITS)
+    if first_point:  # scipy rejects fast_forward(0)
+        engine.fast_forward(first_point)
+    with warnings.catch_warnings():
+        # Balance properties want powers of two; chunk sizes are, a last chunk may not be.
+        warnings.filterwarnings("ignore", message=".*balance properties.*")
+        points = engine.random(n_paths)
+    # Unscrambled points are integers / 2**32 exactly (float64 holds 53 bits).
+    digits = (points * 2.0**SOBOL_BITS).astype(np.uint64)
+    u = np.empty((n_paths, n_dims))
+    for j in range(n_dims):
+        masks, shift = sobol_scramble(j, seed)
+        u[:, j] = _scrambled(digits[:, j], masks, shift)
+    return (u + 0.5) * 2.0**-SOBOL_BITS
+
+
+def _scrambled(x: np.ndarray, masks: np.ndarray, shift: int) -> np.ndarray:
+    """XOR of masks[b] over the set bits b of each x, then XOR shift (GF(2) matrix product).
+
+    A byte at a time through a 256-entry table of XOR-combined masks: four lookups per
+    value instead of 32 bit tests.
+    """
+    y = np.full(x.shape, np.uint64(shift))
+    byte_values = np.arange(256, dtype=np.uint64)
+    for k in range(SOBOL_BITS // 8):
+        table = np.zeros(256, np.uint64)
+        for bit in range(8):
+            table ^= np.where((byte_values >> np.uint64(bit)) & np.uint64(1) != 0,
+                              masks[8 * k + bit], np.uint64(0))
+        y ^= table[((x >> np.uint64(8 * k)) & np.uint64(255)).astype(np.intp)]
+    return y.astype(float)
+
+
+def design_order(scenario: Scenario) -> list[Input]:
+    """The random inputs in joint-design column order: the world's, then each option's
+    in sorted option id order (like ``random_inputs``, independent of file order).
+
+    World columns come first so that adding or removing an option never moves them.
+    """
+    groups = random_inputs(scenario)
+    return [item for owner in (WORLD, *sorted(scenario.options)) for item in groups[owner]]
+
+
+def static_uniforms(
+    scenario: Scenario, n_paths: int, *, seed: int, chunk_index: int, chunk_size: int,
+    sampler: str,
+) -> dict[str, np.ndarray]:
+    """Independent uniforms for every random static input, keyed by key path.
+
+    random and lhs: one design per owner from the owner's keyed stream (see
+    ``uniform_design``). sobol: ONE design over every dimension (``design_order``): matching
+    separate Sobol' sequences point by point, as before, made an option's input a nearly
+    deterministic function of the world's input in the same column (up to 240 of 256
+    cells of a 16 x 16 rank grid empty, against none for iid draws).
+    """
+    if sampler == "sobol":
+        inputs = design_order(scenario)
+        u = uniform_design(sampler, n_paths, len(inputs), seed=seed, owner="",
+                           chunk_index=chunk_index, chunk_size=chunk_size)
+        return {item.key_path: u[:, column] for column, item in enumerate(inputs)}
+    uniforms: dict[str, np.ndarray] = {}
+    for owner, inputs in random_inputs(scenario).items():
+        u = uniform_design(sampler, n_paths, len(inputs), seed=seed, owner=owner,
+                           chunk_index=chunk_index, chunk_size=chunk_size)
+        for column, item in enumerate(inputs):
+            uniforms[item.key_path] = u[:, column]
+    return uniforms
 
 
 def spearman_to_pearson(rho: float | np.ndarray) -> float | np.ndarray:
@@ -123,12 +230,8 @@ def sample_static(
     Fixed inputs are filled with their value; random ones are ``ppf(u)`` of the design,
     counts rounded with floor(x + 0.5) (MODEL.md section 2).
     """
-    uniforms: dict[str, np.ndarray] = {}
-    for owner, inputs in random_inputs(scenario).items():
-        u = uniform_design(sampler, n_paths, len(inputs), seed=seed, owner=owner,
-                           chunk_index=chunk_index, chunk_size=chunk_size)
-        for column, item in enumerate(inputs):
-            uniforms[item.key_path] = u[:, column]
+    uniforms = static_uniforms(scenario, n_paths, seed=seed, chunk_index=chunk_index,
+                               chunk_size=chunk_size, sampler=sampler)
     correlate_uniforms(uniforms, scenario.correlations)
 
     values: dict[str, np.ndarray] = {}
