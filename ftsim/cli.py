@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import re
 import shlex
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from .scenario import Scenario, load_scenario, parse_override
 __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE
 SUBCOMMANDS = ("run", "sweep", "breakeven")
 
 
@@ -31,36 +34,79 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _positive_int(text: str) -> int:
+# Command-line bounds. Horizon and payback months follow the loader's hard range (payback
+# months are stored as int16; /work/notes/ranges.md), paths the [1, 1e9] of
+# simulation.paths, seeds numpy's [0, 2**63 - 1]; the loader checks the same keys again.
+MAX_MONTHS = 600
+MAX_PATHS = 10**9
+MAX_SEED = 2**63 - 1
+MAX_JOBS = 1024
+_SCHEDULER = re.compile(
+    r"^(?:(?:tcp|tls|ucx|ws|wss)://)?"
+    r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9._-]{0,251}[A-Za-z0-9])?)"
+    r":(?P<port>[0-9]{1,5})$")
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A value for an error line: repr (control characters escaped), long values shortened."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _whole(lo: int, hi: int) -> Callable[[str], int]:
+    """argparse type: a whole number in [lo, hi] (huge values refused, never overflowing)."""
+    def parse(text: str) -> int:
+        cleaned = text.strip().replace("_", "")
+        # int() of a 5,000-digit string raises ValueError: refuse long ones by their length
+        if not re.fullmatch(r"[+-]?[0-9]{1,40}", cleaned):
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number from {lo:,} to {hi:,}, got {_shown(text)}")
+        value = int(cleaned)
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(
+                f"must be from {lo:,} to {hi:,}, got {_shown(cleaned)}")
+        return value
+
+    return parse
+
+
+def _jobs(text: str) -> int:
+    if text.strip() in ("0", "-1"):
+        return -1
     try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+        return _whole(1, MAX_JOBS)(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected 1 to {MAX_JOBS:,} workers, or 0 or -1 for "
+                                         f"all cores, got {_shown(text)}") from None
 
 
-def _positive_float(text: str) -> float:
+def _precision(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
+        raise argparse.ArgumentTypeError(f"expected a number, got {_shown(text)}") from None
+    # a Wilson half-width is at most 0.5: a larger target is met by any run
+    if not (math.isfinite(value) and 0 < value <= 0.5):
+        raise argparse.ArgumentTypeError(
+            f"must be a half-width above 0 and at most 0.5, got {_shown(text)}")
     return value
+
+
+def _positive_int(text: str) -> int:  # kept for callers outside this module
+    return _whole(1, MAX_PATHS)(text)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", type=Path, help="scenario TOML file")
-    parser.add_argument("--paths", type=_positive_int, help="number of simulated paths")
-    parser.add_argument("--seed", type=int, help="random seed (same seed, same result)")
-    parser.add_argument("--jobs", type=int, default=None,
-                        help="parallel worker processes (default: all cores)")
+    parser.add_argument("--paths", type=_whole(1, MAX_PATHS), help="number of simulated paths")
+    parser.add_argument("--seed", type=_whole(0, MAX_SEED),
+                        help="random seed, 0 to 2**63-1 (same seed, same result)")
+    parser.add_argument("--jobs", type=_jobs, default=None,
+                        help="parallel worker processes (default, 0 or -1: all cores)")
     parser.add_argument("--sampler", choices=("random", "lhs", "sobol"))
-    parser.add_argument("--within", type=_positive_int, metavar="N",
+    parser.add_argument("--within", type=_whole(1, MAX_MONTHS), metavar="N",
                         help="payback horizon of the headline question, months")
-    parser.add_argument("--horizon", type=_positive_int, metavar="H", help="months simulated")
+    parser.add_argument("--horizon", type=_whole(1, MAX_MONTHS), metavar="H",
+                        help="months simulated (at most 600)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         dest="overrides", help="override any scenario key (TOML value)")
     parser.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
@@ -68,9 +114,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress or table")
     parser.add_argument("--backend", choices=("loky", "dask"), default="loky")
     parser.add_argument("--scheduler", default=None,
-                        help="Dask scheduler address (default: $FTSIM_DASK_SCHEDULER)")
-    parser.add_argument("--chunk-size", type=_positive_int, default=None,
+                        help="Dask scheduler address, tcp://HOST:PORT (default: "
+                             "$FTSIM_DASK_SCHEDULER)")
+    parser.add_argument("--chunk-size", type=_whole(1, MAX_PATHS), default=None,
                         help="paths per chunk (part of the result's identity with the seed)")
+    parser.add_argument("--allow-files-outside", action="store_true",
+                        help="let empirical `file` inputs point outside the scenario's folder")
 
 
 def build_parser() -> dict[str, argparse.ArgumentParser]:
@@ -84,9 +133,9 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
                      help="skip paths.csv.gz (one row per path: large for big runs)")
     run.add_argument("--breakeven", action="store_true",
                      help="add the break-even volume curve to the report")
-    run.add_argument("--precision", type=_positive_float, default=None,
-                     help="add paths until every Wilson 95%% half-width <= this")
-    run.add_argument("--max-paths", type=_positive_int, default=None,
+    run.add_argument("--precision", type=_precision, default=None,
+                     help="add paths until every Wilson 95%% half-width <= this (0 to 0.5)")
+    run.add_argument("--max-paths", type=_whole(1, MAX_PATHS), default=None,
                      help="cap on paths with --precision (default 10 x --paths)")
     run.add_argument("--version", action="version", version=f"ftsim {__version__}")
     from .sweep import add_breakeven_arguments, add_sweep_arguments
@@ -112,22 +161,97 @@ def overrides(args: argparse.Namespace) -> list[tuple[str, object]]:
 
 
 def load(args: argparse.Namespace) -> Scenario:
-    """The scenario with --set/--within/--horizon applied (validated as if written in the file)."""
-    return load_scenario(args.scenario, overrides=overrides(args))
+    """The scenario with --set/--within/--horizon applied (validated as if written in the file);
+    its plausibility warnings are printed, one line each, on stderr (stdout stays clean)."""
+    scenario = load_scenario(args.scenario, overrides=overrides(args),
+                             allow_files_outside=args.allow_files_outside)
+    for issue in scenario.warnings:
+        print(f"warning: {issue}", file=sys.stderr)
+    return scenario
+
+
+def _check_scheduler(address: str, source: str) -> None:
+    match = _SCHEDULER.match(address)
+    if match is None or not 1 <= int(match.group("port")) <= 65535:
+        raise UsageError(f"{source}: expected a scheduler address like tcp://HOST:PORT, "
+                         f"got {_shown(address)}")
 
 
 def simulation_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """Keyword arguments of ftsim.simulate shared by every subcommand."""
+    """Keyword arguments of ftsim.simulate shared by every subcommand (checked, not run)."""
     from .runner import DEFAULT_CHUNK_SIZE
 
+    if args.scheduler is not None and args.backend != "dask":
+        raise UsageError("--scheduler: only used with --backend dask")
     scheduler = args.scheduler or os.environ.get("FTSIM_DASK_SCHEDULER")
-    if args.backend == "dask" and not scheduler:
-        raise UsageError("--backend dask needs --scheduler tcp://HOST:PORT or FTSIM_DASK_SCHEDULER")
-    if args.jobs is not None and args.jobs < -1:
-        raise UsageError(f"--jobs must be a positive number, 0 or -1 (all cores), got {args.jobs}")
+    if args.backend == "dask":
+        if not scheduler:
+            raise UsageError("--backend dask needs --scheduler tcp://HOST:PORT or "
+                             "FTSIM_DASK_SCHEDULER")
+        _check_scheduler(scheduler, "--scheduler" if args.scheduler else "FTSIM_DASK_SCHEDULER")
     return {"paths": args.paths, "seed": args.seed, "jobs": args.jobs, "sampler": args.sampler,
             "backend": args.backend, "scheduler": scheduler,
             "chunk_size": args.chunk_size or DEFAULT_CHUNK_SIZE}
+
+
+def _size(n: float) -> str:
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n / 2**10:,.0f} KiB"
+
+
+def check_memory(scenario: Scenario, kwargs: dict[str, Any], *, write_paths: bool,
+                 available: int | None = None) -> None:
+    """Refuse (exit 2) a run whose estimated peak memory exceeds the memory available.
+
+    Names what to change: ``--chunk-size``/``--jobs`` when the chunks being simulated are
+    what does not fit, ``--no-paths`` when the paths writer is, else a smaller ``--paths``
+    (``--max-paths`` with ``--precision``) with the largest count that fits.
+    """
+    from .runner import estimate_memory
+
+    available = available_memory_or_none() if available is None else available
+    if available is None:
+        return
+    precision = kwargs.get("precision") is not None
+    paths = kwargs["max_paths"] if precision else (kwargs["paths"] or scenario.paths)
+    jobs = 1 if kwargs["backend"] == "dask" else _resolved_jobs(kwargs["jobs"])
+    chunk = kwargs["chunk_size"]
+
+    def need(n: int, jobs: int = jobs, chunk: int = chunk, write: bool = write_paths) -> int:
+        return estimate_memory(scenario, n, jobs, chunk, precision=precision, write_paths=write)
+
+    total = need(paths)
+    if total <= available:
+        return
+    head = f"needs about {_size(total)} of memory, more than the {_size(available)} available"
+    option = "--max-paths" if precision else "--paths"
+    if need(paths, jobs=1, chunk=min(chunk, 1024)) <= available:
+        raise UsageError(f"--chunk-size: {chunk:,} paths per chunk on {jobs} worker(s) {head}; "
+                         "use a smaller --chunk-size or fewer --jobs")
+    if write_paths and need(paths, write=False) <= available:
+        raise UsageError(f"--no-paths: writing paths.csv.gz {head}; pass --no-paths")
+    lo, hi = 0, paths  # the largest path count that fits (memory grows with paths)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if need(mid) <= available:
+            lo = mid
+        else:
+            hi = mid - 1
+    advice = (f"use a smaller {option} (at most about {lo:,} fit)" if lo else
+              "too little memory for even one path")
+    raise UsageError(f"{option}: a run of {paths:,} paths {head}; {advice}")
+
+
+def available_memory_or_none() -> int | None:
+    from .runner import available_memory
+
+    return available_memory()
+
+
+def _resolved_jobs(jobs: int | None) -> int:
+    return (os.cpu_count() or 1) if jobs in (None, 0, -1) else int(jobs)
 
 
 class ProgressBar:
@@ -214,56 +338,110 @@ def write_run(
 
     paths.csv.gz is written on a second thread while the report is drawn: Arrow's CSV
     writer and zlib release the GIL, so the two overlap on a multi-core machine. Without a
-    report it takes every core (one thread while the report competes for them).
+    report it takes every core (one thread while the report competes for them). If the
+    report fails or the run is interrupted, the paths writer is told to stop instead of
+    finishing a file that is about to be thrown away.
     """
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from .output import write_monthly_csv, write_paths_csv, write_summary_json
 
     write_summary_json(run_dir, summary)
     write_monthly_csv(run_dir, summary)
+    cancel = threading.Event()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = (pool.submit(write_paths_csv, run_dir, result, threads=1 if report else None)
-                   if paths else None)
-        if report:
-            from .report import write_report
+        pending = (pool.submit(write_paths_csv, run_dir, result, threads=1 if report else None,
+                               cancel=cancel) if paths else None)
+        try:
+            if report:
+                from .report import write_report
 
-            kwargs = {"breakeven": breakeven} if breakeven is not None else {}
-            write_report(run_dir, summary, scenario, command=command, seconds=result.seconds,
-                         before_pdf=pending.result if pending is not None else None, **kwargs)
-        if pending is not None:
-            pending.result()
+                kwargs = {"breakeven": breakeven} if breakeven is not None else {}
+                write_report(run_dir, summary, scenario, command=command,
+                             seconds=result.seconds,
+                             before_pdf=pending.result if pending is not None else None,
+                             **kwargs)
+            if pending is not None:
+                pending.result()
+        except BaseException:
+            cancel.set()
+            raise
+
+
+def prepare_output(args: argparse.Namespace, stem: str) -> Any:
+    """Remove what crashed runs left, then claim a temporary run folder under --out.
+
+    Creating it is the check that --out is a writable folder, done before anything is
+    simulated (before, a file or an unwritable --out failed with exit 1 after the run).
+    """
+    from .output import RunFolder, remove_stale_partials
+    from .runner import remove_stale_shared
+
+    remove_stale_shared()
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out: {_shown(str(out), 120)} is a file, not a folder")
+    remove_stale_partials(out)
+    try:
+        return RunFolder(out, stem)
+    except OSError as error:
+        raise UsageError(f"--out: cannot write a run folder in {_shown(str(out), 120)} "
+                         f"({error.strerror or type(error).__name__})") from None
+
+
+def _precision_kwargs(args: argparse.Namespace, scenario: Scenario) -> dict[str, Any]:
+    if args.precision is None:
+        if args.max_paths is not None:
+            raise UsageError("--max-paths: only used with --precision")
+        return {}
+    paths = args.paths or scenario.paths
+    max_paths = args.max_paths if args.max_paths is not None else min(10 * paths, MAX_PATHS)
+    if max_paths < paths:
+        raise UsageError(f"--max-paths: must be at least the first batch of {paths:,} paths, "
+                         f"got {max_paths:,}")
+    return {"precision": args.precision, "max_paths": max_paths}
 
 
 def _run(args: argparse.Namespace, command: str) -> int:
-    from .output import new_run_dir
     from .runner import simulate
 
     scenario = load(args)
     kwargs = simulation_kwargs(args)
-    if args.precision is not None:
-        kwargs.update(precision=args.precision,
-                      max_paths=args.max_paths or 10 * (args.paths or scenario.paths))
-    quiet = args.quiet or args.json
-    bar = progress_bar(args, quiet)
-    started = time.perf_counter()
+    kwargs.update(_precision_kwargs(args, scenario))
+    check_memory(scenario, kwargs, write_paths=not args.no_paths)
+    folder = prepare_output(args, args.scenario.stem)
     try:
-        result = simulate(scenario, progress=bar, **kwargs)
-    finally:
-        if bar is not None:
-            bar.close()
-    summary = result.summary()
-    breakeven = None
-    if args.breakeven:
-        from .sweep import breakeven_curve
+        quiet = args.quiet or args.json
+        bar = progress_bar(args, quiet)
+        started = time.perf_counter()
+        try:
+            result = simulate(scenario, progress=bar, **kwargs)
+        finally:
+            if bar is not None:
+                bar.close()
+        summary = result.summary()
+        breakeven = None
+        if args.breakeven:
+            from .sweep import breakeven_curve
 
-        breakeven = breakeven_curve(scenario, **kwargs)
-    run_dir = new_run_dir(args.out, args.scenario.stem)
-    summary["simulation"]["seconds"] = round(result.seconds, 3)
-    if args.precision is not None:
-        summary["simulation"]["precision_target"] = args.precision
-    write_run(run_dir, result, summary, scenario, command=command,
-              report=not args.no_report, paths=not args.no_paths, breakeven=breakeven)
+            breakeven = breakeven_curve(scenario, **kwargs)
+        summary["simulation"]["seconds"] = round(result.seconds, 3)
+        if result.precision_target is not None:
+            summary["simulation"].update(
+                precision_target=result.precision_target,
+                precision_reached=result.precision_reached,
+                precision_half_width=round(result.precision_half_width, 6))
+            if not result.precision_reached:
+                print(f"warning: --precision {result.precision_target:g} not reached: stopped "
+                      f"at --max-paths {result.n_paths:,} with a largest 95% half-width of "
+                      f"{result.precision_half_width:.4f}", file=sys.stderr)
+        write_run(folder.path, result, summary, scenario, command=command,
+                  report=not args.no_report, paths=not args.no_paths, breakeven=breakeven)
+        run_dir = folder.commit()
+    except BaseException:
+        folder.discard()
+        raise
     if args.json:
         sys.stdout.write(json.dumps(summary, indent=2, allow_nan=False) + "\n")
     elif not args.quiet:
@@ -273,20 +451,36 @@ def _run(args: argparse.Namespace, command: str) -> int:
     return EXIT_OK
 
 
+def _dispatch(argv: list[str], command: str) -> int:
+    parsers = build_parser()
+    name = argv[0] if argv and argv[0] in SUBCOMMANDS else "run"
+    rest = argv[1:] if argv and argv[0] in SUBCOMMANDS else argv
+    args = parsers[name].parse_args(rest)
+    if name == "run":
+        return _run(args, command)
+    from .sweep import run_breakeven, run_sweep
+
+    return (run_sweep if name == "sweep" else run_breakeven)(args, command)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m ftsim`` and the ``ftsim`` script; returns the exit code."""
+    """Entry point of ``python -m ftsim`` and the ``ftsim`` script; returns the exit code.
+
+    Exit codes: 0 done, 1 internal error, 2 bad input (nothing simulated, nothing written),
+    130 interrupted (no run folder left), 141 stdout closed by its reader (``| head``).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     command = "python -m ftsim " + shlex.join(argv)
     try:
-        parsers = build_parser()
-        name = argv[0] if argv and argv[0] in SUBCOMMANDS else "run"
-        rest = argv[1:] if argv and argv[0] in SUBCOMMANDS else argv
-        args = parsers[name].parse_args(rest)
-        if name == "run":
-            return _run(args, command)
-        from .sweep import run_breakeven, run_sweep
-
-        return (run_sweep if name == "sweep" else run_breakeven)(args, command)
+        code = _dispatch(argv, command)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader (``| head``) went away. Point stdout at devnull so the interpreter's
+        # final flush does not raise again (Python docs, "Note on SIGPIPE").
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except ScenarioError as error:
         for issue in error.issues:
             print(f"error: {issue}", file=sys.stderr)
@@ -296,7 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted: no run folder was completed", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the CLI's last line of defence
         if os.environ.get("FTSIM_DEBUG"):
             raise

@@ -24,6 +24,7 @@ _DTYPES = {"payback_month": np.int16, "abandoned": bool, "retrains": np.int32,
            "dips_after_payback": bool}
 # (name, shape, dtype) -> a writable array; np.empty, or a shared-memory memmap.
 ArrayFactory = Callable[[str, tuple[int, ...], Any], np.ndarray]
+_PAYBACK_MONTH_MAX = int(np.iinfo(_DTYPES["payback_month"]).max)
 MonthlySums = Mapping[str, np.ndarray]
 
 
@@ -100,9 +101,19 @@ class Result:
     sampler: str = "random"
     chunk_size: int = 0
     seconds: float = 0.0
+    # --precision runs: the target half-width, whether every option reached it before the
+    # path cap, and the largest half-width achieved (None for fixed-size runs).
+    precision_target: float | None = None
+    precision_reached: bool | None = None
+    precision_half_width: float | None = None
 
     @classmethod
     def allocate(cls, scenario: Scenario, n_paths: int, make: ArrayFactory = _empty) -> Result:
+        # payback_month is int16 (0 = never): a longer horizon would wrap month numbers
+        # around to wrong paybacks. The loader caps the horizon far lower; this is insurance.
+        if scenario.horizon_months > _PAYBACK_MONTH_MAX:
+            raise ValueError(f"horizon_months must be at most {_PAYBACK_MONTH_MAX} (payback "
+                             f"months are stored as int16), got {scenario.horizon_months}")
         keys = [i.key_path for group in random_inputs(scenario).values() for i in group]
         return cls(
             scenario=scenario, n_paths=n_paths,
@@ -162,6 +173,11 @@ class Result:
 
     def finished(self, *, seed: int, sampler: str, chunk_size: int, seconds: float) -> Result:
         return replace(self, seed=seed, sampler=sampler, chunk_size=chunk_size, seconds=seconds)
+
+    def with_precision(self, target: float, *, reached: bool, half_width: float) -> Result:
+        """The result marked with its --precision target and whether it was reached."""
+        return replace(self, precision_target=float(target), precision_reached=bool(reached),
+                       precision_half_width=float(half_width))
 
     def hits_within(self) -> dict[str, int]:
         """Per option, the number of paths that pay back within N months."""

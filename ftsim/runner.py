@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
+import signal
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .dynamics import poisson_counts, price_index, traffic
 from .engine import World, baseline_costs, index_or_one, simulate_option
+from .output import pid_alive
 from .result import OptionResult, Result, max_half_width
 from .rng import stream
 from .sampling import prepare_laws, random_inputs, sample_static
 from .scenario import Scenario
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "ChunkResult", "run_chunk", "simulate"]
+__all__ = ["DEFAULT_CHUNK_SIZE", "ChunkResult", "run_chunk", "simulate", "memory_breakdown",
+           "estimate_memory", "available_memory", "remove_stale_shared"]
 
 # Paths per chunk. Part of the result's identity (with the seed): chunk i always draws
 # from child seed i, so the answer never depends on --jobs or the backend. 8192 paths
@@ -92,14 +98,19 @@ class ChunkOutcome:
 def _run_batch(
     scenario: Scenario, chunks: Sequence[tuple[int, int]], seed: int, sampler: str,
     chunk_size: int, sink: Result | None = None, first_chunk: int = 0,
+    parent_pid: int | None = None,
 ) -> list[ChunkOutcome]:
     """Run several chunks in one task (a worker unpickles the scenario once per batch).
 
     With a shared-memory ``sink`` the rows are written straight into it and only the small
-    monthly sums travel back, instead of pickling every path through a pipe.
+    monthly sums travel back, instead of pickling every path through a pipe. In a worker
+    process (``parent_pid`` given) each chunk first checks that the parent still lives:
+    an orphaned worker stops instead of computing for nobody (see `_die_with_parent`).
     """
     outcomes = []
     for index, n in chunks:
+        if parent_pid is not None and os.getppid() != parent_pid:
+            os._exit(1)  # the parent died (reparented): nobody will read these rows
         chunk = run_chunk(scenario, index, n, seed=seed, sampler=sampler, chunk_size=chunk_size)
         sums = {oid: option.monthly_cost_sums for oid, option in chunk.options.items()}
         if sink is not None:
@@ -122,13 +133,72 @@ def _batches(plan: list[tuple[int, int]], jobs: int) -> list[list[tuple[int, int
     return [plan[i:i + size] for i in range(0, len(plan), size)]
 
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Worker initializer: the kernel kills this worker when its parent dies.
+
+    loky workers do not watch their parent: after a SIGKILL of ftsim they kept computing
+    (4 workers still alive 9 minutes later). PR_SET_PDEATHSIG (Linux) makes the kernel send
+    SIGKILL at the parent's death; the check after it closes the race where the parent died
+    before the call. Elsewhere `_run_batch` checks ``os.getppid()`` before each chunk.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the per-chunk check still applies
+            pass
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+_SHARED_PREFIX = "ftsim-"
+_SHARED_NAME = re.compile(r"^ftsim-(\d+)-")
+
+
+def _shared_parent() -> str | None:
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+
+
+def remove_stale_shared(folders: Sequence[str | None] | None = None) -> list[Path]:
+    """Remove ``ftsim-<pid>-*`` shared-memory folders whose owner process is dead.
+
+    A run killed by SIGKILL cannot clean up after itself (327 MB stayed in /dev/shm after
+    one); the next start does it. Folders of live processes and of other names are kept.
+    """
+    removed = []
+    for parent in folders if folders is not None else (_shared_parent(),
+                                                       tempfile.gettempdir()):
+        if parent is None:
+            continue
+        try:
+            names = os.listdir(parent)
+        except OSError:
+            continue
+        for name in names:
+            match = _SHARED_NAME.match(name)
+            path = Path(parent) / name
+            if match and not pid_alive(int(match.group(1))) and path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
+
+
 class _SharedArrays:
-    """Array factory backed by files in /dev/shm: loky workers write their rows in place."""
+    """Array factory backed by files in /dev/shm: loky workers write their rows in place.
+
+    The folder is named ``ftsim-<pid>-...`` so that `remove_stale_shared` can tell, after a
+    crash, whether its owner is still running.
+    """
 
     def __init__(self) -> None:
-        shm = "/dev/shm"
-        parent = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
-        self.folder = tempfile.mkdtemp(prefix="ftsim-", dir=parent)
+        self.folder = tempfile.mkdtemp(prefix=f"{_SHARED_PREFIX}{os.getpid()}-",
+                                       dir=_shared_parent())
         self.count = 0
 
     def __call__(self, name: str, shape: tuple[int, ...], dtype: object) -> np.ndarray:
@@ -171,9 +241,12 @@ def _execute(
         return
     from joblib import Parallel, delayed
 
-    parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
+    parent = os.getpid()
+    # No more workers than batches: each worker costs a process start and ~160 MB.
+    parallel = Parallel(n_jobs=min(jobs, len(batches)), return_as="generator_unordered",
+                        initializer=_die_with_parent, initargs=(parent,))
     yield from parallel(delayed(_run_batch)(scenario, batch, seed, sampler, chunk_size, sink,
-                                            first_chunk) for batch in batches)
+                                            first_chunk, parent) for batch in batches)
 
 
 def simulate(
@@ -205,6 +278,8 @@ def simulate(
                           chunk_size=chunk_size, jobs=jobs, backend=backend, scheduler=scheduler,
                           progress=progress, done_before=0, total=paths)
     else:
+        if not (math.isfinite(precision) and 0 < precision <= 0.5):
+            raise ValueError(f"precision must be in (0, 0.5], got {precision!r}")
         result = _until_precise(scenario, paths, precision, max_paths or 10 * paths, seed=seed,
                                 sampler=sampler, chunk_size=chunk_size, jobs=jobs,
                                 backend=backend, scheduler=scheduler, progress=progress)
@@ -220,12 +295,14 @@ def _until_precise(
     """Add batches of whole chunks until every Wilson half-width <= precision or max_paths.
 
     Batches continue the chunk numbering, so the result equals a single run of the same
-    total number of paths.
+    total number of paths. The result records the target, whether it was reached and the
+    largest half-width achieved: a run stopped by ``max_paths`` must not pass for precise.
     """
     batch = math.ceil(paths / chunk_size) * chunk_size
     blocks: list[Result] = []
     hits = dict.fromkeys(scenario.options, 0)
     done = 0
+    width = math.inf
     while done < max_paths:
         size = min(batch, max_paths - done)
         block = _collect(scenario, _chunk_plan(done // chunk_size, size, chunk_size),
@@ -236,9 +313,11 @@ def _until_precise(
         done += size
         for oid, count in block.hits_within().items():  # counts add up: no re-concatenation
             hits[oid] += count
-        if max_half_width(hits, done) <= precision:
+        width = max_half_width(hits, done)
+        if width <= precision:
             break
-    return Result.concatenate(blocks)
+    return Result.concatenate(blocks).with_precision(precision, reached=width <= precision,
+                                                     half_width=width)
 
 
 def _collect(
@@ -271,3 +350,86 @@ def _collect(
     finally:
         if shared is not None:
             shared.close()
+
+
+# --------------------------------------------------------------------------------------
+# Memory needed by a run, checked before it starts
+# --------------------------------------------------------------------------------------
+
+# A chunk being simulated holds about seven float64 (H, n) arrays of the world and of the
+# option recursion at its peak: tracemalloc measured 56 + 4 x options bytes per path-month
+# and ~370 + 240 x options bytes per path (support_bot, seed_article, 1-4 options,
+# H = 36 and 120). The constants round these up, so the estimate errs on the safe side.
+_CHUNK_PER_PATH_MONTH, _CHUNK_PER_INDEX_MONTH, _CHUNK_PER_OPTION_MONTH = 64, 8, 8
+_CHUNK_PER_PATH, _CHUNK_PER_OPTION, _CHUNK_PER_INPUT = 1024, 256, 16
+# A loky worker with numpy, scipy and the numba kernels loaded: ~167 MB resident (measured).
+WORKER_BASE_BYTES = 160 * 2**20
+# summarize(): the sorted copy of every option's CS_t (4 H bytes a path), its NPV ranks
+# (8), and per sorting thread (at most 8) an argsort, a sorted copy and ranks (~25).
+_SUMMARY_THREADS, _SUMMARY_PER_THREAD = 8, 25
+# paths.csv.gz: up to 2 batches of 65,536 rows per thread (4) in flight, ~40 bytes a cell
+# (the float64 value, its text and its share of the gzip output).
+_WRITER_BATCHES, _WRITER_ROWS, _WRITER_PER_CELL = 8, 65_536, 40
+
+
+def memory_breakdown(
+    scenario: Scenario, paths: int, jobs: int, chunk_size: int, *, precision: bool = False,
+    write_paths: bool = True,
+) -> dict[str, int]:
+    """Bytes a run of ``paths`` paths needs, by phase (pure: no system queries).
+
+    ``result`` is held for the whole run: per path, the random inputs (float64), tokens and
+    requests per month (2 x float64) and per option the outcome arrays (payback int16, four
+    money float64, abandoned and dips bool, retrains int32: 40 bytes) plus CS_t as float32
+    (4 H bytes). The other phases come on top of it, one at a time: ``simulation`` (each of
+    ``min(jobs, chunks)`` workers' chunk working memory, plus the worker process itself when
+    there is more than one), ``summary``, ``concatenation`` (precision runs join their
+    batches: one more copy of the result) and ``paths_writer`` (batches in flight).
+    """
+    if paths < 1 or jobs < 1 or chunk_size < 1:
+        raise ValueError("paths, jobs and chunk_size must be at least 1")
+    horizon, n_options = scenario.horizon_months, len(scenario.options)
+    n_inputs = sum(len(group) for group in random_inputs(scenario).values())
+    per_path = 8 * n_inputs + 16 + n_options * (40 + 4 * horizon)
+    chunk = min(chunk_size, paths)
+    per_chunk = chunk * (
+        horizon * (_CHUNK_PER_PATH_MONTH + _CHUNK_PER_INDEX_MONTH * len(scenario.price_indices)
+                   + _CHUNK_PER_OPTION_MONTH * n_options)
+        + _CHUNK_PER_PATH + _CHUNK_PER_OPTION * n_options + _CHUNK_PER_INPUT * n_inputs)
+    workers = min(jobs, math.ceil(paths / chunk_size))
+    simulation = per_chunk if workers == 1 else workers * (per_chunk + WORKER_BASE_BYTES)
+    columns = 9 + n_inputs  # option, path, inputs, 7 outcomes
+    return {
+        "result": paths * per_path,
+        "simulation": simulation,
+        "summary": paths * (n_options * (4 * horizon + 8) + _SUMMARY_THREADS * _SUMMARY_PER_THREAD),
+        "concatenation": paths * per_path if precision else 0,
+        "paths_writer": (_WRITER_BATCHES * min(paths, _WRITER_ROWS) * columns * _WRITER_PER_CELL
+                         if write_paths else 0),
+    }
+
+
+def estimate_memory(
+    scenario: Scenario, paths: int, jobs: int, chunk_size: int, *, precision: bool = False,
+    write_paths: bool = True,
+) -> int:
+    """Peak bytes of a run: the result plus the largest of the phases that come on top of it
+    (see `memory_breakdown`)."""
+    parts = memory_breakdown(scenario, paths, jobs, chunk_size, precision=precision,
+                             write_paths=write_paths)
+    return parts["result"] + max(v for k, v in parts.items() if k != "result")
+
+
+def available_memory() -> int | None:
+    """Bytes the machine can give a new run: MemAvailable, else free pages; None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError):
+        return None

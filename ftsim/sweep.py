@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .distributions import Distribution
-from .errors import ScenarioError
+from .errors import ScenarioError, ScenarioIssue
 from .scenario import Input, Scenario, load_scenario, parse_scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,6 +39,7 @@ __all__ = [
     "parse_values",
     "value_grid",
     "sweep",
+    "load_points",
     "crossing",
     "breakeven_curve",
     "format_tokens",
@@ -172,10 +173,38 @@ def value_grid(text: str, log: bool = False) -> list[int | float]:
     return [_tidy(float(x)) for x in grid]
 
 
-def _load(source: str | Path, overrides: Sequence[tuple[str, object]]) -> Scenario:
+def _load(source: str | Path, overrides: Sequence[tuple[str, object]],
+          allow_files_outside: bool = False) -> Scenario:
     if isinstance(source, Path) or "\n" not in source:
-        return load_scenario(source, overrides=overrides)
-    return parse_scenario(source, overrides=overrides)
+        return load_scenario(source, overrides=overrides, allow_files_outside=allow_files_outside)
+    return parse_scenario(source, overrides=overrides, allow_files_outside=allow_files_outside)
+
+
+def load_points(
+    source: str | Path, param: str, values: Sequence[object], *,
+    overrides: Sequence[tuple[str, object]] = (), allow_files_outside: bool = False,
+    on_warning: Callable[[ScenarioIssue], None] | None = None,
+) -> list[Scenario]:
+    """The scenario at each value of ``param``, all validated before anything runs.
+
+    Raises `ScenarioError` with the first issue found at each key path over all the values
+    (a bad key is named once); ``on_warning`` gets each distinct plausibility warning once.
+    """
+    if not len(values):
+        raise ValueError("a sweep needs at least one value")
+    scenarios, issues = [], {}
+    for value in values:
+        try:
+            scenarios.append(_load(source, [*overrides, (param, value)], allow_files_outside))
+        except ScenarioError as error:  # one issue per key path: an unknown key once
+            for issue in error.issues:
+                issues.setdefault(issue.key_path, issue)
+    if issues:
+        raise ScenarioError(issues.values())
+    if on_warning is not None:
+        for warning in dict.fromkeys(w for s in scenarios for w in s.warnings):
+            on_warning(warning)
+    return scenarios
 
 
 def _option_row(value: object, option_id: str, option: dict[str, Any],
@@ -196,7 +225,9 @@ def _option_row(value: object, option_id: str, option: dict[str, Any],
 def sweep(
     source: str | Path, param: str, values: Sequence[object], *,
     overrides: Sequence[tuple[str, object]] = (),
-    on_point: Callable[[int, int], None] | None = None, **simulation_kwargs: Any,
+    on_point: Callable[[int, int], None] | None = None, allow_files_outside: bool = False,
+    on_warning: Callable[[ScenarioIssue], None] | None = None,
+    preloaded: Sequence[Scenario] | None = None, **simulation_kwargs: Any,
 ) -> pd.DataFrame:
     """Re-run a scenario once per value of one key, at the same seed (common random numbers).
 
@@ -214,6 +245,13 @@ def sweep(
         Applied at every point (``--set``, ``--within``...).
     on_point : callable, optional
         ``on_point(done, total)`` after each point.
+    allow_files_outside : bool
+        Passed to `ftsim.load_scenario` (empirical files outside the scenario's folder).
+    on_warning : callable, optional
+        Called once per distinct plausibility warning over all the points, before any runs.
+    preloaded : sequence of Scenario, optional
+        The points as `load_points` returned them (the command line loads them first, to
+        refuse bad values before it claims a run folder).
     **simulation_kwargs
         Passed to `ftsim.simulate` (``paths``, ``seed``, ``jobs``, ``sampler``, ...). A
         ``seed`` of None means the scenario's seed, the same at every point.
@@ -238,17 +276,9 @@ def sweep(
 
     from .runner import simulate
 
-    if not len(values):
-        raise ValueError("a sweep needs at least one value")
-    scenarios, issues = [], {}
-    for value in values:
-        try:
-            scenarios.append(_load(source, [*overrides, (param, value)]))
-        except ScenarioError as error:  # one issue per key path: an unknown key once
-            for issue in error.issues:
-                issues.setdefault(issue.key_path, issue)
-    if issues:
-        raise ScenarioError(issues.values())
+    scenarios = (list(preloaded) if preloaded is not None else
+                 load_points(source, param, values, overrides=overrides,
+                             allow_files_outside=allow_files_outside, on_warning=on_warning))
     rows = []
     for done, (value, scenario) in enumerate(zip(values, scenarios, strict=True), start=1):
         summary = simulate(scenario, **simulation_kwargs).summary()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .output import atomic_write_text
 from .scenario import Scenario
 from .sweep import (
     DEFAULT_PATHS,
@@ -206,10 +207,13 @@ def _write_png(path: Path, draw: Callable[[Any], object], figsize: tuple[float, 
 
 
 def run_sweep(args: argparse.Namespace, command: str) -> int:
-    """``python -m ftsim sweep``: table on stdout; sweep.csv, sweep.json, sweep.png."""
+    """``python -m ftsim sweep``: table on stdout; sweep.csv, sweep.json, sweep.png.
+
+    Everything is checked before the first point runs (values, scenario at every value,
+    memory, --out); the folder is written under a temporary name and renamed when complete.
+    """
     # cli.overrides: the same --set/--within/--horizon pairs `run` applies, before --param's
-    from .cli import UsageError, load, overrides, simulation_kwargs
-    from .output import atomic_write_text, new_run_dir
+    from .cli import UsageError, check_memory, load, overrides, prepare_output, simulation_kwargs
     from .sweep_plots import sweep_chart
 
     if args.grid is not None:
@@ -225,23 +229,39 @@ def run_sweep(args: argparse.Namespace, command: str) -> int:
     kwargs = simulation_kwargs(args)
     note = _paths_note(args, scenario, kwargs)
     seed = scenario.seed if args.seed is None else args.seed  # None: each point's own seed
-    started = time.perf_counter()
-    frame = sweep(args.scenario, args.param, values, overrides=overrides(args),
-                  on_point=_reporter(args), **kwargs)
-    meta = {"command": command, "scenario": scenario.name, "file": str(args.scenario),
-            "param": args.param, "values": values, "log": bool(args.log),
-            "paths": kwargs["paths"] or scenario.paths, "seed": seed,
-            "sampler": args.sampler or scenario.sampler, "currency": scenario.currency,
-            "payback_within_months": scenario.payback_within_months,
-            "required_probability": scenario.required_probability}
-    run_dir = new_run_dir(args.out, f"{args.scenario.stem}-sweep")
-    atomic_write_text(run_dir / "sweep.csv", frame.to_csv(index=False, float_format="%.6g"))
-    records = json.loads(frame.to_json(orient="records"))
-    atomic_write_text(run_dir / "sweep.json",
-                      json.dumps({**meta, "rows": records}, indent=2, allow_nan=False) + "\n")
-    _write_png(run_dir / "sweep.png",
-               lambda fig: sweep_chart(tuple(fig.subplots(2, 1, sharex=True)), frame, meta),
-               (7.4, 7.0))
+    printed = set(scenario.warnings)
+
+    def warn(issue: object) -> None:  # warnings that only some values of --param raise
+        if issue not in printed:
+            print(f"warning: {issue}", file=sys.stderr)
+
+    # every point is loaded (and refused, exit 2) before the first one runs
+    points = sweep_points(args, values, warn)
+    check_memory(scenario, kwargs, write_paths=False)
+    folder = prepare_output(args, f"{args.scenario.stem}-sweep")
+    try:
+        started = time.perf_counter()
+        frame = sweep(args.scenario, args.param, values, overrides=overrides(args),
+                      on_point=_reporter(args), allow_files_outside=args.allow_files_outside,
+                      preloaded=points, **kwargs)
+        meta = {"command": command, "scenario": scenario.name, "file": str(args.scenario),
+                "param": args.param, "values": values, "log": bool(args.log),
+                "paths": kwargs["paths"] or scenario.paths, "seed": seed,
+                "sampler": args.sampler or scenario.sampler, "currency": scenario.currency,
+                "payback_within_months": scenario.payback_within_months,
+                "required_probability": scenario.required_probability}
+        run_dir = folder.path
+        atomic_write_text(run_dir / "sweep.csv", frame.to_csv(index=False, float_format="%.6g"))
+        records = json.loads(frame.to_json(orient="records"))
+        atomic_write_text(run_dir / "sweep.json",
+                          json.dumps({**meta, "rows": records}, indent=2, allow_nan=False) + "\n")
+        _write_png(run_dir / "sweep.png",
+                   lambda fig: sweep_chart(tuple(fig.subplots(2, 1, sharex=True)), frame, meta),
+                   (7.4, 7.0))
+        run_dir = folder.commit()
+    except BaseException:
+        folder.discard()
+        raise
     if not args.quiet:
         if note:
             print(note)
@@ -250,10 +270,19 @@ def run_sweep(args: argparse.Namespace, command: str) -> int:
     return 0
 
 
+def sweep_points(args: argparse.Namespace, values: Sequence[object],
+                 warn: Callable[[object], None]) -> list[Scenario]:
+    """The scenario at every value of --param (ScenarioError, exit 2, if any is refused)."""
+    from .cli import overrides
+    from .sweep import load_points
+
+    return load_points(args.scenario, args.param, values, overrides=overrides(args),
+                       allow_files_outside=args.allow_files_outside, on_warning=warn)
+
+
 def run_breakeven(args: argparse.Namespace, command: str) -> int:
     """``python -m ftsim breakeven``: table on stdout; breakeven.csv, .json, .png."""
-    from .cli import UsageError, load, simulation_kwargs
-    from .output import atomic_write_text, new_run_dir
+    from .cli import UsageError, check_memory, load, prepare_output, simulation_kwargs
     from .plots import FIGSIZE
     from .sweep_plots import breakeven_chart
 
@@ -264,16 +293,25 @@ def run_breakeven(args: argparse.Namespace, command: str) -> int:
     scenario = load(args)
     kwargs = simulation_kwargs(args)
     note = _paths_note(args, scenario, kwargs)
-    started = time.perf_counter()
-    curve = breakeven_curve(scenario, min_tokens=args.min_tokens, max_tokens=args.max_tokens,
-                            points=args.points, on_point=_reporter(args), **kwargs)
-    curve["command"] = command
-    run_dir = new_run_dir(args.out, f"{args.scenario.stem}-breakeven")
-    atomic_write_text(run_dir / "breakeven.csv", _breakeven_csv(curve))
-    atomic_write_text(run_dir / "breakeven.json",
-                      json.dumps(curve, indent=2, allow_nan=False) + "\n")
-    _write_png(run_dir / "breakeven.png", lambda fig: breakeven_chart(fig.add_subplot(), curve),
-               FIGSIZE)
+    check_memory(scenario, {**kwargs, "paths": kwargs["paths"] or min(scenario.paths,
+                                                                      DEFAULT_PATHS)},
+                 write_paths=False)
+    folder = prepare_output(args, f"{args.scenario.stem}-breakeven")
+    try:
+        started = time.perf_counter()
+        curve = breakeven_curve(scenario, min_tokens=args.min_tokens, max_tokens=args.max_tokens,
+                                points=args.points, on_point=_reporter(args), **kwargs)
+        curve["command"] = command
+        run_dir = folder.path
+        atomic_write_text(run_dir / "breakeven.csv", _breakeven_csv(curve))
+        atomic_write_text(run_dir / "breakeven.json",
+                          json.dumps(curve, indent=2, allow_nan=False) + "\n")
+        _write_png(run_dir / "breakeven.png",
+                   lambda fig: breakeven_chart(fig.add_subplot(), curve), FIGSIZE)
+        run_dir = folder.commit()
+    except BaseException:
+        folder.discard()
+        raise
     if not args.quiet:
         if note:
             print(note)

@@ -125,7 +125,7 @@ def test_every_rejection_exits_2_naming_the_key(tmp_path, capsys, edits, key_pat
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--paths", "0"], "--paths: must be at least 1"),
+        (["--paths", "0"], "--paths: must be from 1 to 1,000,000,000"),
         (["--sampler", "halton"], "invalid choice: 'halton'"),
         (["--set", "traffic.requests_per_month"], "--set"),
         (["--set", "traffic.requests_pm=5"], "did you mean 'requests_per_month'"),
