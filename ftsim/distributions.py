@@ -360,6 +360,10 @@ def _parse_csv(text: str, column: str, file: str) -> tuple[list[float], str | No
     return values, None, ""
 
 
+def _size(n: int) -> str:
+    return f"{n:,} bytes" if n < 2**20 else f"{n / 2**20:.1f} MiB"
+
+
 def _read_text(file: str, base_dir: Path | None, allow_outside: bool) -> tuple[str | None, str]:
     """The text of an empirical file, or (None, the reason); the reason names the file."""
     shown = _short_repr(file)
@@ -383,8 +387,8 @@ def _read_text(file: str, base_dir: Path | None, allow_outside: bool) -> tuple[s
         if not stat.S_ISREG(info.st_mode):
             return None, f"empirical file {shown} is not a regular file"
         if info.st_size > EMPIRICAL_MAX_BYTES:
-            return None, (f"empirical file {shown} is {info.st_size / 2**20:.1f} MiB, above the "
-                          f"{EMPIRICAL_MAX_BYTES // 2**20} MiB limit for empirical files")
+            return None, (f"empirical file {shown} is {_size(info.st_size)}, above the "
+                          f"{_size(EMPIRICAL_MAX_BYTES)} limit for empirical files")
         # O_NONBLOCK: a file swapped for a FIFO after the check cannot hang the loader
         fd = os.open(resolved, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as fh:
@@ -392,7 +396,7 @@ def _read_text(file: str, base_dir: Path | None, allow_outside: bool) -> tuple[s
     except OSError as exc:
         return None, f"cannot read empirical file {shown}: {exc.strerror or type(exc).__name__}"
     if len(data) > EMPIRICAL_MAX_BYTES:
-        return None, (f"empirical file {shown} is above the {EMPIRICAL_MAX_BYTES // 2**20} MiB "
+        return None, (f"empirical file {shown} is above the {_size(EMPIRICAL_MAX_BYTES)} "
                       "limit for empirical files")
     if b"\0" in data:
         return None, f"empirical file {shown} contains NUL bytes: not a CSV text file"
@@ -449,6 +453,13 @@ def _is_number(v: object) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _finite(v: int | float) -> bool:
+    """Finite and convertible to float (a TOML integer may have 4,000 digits)."""
+    if isinstance(v, int):
+        return -1e308 < v < 1e308
+    return math.isfinite(v)
+
+
 def _check_param(key: str, v: object, key_path: str, issues: _Issues) -> object | None:
     """The parameter as float / list of floats / str, or None after recording a type issue."""
     at = f"{key_path}.{key}"
@@ -457,14 +468,14 @@ def _check_param(key: str, v: object, key_path: str, issues: _Issues) -> object 
             return v
         issues.append(ScenarioIssue(at, f"{key} must be a non-empty string, got {_show(v)}"))
     elif key in _LIST_PARAMS:
-        if isinstance(v, list) and v and all(_is_number(x) and math.isfinite(x) for x in v):
+        if isinstance(v, list) and v and all(_is_number(x) and _finite(x) for x in v):
             return list(v)
         issues.append(
             ScenarioIssue(
                 at, f"{key} must be a non-empty list of finite numbers, got {_show(v)}"
             )
         )
-    elif _is_number(v) and math.isfinite(v):
+    elif _is_number(v) and _finite(v):
         return v
     elif _is_number(v):
         issues.append(ScenarioIssue(at, f"{key} must be a finite number, got {_show(v)}"))
@@ -478,7 +489,7 @@ def _check_truncate(v: object, key_path: str, issues: _Issues) -> tuple[float, f
     if not (
         isinstance(v, (list, tuple))
         and len(v) == 2
-        and all(_is_number(x) and not math.isnan(x) for x in v)
+        and all(_is_number(x) and (_finite(x) or isinstance(x, float) and math.isinf(x)) for x in v)
     ):
         issues.append(
             ScenarioIssue(
@@ -544,11 +555,11 @@ def parse_distribution(
     file's folder; the working directory when None).
     """
     if _is_number(value):
-        if math.isnan(value):
-            return None, [ScenarioIssue(key_path, f"expected a number, got {_show(value)}")]
-        if isinstance(value, int) and not -1e308 < value < 1e308:
+        if isinstance(value, int) and not _finite(value):
             # float() of a huge TOML integer raises OverflowError
             return None, [ScenarioIssue(key_path, f"number {_show(value)} is out of range")]
+        if math.isnan(value):
+            return None, [ScenarioIssue(key_path, f"expected a number, got {_show(value)}")]
         return Fixed(value), []
     if not isinstance(value, dict):
         return None, [

@@ -555,3 +555,159 @@ def test_each_form_is_its_own_class():
     normal, _ = parse_distribution({"p5": -1.0, "p95": 2.0}, "x", None)
     assert isinstance(lognormal, LogNormal) and not isinstance(lognormal, Normal)
     assert isinstance(normal, Normal) and not isinstance(normal, LogNormal)
+
+
+# ------------------------------------------------------------------ issue 9: extremes and files
+
+U_EDGES = np.array([2.0**-53, 0.5, 1 - 2.0**-53])  # the sampler's extreme uniforms and the median
+
+
+def test_choice_weights_whose_sum_overflows_draw_both_values() -> None:
+    # 1e308 + 1e308 = inf: dividing by that sum made the probabilities (0, nan) and every
+    # draw the last value; equal weights mean a 50/50 law whatever their scale.
+    dist = parse({"dist": "choice", "values": [1, 2], "weights": [1e308, 1e308]})
+    u = (np.arange(10_000) + 0.5) / 10_000
+    x = dist.ppf(u)
+    assert np.count_nonzero(x == 1.0) == 5000 and np.count_nonzero(x == 2.0) == 5000
+    assert dist.mean == 1.5
+
+
+def test_choice_tiny_and_huge_weights_keep_their_ratio() -> None:
+    dist = parse({"dist": "choice", "values": [1, 2, 3], "weights": [1e300, 3e300, 0]})
+    u = (np.arange(1000) + 0.5) / 1000
+    assert np.count_nonzero(dist.ppf(u) == 1.0) == 250  # 1 / (1 + 3) of the grid
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"dist": "gamma", "mean": 2, "sd": 2e300}, "both must be finite and positive"),
+        ({"dist": "gamma", "mean": 1e-200, "sd": 1}, "both must be finite and positive"),
+        ({"dist": "lognormal", "mean": 1, "sd": 1e200}, "has no finite sigma"),
+        ({"dist": "lognormal", "mean": 36, "sd": 1e-200}, "sigma 0 in double precision"),
+        ({"dist": "pert", "min": -1e308, "mode": 0, "max": 1e308}, "not a usable law"),
+        ({"dist": "uniform", "min": -1e308, "max": 1e308}, "not a usable law"),
+        ({"dist": "triangular", "min": -1e308, "mode": 0, "max": 1e308}, "not a usable law"),
+        ({"dist": "beta", "a": 1, "b": 1, "min": -1e308, "max": 1e308}, "not a usable law"),
+        ({"dist": "gamma", "mean": 1, "sd": 1e150}, "not a usable law"),
+    ],
+)
+def test_laws_beyond_double_precision_are_refused_naming_the_key(
+    value: dict[str, object], message: str
+) -> None:
+    # Each of these raised OverflowError / ValueError (or built a nan law) before issue 9.
+    dist, issues = parse_distribution(value, KEY, None)
+    assert dist is None
+    assert [i.key_path for i in issues] == [KEY], issues
+    assert message in issues[0].message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"dist": "lognormal", "p5": 5e-324, "p95": 1e308},  # sigma ~ 442: a valid, wild law
+        {"dist": "normal", "mean": 0, "sd": 1e300},
+        {"dist": "normal", "p5": -1e308, "p95": 1.7e308},  # p5 + p95 would overflow
+        {"dist": "beta", "a": 1e308, "b": 1e-300},
+        {"dist": "gamma", "mean": 1, "sd": 30},  # shape 1/900
+        {"dist": "pert", "min": 0, "mode": 1, "max": 2, "lambda": 1e6},
+    ],
+)
+def test_extreme_but_valid_laws_evaluate_without_warnings(value: dict[str, object]) -> None:
+    # pytest turns warnings into errors: the probe of the extremes must not emit any
+    from ftsim.distributions import safe_ppf
+
+    dist = parse(value)
+    x = safe_ppf(dist, U_EDGES)
+    assert x is not None and not np.isnan(x).any()
+
+
+def test_huge_integer_parameter_is_refused_not_crashing() -> None:
+    _, issues = parse_distribution({"p5": 1, "p95": 10**400}, KEY, None)
+    assert [i.key_path for i in issues] == [f"{KEY}.p95"]
+    _, issues = parse_distribution(10**400, KEY, None)
+    assert [i.key_path for i in issues] == [KEY] and "out of range" in issues[0].message
+
+
+def _empirical(file: str, base: Path, column: str = "tokens", outside: bool = False):
+    return parse_distribution({"dist": "empirical", "file": file, "column": column}, KEY, base,
+                              allow_outside=outside)
+
+
+def test_empirical_file_outside_the_folder_is_refused(tmp_path: Path) -> None:
+    base = tmp_path / "scenario"
+    base.mkdir()
+    secret = tmp_path / "secret.csv"
+    secret.write_text("tokens\n1\n", encoding="utf-8")
+    for file in (str(secret), "../secret.csv"):
+        dist, issues = _empirical(file, base)
+        assert dist is None and [i.key_path for i in issues] == [f"{KEY}.file"]
+        assert "outside the scenario's folder" in issues[0].message
+        assert "--allow-files-outside" in issues[0].message
+        dist, issues = _empirical(file, base, outside=True)
+        assert issues == [] and dist is not None and dist.support == (1.0, 1.0)
+
+
+def test_empirical_symlink_is_followed_before_the_containment_check(tmp_path: Path) -> None:
+    base = tmp_path / "scenario"
+    base.mkdir()
+    (tmp_path / "target.csv").write_text("tokens\n1\n2\n", encoding="utf-8")
+    (base / "link.csv").symlink_to(tmp_path / "target.csv")
+    _, issues = _empirical("link.csv", base)
+    assert [i.key_path for i in issues] == [f"{KEY}.file"]
+    assert "resolves to" in issues[0].message and "target.csv" in issues[0].message
+    (base / "sub").mkdir()
+    (base / "sub" / "in.csv").write_text("tokens\n4\n", encoding="utf-8")
+    (base / "inner.csv").symlink_to(base / "sub" / "in.csv")
+    dist, issues = _empirical("inner.csv", base)
+    assert issues == [] and dist is not None
+
+
+def test_empirical_relative_to_the_working_directory(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "obs.csv").write_text("tokens\n7\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    dist, issues = _empirical("obs.csv", None)
+    assert issues == [] and dist is not None and dist.support == (7.0, 7.0)
+    _, issues = _empirical("/etc/hostname", None)
+    assert "outside the scenario's folder" in issues[0].message
+
+
+@pytest.mark.parametrize(
+    ("content", "column", "key", "message"),
+    [
+        # first line of a password file: neither it nor any cell is echoed
+        (b"root:x:0:0:root:/root:/bin/bash\nsecret-value\n", "tokens", "column",
+         "its first row (1 cells) is not a row of column names"),
+        (b"tokens\n1\nsecret-value\n", "tokens", "column", "non-finite values on line 3"),
+        (b"tokens\n1\x002\n", "tokens", "file", "contains NUL bytes"),
+        (b"tokens\n\xff\xfe1\n", "tokens", "file", "is not UTF-8 text (invalid byte at offset 7)"),
+    ],
+)
+def test_empirical_file_content_is_never_echoed(
+    tmp_path: Path, content: bytes, column: str, key: str, message: str
+) -> None:
+    (tmp_path / "f.csv").write_bytes(content)
+    dist, issues = _empirical("f.csv", tmp_path, column)
+    assert dist is None and [i.key_path for i in issues] == [f"{KEY}.{key}"]
+    assert message in issues[0].message
+    for word in ("root", "bash", "secret"):
+        assert word not in issues[0].message
+
+
+def test_empirical_file_size_limit(tmp_path: Path, monkeypatch) -> None:
+    from ftsim import distributions
+
+    (tmp_path / "big.csv").write_text("tokens\n" + "1\n" * 100, encoding="utf-8")
+    monkeypatch.setattr(distributions, "EMPIRICAL_MAX_BYTES", 100)
+    _, issues = _empirical("big.csv", tmp_path)
+    assert [i.key_path for i in issues] == [f"{KEY}.file"]
+    assert "is 207 bytes, above the 100 bytes limit" in issues[0].message  # 7 + 100 * 2 bytes
+
+
+def test_empirical_directory_and_nul_name(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").mkdir()
+    _, issues = _empirical("d.csv", tmp_path)
+    assert "is not a regular file" in issues[0].message
+    _, issues = _empirical("a\0b.csv", tmp_path)
+    assert [i.key_path for i in issues] == [f"{KEY}.file"]
+    assert "contains a NUL character" in issues[0].message

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+import statistics
 from pathlib import Path
 
 import pytest
 
-from ftsim.errors import ScenarioError
+from ftsim.errors import MAX_LINE, ScenarioError, ScenarioIssue
 from ftsim.scenario import COUNT_KEYS, load_scenario, parse_override, parse_scenario
 
 WORLD = """\
@@ -286,9 +287,94 @@ REJECTIONS = [
     ("payback-zero", [("payback_within_months = 12", "payback_within_months = 0")],
      "scenario.payback_within_months", "must be in [1, 600], got 0"),
     ("paths-zero", [("paths = 1000", "paths = 0")], "simulation.paths", "must be in [1, 1e9], got 0"),
-    ("seed-negative", [("seed = 7", "seed = -1")], "simulation.seed", "must be in [0, 9223372036854775807], got -1"),
+    ("seed-negative", [("seed = 7", "seed = -1")], "simulation.seed",
+     "must be in [0, 9223372036854775807], got -1"),
     ("fixed-gap-outside", [("error_rate_gap = 0.01", "error_rate_gap = 1.5")],
      "options.lora.error_rate_gap", "must be in [-1, 1], got 1.5"),
+    # -- hard ranges (issue 9, item 3): values that validated before and then overflowed --
+    ("requests-1e40", [("requests_per_month = 100000", "requests_per_month = 1e40")],
+     "traffic.requests_per_month", "must be in [0, 1e12], got 1e+40"),
+    ("throughput-subnormal",
+     [("throughput_tokens_per_second = 2000", "throughput_tokens_per_second = 5e-324")],
+     "options.lora.serving.throughput_tokens_per_second", "must be in [0.001, 1e9], got 5e-324"),
+    ("utilization-subnormal",
+     [("gpu_hourly_cost = 2.5", "gpu_hourly_cost = 2.5\nutilization = 5e-324")],
+     "options.lora.serving.utilization", "must be in [0.001, 1], got 5e-324"),
+    ("event-multiplier-1e16", [("annual_decline = 0.3", "event_multiplier = 1e16")],
+     "prices.api.event_multiplier", "must be in (0, 100], got 1e+16"),
+    ("discount-rate-near-minus-one", [("horizon_months = 24", "horizon_months = 24\n"
+                                                              "discount_rate_annual = -0.9999999")],
+     "scenario.discount_rate_annual", "must be in [-0.5, 10], got -0.9999999"),
+    ("drift-events-1e20", [(END, "[drift]\nevents_per_year = 1e20")],
+     "drift.events_per_year", "must be in [0, 365], got 1e+20"),
+    ("drift-events-1e9", [(END, "[drift]\nevents_per_year = 1e9")],
+     "drift.events_per_year", "must be in [0, 365], got 1000000000.0"),
+    ("price-events-1e6", [("annual_decline = 0.3", "annual_decline = 0.3\nevents_per_year = 1e6")],
+     "prices.api.events_per_year", "must be in [0, 52], got 1000000.0"),
+    ("growth-above-one", [("monthly_growth = 0.02", "monthly_growth = 2")],
+     "traffic.monthly_growth", "must be in (-1, 1], got 2"),
+    ("huge-integer", [("input_tokens = 300", "input_tokens = 1" + "0" * 400)],
+     "traffic.input_tokens", "is out of range"),
+    ("horizon-above-600",  # item 5: payback months are stored as int16
+     [("horizon_months = 24", "horizon_months = 601")],
+     "scenario.horizon_months", "must be in [1, 600], got 601"),
+    ("horizon-int16-overflow", [("horizon_months = 24", "horizon_months = 40000")],
+     "scenario.horizon_months", "got 40000"),
+    ("lognormal-requests-reach-above-1e12",
+     [("requests_per_month = 100000", "requests_per_month = { p5 = 1e9, p95 = 1e11 }")],
+     "traffic.requests_per_month", "can take values above 1e12"),
+    ("lognormal-multiplier-reach-above-100",
+     [("annual_decline = 0.3", "event_multiplier = { p5 = 1e-10, p95 = 1e10 }")],
+     "prices.api.event_multiplier", "add truncate = [0, 100]"),
+    ("random-gap-infinite", [("error_rate_gap = 0.01",
+                              'error_rate_gap = { dist = "normal", mean = 0, sd = 1e308 }')],
+     "options.lora.error_rate_gap", "reaches non-finite values"),
+    # -- laws that crashed the loader (item 4) ------------------------------------------
+    ("gamma-sd-overflow",
+     [("input_tokens = 300", 'input_tokens = { dist = "gamma", mean = 2, sd = 2e300 }')],
+     "traffic.input_tokens", "shape (mean/sd)^2 = 0"),
+    ("gamma-mean-underflow",
+     [("input_tokens = 300", 'input_tokens = { dist = "gamma", mean = 1e-200, sd = 1 }')],
+     "traffic.input_tokens", "both must be finite and positive"),
+    ("lognormal-sd-overflow",
+     [("input_tokens = 300", 'input_tokens = { dist = "lognormal", mean = 1, sd = 1e200 }')],
+     "traffic.input_tokens", "has no finite sigma"),
+    ("lognormal-sigma-zero",
+     [("input_tokens = 300", 'input_tokens = { dist = "lognormal", mean = 36, sd = 1e-200 }')],
+     "traffic.input_tokens", "sigma 0 in double precision"),
+    ("pert-width-overflow",
+     [("input_tokens = 300",
+       'input_tokens = { dist = "pert", min = -1e308, mode = 0, max = 1e308 }')],
+     "traffic.input_tokens", "not a usable law"),
+    ("empirical-file-nul",
+     [("input_tokens = 300",
+       'input_tokens = { dist = "empirical", file = "a\\u0000b.csv", column = "c" }')],
+     "traffic.input_tokens.file", "contains a NUL character"),
+    ("toml-nested-1000", [(END, "x = " + "[" * 1000)], "", "nested too deeply"),
+    # -- names and currency (item 9) ------------------------------------------------------
+    ("scenario-name-newline", [('name = "Test"', 'name = "Test\\n# heading"')],
+     "scenario.name", "without control characters, got \"Test\\n# heading\" (contains U+000A)"),
+    ("scenario-name-too-long", [('name = "Test"', f'name = "{"x" * 121}"')],
+     "scenario.name", "at most 120 characters, got 121"),
+    ("option-name-tab", [('name = "Hosted fine-tune"', 'name = "Hosted\\tfine-tune"')],
+     "options.hosted.name", "contains U+0009"),
+    ("baseline-name-empty", [("price_output_per_mtok = 8.0", 'price_output_per_mtok = 8.0\n'
+                                                             'name = ""')],
+     "baseline.name", "must not be empty"),
+    ("currency-too-long", [('name = "Test"', 'name = "Test"\ncurrency = "DOLLARSDOLLARS"')],
+     "scenario.currency", "at most 12 characters, got 14"),
+    ("currency-control", [('name = "Test"', 'name = "Test"\ncurrency = "US\\u001bD"')],
+     "scenario.currency", "contains U+001B"),
+    ("option-id-too-long", [(END, f'[options.{"o" * 65}.serving]\nmode = "api"')],
+     f"options.{'o' * 65}", "at most 64 characters"),
+    # -- one mistake, one error ------------------------------------------------------------
+    ("mistyped-option-id", [("[options.lora.serving]", "[options.lorra.serving]")],
+     "options.lorra", "unknown option id \"lorra\" in [options.lorra.serving] (it holds no "
+     "other keys); did you mean 'lora'?"),
+    ("broken-option-no-follow-on-correlation-error",
+     [*RANDOM, ("throughput_tokens_per_second = 2000\n", ""),
+      correlation("traffic.monthly_growth", "options.lora.serving.gpu_hourly_cost", 0.3)],
+     "options.lora.serving", "found neither"),
     # -- value rules, random inputs: checked on the support (full distributions module) ---
     ("normal-cost-untruncated",
      [("monthly_cost = 500", 'monthly_cost = { dist = "normal", mean = 500, sd = 300 }')],
@@ -747,3 +833,174 @@ def test_correlation_with_an_unreadable_input_adds_no_second_error() -> None:
         correlation("traffic.monthly_growth", "options.lora.serving.gpu_hourly_cost", 0.3),
         correlation("traffic.requests_per_month", "prices.api.annual_decline", 0.3)))
     assert [k for k, _ in issues] == ["options.lora.serving.mode"]
+
+
+# -- issue 9: reachable extremes, one-line errors, warnings, mistyped ids ----------------
+
+# The sampler's extreme uniforms are 2**-53 and 1 - 2**-53; their normal score, computed with
+# the standard library's NormalDist (independent of scipy's ndtri used by the code).
+Z_EDGE = statistics.NormalDist().inv_cdf(1 - 2**-53)
+
+
+def test_z_edge_is_about_8_21() -> None:
+    assert Z_EDGE == pytest.approx(8.2095, abs=1e-3)
+
+
+def test_lognormal_traffic_inside_the_hard_range_is_accepted() -> None:
+    # p5 = 1e5, p95 = 1e7: mu = ln 1e6, sigma = ln(100) / (2 z95); the reachable maximum
+    # exp(mu + sigma * Z_EDGE) is about 9.8e10, below the 1e12 bound, so no truncate is needed.
+    z95 = statistics.NormalDist().inv_cdf(0.95)
+    top = math.exp(math.log(1e6) + math.log(100) / (2 * z95) * Z_EDGE)
+    assert 5e10 < top < 1e12
+    s = parse_scenario(snippet(("requests_per_month = 100000",
+                                "requests_per_month = { p5 = 1e5, p95 = 1e7 }")))
+    assert s.inputs["traffic.requests_per_month"].is_random
+
+
+def test_reachable_maximum_is_reported_with_the_truncate_advice() -> None:
+    # p5 = 1e9, p95 = 1e11: reachable maximum exp(ln 1e10 + ln(100) / (2 z95) * Z_EDGE)
+    z95 = statistics.NormalDist().inv_cdf(0.95)
+    top = math.exp(math.log(1e10) + math.log(100) / (2 * z95) * Z_EDGE)
+    issues = issues_of(snippet(("requests_per_month = 100000",
+                                "requests_per_month = { p5 = 1e9, p95 = 1e11 }")))
+    ((key, message),) = issues
+    assert key == "traffic.requests_per_month"
+    shown = message.split("reachable ")[1].split(",")[0].split("..")[1]
+    assert float(shown) == pytest.approx(top, rel=1e-5)
+    assert message.endswith("add truncate = [0, 1e12]")
+    # the advice works: truncated, the same law is accepted
+    parse_scenario(snippet(("requests_per_month = 100000",
+                            "requests_per_month = { p5 = 1e9, p95 = 1e11, truncate = [0, 1e12] }")))
+
+
+def test_open_bound_reached_by_a_continuous_law_through_underflow() -> None:
+    # lognormal with median 1e-200 and sigma ~ 140: its 2**-53 quantile underflows to 0,
+    # which the open bound of event_multiplier (0, 100] forbids
+    issues = issues_of(snippet(("annual_decline = 0.3", "event_multiplier = { p5 = 1e-300, "
+                                                        "p95 = 1e-100, truncate = [0, 100] }")))
+    assert [k for k, _ in issues] == ["prices.api.event_multiplier"]
+    assert "can take the value 0" in issues[0][1]
+
+
+def test_error_lines_are_one_line_and_bounded() -> None:
+    # a quoted key holding a newline, and a 100,000-character value
+    text = snippet(("[quality]", '[quality]\n"a\\nforged: error" = 1'),
+                   ("monthly_growth = 0.02", f'monthly_grwth = "{"x" * 100_000}"'))
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text)
+    lines = str(caught.value).split("\n")
+    assert len(lines) == len(caught.value.issues) == 2
+    assert all(len(line) <= MAX_LINE for line in lines)
+    assert any(line.startswith("quality.a\\nforged: error: unknown key") for line in lines)
+    for issue in caught.value.issues:
+        assert str(issue).splitlines() == [str(issue)]
+
+
+@pytest.mark.parametrize("char", ["\n", "\r", "\t", "\x1b", "\x85", "\u2028", "\u2029",
+                                  "\x00", "\u202e"])
+def test_issue_str_escapes_every_line_break_and_control(char: str) -> None:
+    shown = str(ScenarioIssue(f"k{char}x", f"m{char}y"))
+    assert shown.isprintable() and len(shown.splitlines()) == 1
+    assert shown.startswith("k\\") and "x: m\\" in shown
+
+
+def test_issue_str_is_capped() -> None:
+    shown = str(ScenarioIssue("a" * 1000, "b" * 1000))
+    assert len(shown) == MAX_LINE and shown.endswith("...")
+
+
+def test_deeply_nested_value_is_shown_shortened() -> None:
+    depth = 200  # legal TOML; the message shows only its start
+    issues = issues_of(snippet(("input_tokens = 300",
+                                "input_tokens = " + "[" * depth + "]" * depth)))
+    ((key, message),) = issues
+    assert key == "traffic.input_tokens" and len(message) < 200
+
+
+def test_file_stem_with_a_newline_gives_a_printable_default_name(tmp_path: Path) -> None:
+    path = tmp_path / "bad\nname.toml"
+    path.write_text(BASE.replace('name = "Test"\n', ""), encoding="utf-8")
+    assert load_scenario(path).name == "bad\\nname"
+
+
+def test_base_and_shipped_scenarios_have_no_warnings() -> None:
+    assert parse_scenario(BASE).warnings == ()
+    assert parse_scenario(MODEL_EXAMPLE).warnings == ()
+    root = Path(__file__).resolve().parents[1]
+    shipped = sorted((root / "scenarios").glob("*.toml"))
+    assert len(shipped) >= 5
+    for path in [*shipped, root / "benchmarks" / "stress_scenario.toml"]:
+        assert load_scenario(path).warnings == (), path
+
+
+WARNINGS = [
+    # (id, edits, key path, message fragment)
+    ("growth-50-percent", [("monthly_growth = 0.02", "monthly_growth = 0.5")],
+     "traffic.monthly_growth", "0.5 is outside the plausible range [-0.2, 0.3] (fraction per "
+                               "month: 0.02 = 2 %)"),
+    ("gap-sd-for-percent", [("error_rate_gap = 0.01",
+                             'error_rate_gap = { dist = "normal", mean = 0, sd = 1.5 }')],
+     # P5..P95 = -+1.5 * 1.6449 = -+2.467
+     "options.lora.error_rate_gap", "has P5..P95 = -2.46728..2.46728, outside the plausible "
+                                    "range [-0.3, 0.3]"),
+    ("cost-per-error-2e4", [("baseline_error_rate = 0.05", "baseline_error_rate = 0.05\n"
+                                                            "cost_per_error = 2e4")],
+     "quality.cost_per_error", "outside the plausible range [0, 10000]"),
+    ("drift-more-than-weekly", [(END, "[drift]\nevents_per_year = 100")],
+     "drift.events_per_year", "100 is outside the plausible range [0, 52]"),
+    ("price-events-monthly-plus", [("annual_decline = 0.3",
+                                    "annual_decline = 0.3\nevents_per_year = 20")],
+     "prices.api.events_per_year", "outside the plausible range [0, 12]"),
+    ("discount-8-for-8-percent", [("horizon_months = 24", "horizon_months = 24\n"
+                                                          "discount_rate_annual = 8")],
+     "scenario.discount_rate_annual", "8 is outside the plausible range [-0.05, 0.5]"),
+    ("multiplier-median-inside-p95-outside",
+     [("annual_decline = 0.3", "event_multiplier = { p5 = 0.5, p95 = 8, truncate = [0, 100] }")],
+     "prices.api.event_multiplier", "outside the plausible range [0.05, 5]"),
+]
+
+
+@pytest.mark.parametrize(("edits", "key_path", "message"),
+                         [pytest.param(e, k, m, id=i) for i, e, k, m in WARNINGS])
+def test_implausible_value_gives_one_warning(edits: list[tuple[str | None, str]],
+                                             key_path: str, message: str) -> None:
+    s = parse_scenario(snippet(*edits))
+    assert [(w.key_path, message in w.message) for w in s.warnings] == [(key_path, True)], \
+        s.warnings
+
+
+def test_inf_max_acceptable_gap_is_not_implausible() -> None:
+    s = parse_scenario(snippet(("error_rate_gap = 0.01", "max_acceptable_gap = inf")))
+    assert s.warnings == ()
+
+
+def test_mistyped_option_id_without_mode_is_named() -> None:
+    # [options.lora_8bb.serving] holding only a key of lora's serving table
+    issues = issues_of(snippet((END, "[options.lorra.serving]\nmin_gpus = 2")))
+    assert issues == [("options.lorra", "unknown option id \"lorra\" in [options.lorra.serving] "
+                                        "(it holds no other keys); did you mean 'lora'?")]
+
+
+def test_two_similar_complete_option_ids_are_not_a_typo() -> None:
+    s = parse_scenario(snippet((END, '[options.hosted2.serving]\nmode = "api"\n'
+                                     "price_input_per_mtok = 1\nprice_output_per_mtok = 2")))
+    assert list(s.options) == ["lora", "hosted", "hosted2"]
+
+
+def test_allow_files_outside_reaches_the_empirical_reader(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (tmp_path / "obs.csv").write_text("tokens\n300\n500\n", encoding="utf-8")
+    text = snippet(("input_tokens = 300",
+                    'input_tokens = { dist = "empirical", file = "../obs.csv", column = "tokens" }'))
+    path = data / "s.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert [i.key_path for i in caught.value.issues] == ["traffic.input_tokens.file"]
+    assert "outside the scenario's folder" in caught.value.issues[0].message
+    s = load_scenario(path, allow_files_outside=True)
+    assert s.inputs["traffic.input_tokens"].dist.support == (300.0, 500.0)
+    with pytest.raises(ScenarioError):
+        parse_scenario(text, base_dir=data)
+    assert parse_scenario(text, base_dir=data, allow_files_outside=True).name == "Test"
