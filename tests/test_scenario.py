@@ -1004,3 +1004,45 @@ def test_allow_files_outside_reaches_the_empirical_reader(tmp_path: Path) -> Non
     with pytest.raises(ScenarioError):
         parse_scenario(text, base_dir=data)
     assert parse_scenario(text, base_dir=data, allow_files_outside=True).name == "Test"
+
+
+# -- docs/scenario-reference.md cannot drift from the schema tables ----------------------
+
+REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "scenario-reference.md"
+
+
+def test_reference_tables_equal_the_rendered_schema() -> None:
+    from ftsim.schema import REFERENCE_BEGIN, REFERENCE_END, render_reference_tables
+
+    text = REFERENCE.read_text(encoding="utf-8")
+    committed = text.split(REFERENCE_BEGIN, 1)[1].split(REFERENCE_END, 1)[0]
+    assert committed.strip() == render_reference_tables().strip(), (
+        "regenerate with: python -c \"from ftsim.schema import update_reference; "
+        "update_reference('docs/scenario-reference.md')\"")
+
+
+def test_every_numeric_key_is_in_the_reference_with_its_hard_range() -> None:
+    # independent of the renderer: each key's row holds the range written by hand here for a
+    # few keys of the contract, and every key of the schema tables appears
+    from ftsim import schema
+
+    text = REFERENCE.read_text(encoding="utf-8")
+    keys = {*schema.ALLOWED_RANGES, *schema.SCENARIO_PLAIN, *schema.SIMULATION_PLAIN,
+            *schema.OPTION_PLAIN, *schema.SERVING_PLAIN, *schema.BUILD_PLAIN,
+            *schema.MAINTENANCE_PLAIN, *schema.CORRELATION_PLAIN, "event_multiplier"}
+    for table in (*schema.WORLD_NUMERIC.values(), schema.PRICE_NUMERIC, schema.OPTION_NUMERIC,
+                  *schema.SERVING_NUMERIC.values(), schema.BUILD_NUMERIC,
+                  *schema.TRAINING_NUMERIC.values(), schema.MAINTENANCE_NUMERIC):
+        keys |= set(table)
+    for key in keys:
+        assert f"| `{key}` |" in text, key
+    for row in ("| `horizon_months` | 36 | months | [1, 600] |",
+                "| `requests_per_month` | required | LLM calls per month (month 1) | [0, 1e12] |",
+                "| `monthly_growth` | 0 | fraction per month: 0.02 = 2 % | (-1, 1] |",
+                "| `events_per_year` | 0 | events per year | [0, 365] |",  # [drift]
+                "| `events_per_year` | 0 | events per year | [0, 52] |",  # [prices.<name>]
+                "| `event_multiplier` | 1 | new price / old price | (0, 100] |",
+                "| `utilization` | 1 | fraction | [0.001, 1] |",
+                "| `hours_per_month` | 730 | hours per month | (0, 744] |"):
+        assert row in text, row
+    assert "../shared" not in text and "domain_figures" not in text
