@@ -11,6 +11,7 @@ import numpy as np
 from .distributions import Distribution
 
 __all__ = [
+    "MAX_REQUESTS_PER_MONTH",
     "month_numbers",
     "traffic_from_noise",
     "traffic",
@@ -20,6 +21,23 @@ __all__ = [
 ]
 
 _U_EPS = 2.0**-53
+
+# Engine safety clamps (agreed hard ranges, notes/ranges.md): R_t never exceeds 1e15
+# requests a month -- a thousand times the largest requests_per_month a scenario may state
+# (1e12), reached only by compounding growth or noise over many months -- so that money,
+# a product of R_t with bounded prices and tokens, stays finite. No plausible scenario
+# comes near it, and a clamp that does not bind changes no bit of the result.
+MAX_REQUESTS_PER_MONTH = 1e15
+# Growth-and-noise factor exp(...) is clamped in the log domain first, so exp cannot
+# overflow and R0 (<= 1e12) times the factor stays finite (e^600 ~ 4e260); within the hard
+# ranges the exponent stays below ~450 (599 ln 2 + a few sigma z), so this never binds.
+_MAX_LOG_FACTOR = 600.0
+# A Poisson stream whose mean rate exceeds this (events per year, averaged over paths) is
+# drawn one count per path-month instead of one month per event (see poisson_counts).
+_EVENT_METHOD_MAX_RATE = 24.0
+# Price-event multipliers are drawn and applied in blocks of about this many events, so
+# memory stays bounded at 52 events a year over 600 months.
+_EVENTS_PER_BLOCK = 1 << 20
 
 
 def month_numbers(horizon_months: int) -> np.ndarray:
@@ -34,14 +52,18 @@ def traffic_from_noise(
     """R_t = R0 (1+g)^(t-1) eps_t with eps_t = exp(sigma z_t - sigma^2/2), so E[eps_t] = 1.
 
     MODEL.md section 4 "Traffic". (paths,) inputs and z of shape (H, paths) -> (H, paths).
+    R_t is capped at MAX_REQUESTS_PER_MONTH (a safety clamp that never binds in a
+    plausible scenario, see above).
     """
     # One exp of the summed logs instead of a power and an exp per path-month.
     sigma = monthly_volatility
     log_r = (month_numbers(z.shape[0]) - 1.0) * np.log1p(monthly_growth)
     log_r += sigma * z
     log_r -= 0.5 * sigma**2
+    np.minimum(log_r, _MAX_LOG_FACTOR, out=log_r)
     log_r = np.exp(log_r, out=log_r)
     log_r *= requests_month1
+    np.minimum(log_r, MAX_REQUESTS_PER_MONTH, out=log_r)
     return log_r
 
 
@@ -66,6 +88,12 @@ def poisson_counts(
     with equal cell probabilities, so the law is the same -- but only a few draws per path
     are needed instead of one per path-month. A stream whose rate is 0 on every path draws
     nothing (each stream has its own name, so skipping cannot shift any other draw).
+
+    That trick stores one month index per event, so above an average of 24 events a year
+    (hard ranges allow 365 over 600 months: 18,250 events a path) the counts are drawn
+    directly, one Poisson(rate / 12) per path-month: the same law, memory bounded by the
+    (H, paths) result. The choice depends on the rates only, never on draws, so each
+    method's law is exact; every shipped scenario stays on the first method.
     """
     from .kernel import count_events  # imports numba
 
@@ -73,6 +101,8 @@ def poisson_counts(
     counts = np.zeros((horizon_months, n_paths), np.int64)
     if not np.any(events_per_year > 0):
         return counts
+    if float(np.mean(events_per_year)) > _EVENT_METHOD_MAX_RATE:
+        return rng.poisson(np.broadcast_to(events_per_year / 12.0, counts.shape))
     totals = rng.poisson(events_per_year * (horizon_months / 12.0))
     months = rng.integers(0, horizon_months, size=int(totals.sum()))
     count_events(months, totals, counts)
@@ -85,22 +115,51 @@ def index_from_events(
     """I_t = (1-d)^((t-1)/12) * product of the multipliers of events in months 1..t.
 
     ``event_counts`` is (H, paths); ``multipliers`` holds one value per event, in row-major
-    (month, path) order of the counts. MODEL.md section 4 "Price index".
+    (month, path) order of the counts. MODEL.md section 4 "Price index". The index is kept
+    within [1e-9, 1e9] (``kernel.INDEX_MIN``/``INDEX_MAX``), a safety clamp: a
+    plausible index stays within a factor of a few hundred of 1, while at the hard-range
+    edges (a x100 event 52 times a year for 50 years) it would overflow.
     """
+    index = np.empty(event_counts.shape)
+    _index_rows(_monthly_step(annual_decline), np.ascontiguousarray(event_counts, np.int64),
+                np.ascontiguousarray(multipliers, np.float64), index, 0, event_counts.shape[0])
+    return index
+
+
+def _monthly_step(annual_decline: np.ndarray) -> np.ndarray:
+    """(1 - d)^(1/12) per path."""
+    return np.ascontiguousarray(np.exp(np.log1p(-np.asarray(annual_decline, np.float64)) / 12.0))
+
+
+def _index_rows(step: np.ndarray, counts: np.ndarray, multipliers: np.ndarray,
+                index: np.ndarray, first: int, end: int) -> None:
+    """Fill rows first..end-1 of ``index``; ``multipliers`` are those rows' events only."""
     from .kernel import price_index_months  # imports numba
 
-    step = np.exp(np.log1p(-np.asarray(annual_decline, np.float64)) / 12.0)
-    index = np.empty(event_counts.shape)
-    price_index_months(np.ascontiguousarray(step), np.ascontiguousarray(event_counts, np.int64),
-                       np.ascontiguousarray(multipliers, np.float64), index)
-    return index
+    price_index_months(step, counts, multipliers, index, first, end)
 
 
 def price_index(
     rng: np.random.Generator, annual_decline: np.ndarray, events_per_year: np.ndarray,
     event_multiplier: Distribution, horizon_months: int,
 ) -> np.ndarray:
-    """Draw Poisson(c/12) events per month and a fresh multiplier per event; return I_t."""
+    """Draw Poisson(c/12) events per month and a fresh multiplier per event; return I_t.
+
+    Multipliers are drawn and applied a block of months at a time (about a million events
+    a block): the generator yields the same numbers in pieces as at once, so the result is
+    that of one draw for all events, with memory bounded at the hard-range edges.
+    """
     counts = poisson_counts(rng, events_per_year, horizon_months)
-    u = np.clip(rng.random(int(counts.sum())), _U_EPS, 1.0 - _U_EPS)
-    return index_from_events(annual_decline, counts, event_multiplier.ppf(u))
+    step = _monthly_step(annual_decline)
+    index = np.empty(counts.shape)
+    per_month = counts.sum(axis=1)
+    month = 0
+    while month < horizon_months:
+        # at least one month a block; then as many as fit in the block
+        end = month + 1 + int(np.searchsorted(np.cumsum(per_month[month + 1:]),
+                                              _EVENTS_PER_BLOCK - per_month[month], "right"))
+        u = np.clip(rng.random(int(per_month[month:end].sum())), _U_EPS, 1.0 - _U_EPS)
+        _index_rows(step, counts, np.ascontiguousarray(event_multiplier.ppf(u), np.float64),
+                    index, month, end)
+        month = end
+    return index

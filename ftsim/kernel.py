@@ -21,8 +21,20 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["COEFFICIENTS", "SERVING_MODES", "SUM_ROWS", "count_events", "option_months",
-           "price_index_months"]
+__all__ = ["COEFFICIENTS", "SERVING_MODES", "SUM_ROWS", "INDEX_MIN", "INDEX_MAX", "CS_LIMIT",
+           "count_events", "option_months", "price_index_months"]
+
+# Safety clamps (notes/ranges.md, engine safety): they never bind in a plausible scenario,
+# and a clamp that does not bind changes no bit. A price index stays within
+# [INDEX_MIN, INDEX_MAX]: plausible indices stay within a factor of a few hundred of 1,
+# but x100 events 52 times a year for 50 years would overflow to inf (or decline to 0).
+INDEX_MIN = 1e-9
+INDEX_MAX = 1e9
+# CS_t is stored as float32 (largest finite 3.4e38); beyond it a stored value saturates at
+# +-CS_LIMIT instead of becoming +-inf, whose percentiles would be NaN. Only reachable at
+# the far corners of the hard ranges (e.g. GPU serving at 1e-3 tokens/s and 1e-3
+# utilisation for 1e15 requests a month of 1e9 tokens); payback and NPV use float64.
+CS_LIMIT = float(np.finfo(np.float32).max)
 
 # Rows of the per-path coefficient matrix (len(COEFFICIENTS), paths), float64.
 COEFFICIENTS = (
@@ -157,7 +169,7 @@ def option_months(
             present += discount[j] * saving
             running += saving
             cs = running - upfront
-            cumulative[j, i] = cs
+            cumulative[j, i] = min(max(cs, -CS_LIMIT), CS_LIMIT)
             total_option += cost_o
             if cs < 0.0:
                 last_negative = month
@@ -172,20 +184,23 @@ def option_months(
 
 
 @numba.njit(cache=True)
-def price_index_months(step, event_counts, multipliers, index):  # pragma: no cover - compiled
-    """I_1 = jumps_1, I_t = I_{t-1} step jumps_t: fill ``index`` (H, paths).
+def price_index_months(step, event_counts, multipliers, index, first, end):  # pragma: no cover
+    """I_1 = jumps_1, I_t = I_{t-1} step jumps_t: fill rows first..end-1 of ``index`` (H, paths).
 
     ``step`` (paths,) is (1 - d)^(1/12); ``event_counts`` (H, paths, int) are the events per
-    month and ``multipliers`` one value per event in row-major (month, path) order of the
-    counts; jumps_t is the product of that month's multipliers.
+    month and ``multipliers`` one value per event of rows first..end-1, in row-major
+    (month, path) order of the counts; jumps_t is the product of that month's multipliers.
+    Rows before ``first`` must be filled already (the caller works in blocks of months).
+    The level is clamped to [INDEX_MIN, INDEX_MAX] after every factor (compiled: no
+    overflow warning would be raised, inf would simply spread).
     """
-    horizon, n_paths = event_counts.shape
+    n_paths = event_counts.shape[1]
     k = 0
-    for j in range(horizon):
+    for j in range(first, end):
         for i in range(n_paths):
-            level = 1.0 if j == 0 else index[j - 1, i] * step[i]
+            level = 1.0 if j == 0 else max(index[j - 1, i] * step[i], INDEX_MIN)
             for _ in range(event_counts[j, i]):
-                level *= multipliers[k]
+                level = min(max(level * multipliers[k], INDEX_MIN), INDEX_MAX)
                 k += 1
             index[j, i] = level
 

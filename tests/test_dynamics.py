@@ -54,3 +54,47 @@ def test_event_months_are_counted_per_path():
     counts = np.zeros((3, 3), np.int64)
     count_events(np.array([0, 2, 2, 1, 1]), np.array([3, 0, 2]), counts)
     assert counts.T.tolist() == [[1, 0, 2], [0, 0, 0], [0, 2, 0]]
+
+
+# --- safety clamps and large event rates (issue 9 item 3) -----------------------------------
+
+def test_traffic_is_capped_at_1e15_requests_a_month():
+    # R0 = 1e12 doubling every month (growth 1, sigma 0): 1e12 * 2^(t-1) up to month 10
+    # (5.12e14), then capped at 1e15 instead of reaching 1e12 * 2^599 ~ 1e192. R0 = 1e-3
+    # doubles for 59 months (5.8e14) and is capped from month 61 (1.15e15).
+    z = np.zeros((600, 2))
+    out = traffic_from_noise(np.array([1e12, 1e-3]), np.ones(2), np.zeros(2), z)
+    months = np.arange(600)
+    np.testing.assert_allclose(out[:10, 0], 1e12 * 2.0 ** months[:10], rtol=1e-12)
+    assert (out[10:, 0] == 1e15).all()
+    np.testing.assert_allclose(out[:60, 1], 1e-3 * 2.0 ** months[:60], rtol=1e-12)
+    assert (out[60:, 1] == 1e15).all()
+    # sigma 2 with extreme noise draws: finite, capped, no overflow warning
+    noisy = traffic_from_noise(np.full(3, 1e12), np.ones(3), np.full(3, 2.0),
+                               np.full((600, 3), [-40.0, 0.0, 40.0]))
+    assert np.isfinite(noisy).all() and noisy.max() == 1e15 and noisy.min() >= 0
+
+
+def test_poisson_counts_at_365_events_a_year_for_600_months():
+    # The hard-range maximum: 18,250 events a path. Counts per path-month are Poisson(365/12):
+    # mean 30.42, variance 30.42; per-path totals Poisson(18,250). Drawn directly per
+    # path-month, memory stays at the size of the (H, paths) result -- one month index per
+    # event would take 2,000 x 18,250 x 8 bytes = 292 MB here.
+    import tracemalloc
+
+    from ftsim.dynamics import poisson_counts
+
+    rng = np.random.default_rng(4)
+    n_paths, horizon = 2000, 600
+    tracemalloc.start()
+    counts = poisson_counts(rng, np.full(n_paths, 365.0), horizon)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4 * counts.nbytes, peak
+    lam = 365 / 12
+    cells = counts.size
+    assert abs(counts.mean() - lam) < 4 * np.sqrt(lam / cells)
+    # sample variance of 1.2e6 Poisson cells: SE ~ lam * sqrt(2 / cells) (+ the 4th cumulant)
+    assert abs(counts.var() - lam) < 4 * np.sqrt((2 * lam**2 + lam) / cells)
+    totals = counts.sum(axis=0)
+    assert abs(totals.var(ddof=1) - lam * horizon) < 4 * lam * horizon * np.sqrt(2 / n_paths)

@@ -309,3 +309,173 @@ def test_deterministic_option_end_to_end_by_hand():
     assert out.payback_month.tolist() == [4]
     assert out.npv == pytest.approx([144.24])
     assert out.tco_baseline == pytest.approx([4 * (628 + 400)])
+
+
+# --- hard-range corners: finite money, no warnings (issue 9 item 3) -------------------------
+
+EXTREME = """
+[scenario]
+horizon_months = 600
+payback_within_months = 600
+discount_rate_annual = {rate}
+
+[simulation]
+paths = 300
+seed = 9
+
+[traffic]
+requests_per_month = 1e12
+monthly_growth = 1
+monthly_volatility = 2
+input_tokens = 1e7
+output_tokens = 1e7
+
+[rag]
+context_tokens = 1e7
+monthly_cost = 1e12
+
+[quality]
+baseline_error_rate = 1
+cost_per_error = 1e12
+
+[drift]
+events_per_year = 365
+error_increase = 1
+max_error_increase = 1
+
+[prices.api]
+annual_decline = 0
+events_per_year = 52
+event_multiplier = 100
+
+[prices.gpu]
+annual_decline = 0.999999
+events_per_year = 52
+event_multiplier = {{ dist = "uniform", min = 1e-9, max = 100 }}
+
+[baseline]
+price_input_per_mtok = 1e6
+price_output_per_mtok = 1e6
+prompt_overhead_tokens = 1e7
+price_index = "api"
+
+[options.api]
+output_token_ratio = 100
+prompt_overhead_tokens = 1e7
+[options.api.serving]
+mode = "api"
+price_input_per_mtok = 1e6
+price_output_per_mtok = 1e6
+[options.api.build]
+training_mode = "api"
+examples = 1e10
+tokens_per_example = 1e7
+epochs = 1e4
+trials = 1e4
+training_price_per_mtok = 1e6
+data_cost_per_example = 1e12
+eval_setup_cost = 1e12
+eval_cost_per_run = 1e12
+engineering_cost = 1e12
+[options.api.maintenance]
+monthly_cost = 1e12
+retrain_every_months = 1
+retrain_cost = 1e12
+base_model_updates_per_year = 52
+
+[options.gpu_tokens]
+output_token_ratio = 100
+prompt_overhead_tokens = 1e7
+[options.gpu_tokens.serving]
+mode = "gpu"
+gpu_hourly_cost = 1e5
+throughput_tokens_per_second = 1e-3
+utilization = 1e-3
+min_gpus = 1e6
+hours_per_month = 744
+price_index = "gpu"
+[options.gpu_tokens.build]
+training_mode = "gpu"
+gpu_hours = 1e9
+training_gpu_hourly_cost = 1e5
+trials = 1e4
+[options.gpu_tokens.maintenance]
+retrain_on_drift = true
+base_model_updates_per_year = 52
+
+[options.gpu_requests]
+[options.gpu_requests.serving]
+mode = "gpu"
+gpu_hourly_cost = 1e5
+requests_per_second = 1e-6
+utilization = 1e-3
+min_gpus = 1e6
+hours_per_month = 744
+price_index = "gpu"
+[options.gpu_requests.build]
+training_mode = "gpu"
+gpu_hours = 1e9
+trials = 1e4
+"""
+
+
+@pytest.mark.parametrize("rate", [-0.5, 10])
+def test_hard_range_corner_gives_finite_money_without_warnings(rate):
+    # Every stated value at its hard-range edge (notes/ranges.md): traffic 1e12 doubling
+    # every month for 600 months with sigma 2, x100 price events 52 times a year, 365 drift
+    # events a year, the largest prices, token counts and money amounts. Unclamped, R_t
+    # reaches 1e12 * 2^599 (~1e192) and the API index 100^2600: money overflows to inf and
+    # numpy warns. The clamps (R_t <= 1e15, index in [1e-9, 1e9], CS_t saturating at
+    # float32's largest value) keep every output finite.
+    import json
+    import warnings
+
+    import ftsim
+    from ftsim.kernel import CS_LIMIT
+    from ftsim.scenario import parse_scenario
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scenario = parse_scenario(EXTREME.format(rate=rate))
+        result = ftsim.simulate(scenario, jobs=1)
+        summary = result.summary()
+    json.dumps(summary, allow_nan=False)
+    assert np.isfinite(result.requests_per_month).all()
+    assert result.requests_per_month.max() <= 1e15
+    for option_id, option in result.options.items():
+        for name in ("npv", "upfront", "tco_baseline", "tco_option"):
+            values = getattr(option, name)
+            assert values.dtype == np.float64, (option_id, name)  # money per path: float64
+            assert np.isfinite(values).all(), (option_id, name)
+        assert option.cumulative.dtype == np.float32  # by design (OptionResult)
+        assert np.isfinite(option.cumulative).all() and np.abs(option.cumulative).max() <= CS_LIMIT
+        for name, sums in option.monthly_cost_sums.items():
+            assert np.isfinite(sums).all(), (option_id, name)
+        npv = summary["options"][option_id]["npv"]
+        assert all(npv[k] is not None for k in ("mean", "p5", "p50", "p95")), option_id
+
+
+def test_price_index_is_clamped_to_its_safety_range():
+    # x100 every month for 12 months would be 1e24; a decline of 99.9999 % a year for 600
+    # months would be 1e-3000: the index stays within [1e-9, 1e9], and once the clamp lets
+    # go the index moves by the factors again (1e9 * 0.01 = 1e7).
+    from ftsim.dynamics import index_from_events
+    counts = np.ones((14, 1), np.int64)
+    multipliers = np.array([100.0] * 12 + [0.01, 0.01])
+    out = index_from_events(np.array([0.0]), counts, multipliers)[:, 0]
+    np.testing.assert_array_equal(out[:4], [1e2, 1e4, 1e6, 1e8])
+    assert (out[4:12] == 1e9).all()
+    assert out[12] == pytest.approx(1e7) and out[13] == pytest.approx(1e5)
+    low = index_from_events(np.array([0.999999]), np.zeros((600, 1), np.int64), np.array([]))
+    assert low[0, 0] == 1.0 and low[-1, 0] == 1e-9 and (low > 0).all()
+    # (1 - 0.999999)^(1/12) = 10^-0.5 per month: 1e-9 is reached in month 19
+    assert low[18, 0] == pytest.approx(10 ** (-0.5 * 18))
+
+
+def test_engine_money_per_path_is_float64():
+    static = make_static(2)
+    world = make_world(static, [[1000.0] * 3] * 2)
+    paths = run(make_option(), static, world)
+    for name in ("npv", "upfront", "tco_baseline", "tco_option"):
+        assert getattr(paths, name).dtype == np.float64, name
+    assert paths.cumulative.dtype == np.float32
