@@ -367,9 +367,10 @@ WORKER_BASE_BYTES = 160 * 2**20
 # summarize(): the sorted copy of every option's CS_t (4 H bytes a path), its NPV ranks
 # (8), and per sorting thread (at most 8) an argsort, a sorted copy and ranks (~25).
 _SUMMARY_THREADS, _SUMMARY_PER_THREAD = 8, 25
-# paths.csv.gz: up to 2 batches of 65,536 rows per thread (4) in flight, ~40 bytes a cell
-# (the float64 value, its text and its share of the gzip output).
-_WRITER_BATCHES, _WRITER_ROWS, _WRITER_PER_CELL = 8, 65_536, 40
+# paths.csv.gz: up to 2 batches of 65,536 rows per thread (at most 4) in flight, ~24 bytes a
+# cell (the Arrow value, its text and gzip output: 277 MB measured for 600k support_bot
+# paths on 2 threads, ~16 bytes a cell).
+_WRITER_BATCHES, _WRITER_ROWS, _WRITER_PER_CELL = 8, 65_536, 24
 
 
 def memory_breakdown(
@@ -399,12 +400,13 @@ def memory_breakdown(
     workers = min(jobs, math.ceil(paths / chunk_size))
     simulation = per_chunk if workers == 1 else workers * (per_chunk + WORKER_BASE_BYTES)
     columns = 9 + n_inputs  # option, path, inputs, 7 outcomes
+    writer_batches = min(_WRITER_BATCHES, n_options * math.ceil(paths / _WRITER_ROWS))
     return {
         "result": paths * per_path,
         "simulation": simulation,
         "summary": paths * (n_options * (4 * horizon + 8) + _SUMMARY_THREADS * _SUMMARY_PER_THREAD),
         "concatenation": paths * per_path if precision else 0,
-        "paths_writer": (_WRITER_BATCHES * min(paths, _WRITER_ROWS) * columns * _WRITER_PER_CELL
+        "paths_writer": (writer_batches * min(paths, _WRITER_ROWS) * columns * _WRITER_PER_CELL
                          if write_paths else 0),
     }
 

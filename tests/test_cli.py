@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_scenario import REJECTIONS, snippet
 
@@ -184,3 +186,363 @@ def test_progress_bar_only_on_a_terminal_and_after_its_delay(capsys):
     bar.close()
     err = capsys.readouterr().err
     assert "200/200" in err and "path" in err
+
+
+# -- issue 9: everything checkable is checked before the first path (exit 2) -----------
+
+
+def _no_simulation(monkeypatch):
+    """Make any simulation an error: these runs must be refused before the first path."""
+    import ftsim.runner
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("simulated although the command line was bad")
+
+    monkeypatch.setattr(ftsim.runner, "simulate", refuse)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        # before: exit 1 (numpy refused the seed / the value overflowed after loading)
+        (["--seed", "-1"], "argument --seed: must be from 0 to 9,223,372,036,854,775,807"),
+        (["--seed", str(2**63)], "argument --seed"),
+        (["--precision", "inf"], "argument --precision: must be a half-width above 0"),
+        (["--precision", "nan"], "argument --precision"),
+        (["--precision", "0.6"], "argument --precision"),
+        (["--horizon", "9223372036854775808"], "argument --horizon: must be from 1 to 600"),
+        (["--horizon", "601"], "argument --horizon: must be from 1 to 600"),
+        (["--within", "9" * 5000], "argument --within: expected a whole number"),
+        (["--paths", "1000000001"], "argument --paths"),
+        (["--chunk-size", "0"], "argument --chunk-size"),
+        (["--jobs", "-2"], "argument --jobs"),
+        (["--jobs", "100000"], "argument --jobs"),
+        (["--backend", "dask", "--scheduler", "not a url"], "--scheduler: expected a scheduler"),
+        (["--backend", "dask", "--scheduler", "tcp://host:99999"], "--scheduler"),
+        (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler: only used with --backend dask"),
+        (["--max-paths", "5000"], "--max-paths: only used with --precision"),
+        (["--precision", "0.01", "--paths", "5000", "--max-paths", "10"], "--max-paths"),
+    ],
+)
+def test_bad_options_are_refused_before_simulating(tmp_path, capsys, monkeypatch, args, fragment):
+    _no_simulation(monkeypatch)
+    code = main([str(SUPPORT_BOT), "--out", str(tmp_path / "out"), "--quiet", *args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert fragment in err and err.count("\n") == 1 and len(err) < 300
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_scheduler_in_the_environment_is_named(tmp_path, capsys, monkeypatch):
+    _no_simulation(monkeypatch)
+    monkeypatch.setenv("FTSIM_DASK_SCHEDULER", "http://")
+    assert main([str(SUPPORT_BOT), "--out", str(tmp_path), "--backend", "dask"]) == 2
+    assert "FTSIM_DASK_SCHEDULER: expected a scheduler address" in capsys.readouterr().err
+
+
+def test_out_that_is_a_file_or_cannot_be_created_exits_2_before_simulating(tmp_path, capsys,
+                                                                            monkeypatch):
+    # Before: both failed with exit 1 after the whole simulation.
+    _no_simulation(monkeypatch)
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    assert main([str(SUPPORT_BOT), "--out", str(a_file), "--quiet"]) == 2
+    assert "--out: " in capsys.readouterr().err  # "... is a file, not a folder"
+    assert main([str(SUPPORT_BOT), "--out", str(a_file / "sub"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --out: cannot write a run folder in") and err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc (Linux)")
+def test_out_on_an_unwritable_file_system_exits_2(capsys, monkeypatch):
+    _no_simulation(monkeypatch)  # /proc refuses new folders even to root
+    assert main([str(SUPPORT_BOT), "--out", "/proc/ftsim-results", "--quiet"]) == 2
+    assert "--out: cannot write a run folder in '/proc/ftsim-results'" in capsys.readouterr().err
+
+
+# -- memory estimate -------------------------------------------------------------------
+
+ESTIMATE_SCENARIO = """
+[scenario]
+name = "memory"
+horizon_months = 12
+payback_within_months = 6
+
+[traffic]
+requests_per_month = { p5 = 50_000, p95 = 150_000 }
+input_tokens = 2000
+output_tokens = 300
+
+[baseline]
+price_input_per_mtok = 2.0
+price_output_per_mtok = 8.0
+
+[options.ft.serving]
+mode = "api"
+price_input_per_mtok = 0.2
+price_output_per_mtok = 0.2
+
+[options.ft.build]
+engineering_cost = { p5 = 5_000, p95 = 20_000 }
+"""
+
+
+def test_memory_estimate_matches_a_hand_count():
+    from ftsim.runner import WORKER_BASE_BYTES, estimate_memory, memory_breakdown
+    from ftsim.scenario import parse_scenario
+
+    scenario = parse_scenario(ESTIMATE_SCENARIO)
+    # 2 random inputs, 1 option, 12 months, no price index; 10,000 paths, 2 jobs, chunks of 1,000.
+    # Result per path: 2 x 8 (inputs) + 16 (tokens, requests) + 2 + 4 x 8 + 1 + 4 + 1
+    # (payback, money, abandoned, retrains, dips) + 4 x 12 (CS_t float32) = 120 bytes.
+    # A chunk: 1,000 x (12 x (64 + 8) + 1,024 + 256 + 2 x 16) = 2,176,000 bytes per worker.
+    parts = memory_breakdown(scenario, 10_000, 2, 1_000, write_paths=False)
+    assert parts["result"] == 1_200_000
+    assert parts["simulation"] == 2 * (2_176_000 + WORKER_BASE_BYTES)
+    assert parts["summary"] == 10_000 * (4 * 12 + 8 + 8 * 25)
+    assert parts["concatenation"] == parts["paths_writer"] == 0
+    assert estimate_memory(scenario, 10_000, 2, 1_000, write_paths=False) == (
+        1_200_000 + 2 * (2_176_000 + WORKER_BASE_BYTES))
+    # one worker runs in-process (no worker process); the sorted CS_t copy then dominates
+    assert estimate_memory(scenario, 10_000, 1, 1_000, write_paths=False) == (
+        1_200_000 + 2_560_000)
+    # --precision joins its batches: one more copy of the result
+    assert memory_breakdown(scenario, 10_000, 1, 1_000, precision=True)["concatenation"] \
+        == 1_200_000
+    # the paths writer: 1 option x 1 batch of 10,000 rows x 11 columns x 24 bytes
+    assert memory_breakdown(scenario, 10_000, 1, 1_000)["paths_writer"] == 10_000 * 11 * 24
+
+
+def test_memory_estimate_bounds_a_measured_run():
+    # The estimate must not be below what a run really allocates (numpy reports to
+    # tracemalloc), and not wildly above it either.
+    import tracemalloc
+
+    scenario = ftsim.load_scenario(SUPPORT_BOT)
+    ftsim.simulate(scenario, paths=100, jobs=1)  # compile and tabulate outside the count
+    from ftsim.runner import estimate_memory
+
+    tracemalloc.start()
+    try:
+        ftsim.simulate(scenario, paths=20_000, jobs=1, chunk_size=4096).summary()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    estimate = estimate_memory(scenario, 20_000, 1, 4096, write_paths=False)
+    assert peak <= estimate <= 2 * peak
+
+
+def test_a_run_larger_than_memory_is_refused_naming_what_to_change(tmp_path, capsys,
+                                                                   monkeypatch):
+    import ftsim.runner
+    from ftsim.runner import estimate_memory
+
+    _no_simulation(monkeypatch)
+    scenario = ftsim.load_scenario(SUPPORT_BOT)
+    monkeypatch.setattr(ftsim.runner, "available_memory", lambda: 2**30)  # 1 GiB machine
+    out = str(tmp_path / "out")
+    assert main([str(SUPPORT_BOT), "--paths", "1000000000", "--jobs", "1", "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --paths: a run of 1,000,000,000 paths needs about ")
+    assert "more than the 1.0 GiB available" in err and err.count("\n") == 1
+    fits = int(err.split("at most about ")[1].split()[0].replace(",", ""))
+    assert estimate_memory(scenario, fits, 1, 8192) <= 2**30 < estimate_memory(
+        scenario, fits + 1, 1, 8192)
+    # chunks too big for the workers, though the paths would fit in smaller ones
+    assert main([str(SUPPORT_BOT), "--paths", "400000", "--chunk-size", "400000", "--jobs",
+                 "2", "--no-paths", "--out", out]) == 2
+    assert capsys.readouterr().err.startswith("error: --chunk-size: 400,000 paths per chunk")
+    # --precision counts its --max-paths
+    assert main([str(SUPPORT_BOT), "--paths", "100000", "--precision", "0.001", "--max-paths",
+                 "5000000", "--jobs", "1", "--out", out]) == 2
+    assert capsys.readouterr().err.startswith("error: --max-paths: a run of 5,000,000 paths")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(__import__("ftsim.runner").runner.available_memory() is None
+                    or __import__("ftsim.runner").runner.available_memory() > 2**40,
+                    reason="machine with unknown or > 1 TiB available memory")
+def test_a_billion_paths_are_refused_on_this_machine(tmp_path, capsys, monkeypatch):
+    # Before: the run started allocating (a billion paths need ~1 TiB).
+    _no_simulation(monkeypatch)
+    assert main([str(SUPPORT_BOT), "--paths", "1000000000", "--out", str(tmp_path)]) == 2
+    assert "--paths: a run of 1,000,000,000 paths needs about" in capsys.readouterr().err
+
+
+# -- run folders: complete or absent ---------------------------------------------------
+
+
+def test_a_failure_while_writing_leaves_no_run_folder(tmp_path, capsys, monkeypatch):
+    # Before: an exit-1 run left results/<stem>/<stamp>/ (empty, or with summary.json only).
+    import errno
+
+    import ftsim.output
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ftsim.output, "write_monthly_csv", full_disk)
+    code = main([str(SUPPORT_BOT), "--paths", "500", "--jobs", "1", "--no-report",
+                 "--out", str(tmp_path / "out")])
+    assert code == 1 and "No space left on device" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # nor the folders this run created
+    (tmp_path / "kept").mkdir()  # a folder that existed before the run is kept
+    assert main([str(SUPPORT_BOT), "--paths", "500", "--jobs", "1", "--no-report",
+                 "--out", str(tmp_path / "kept")]) == 1
+    assert list((tmp_path / "kept").iterdir()) == []
+
+
+def test_an_interrupt_while_writing_returns_130_and_leaves_no_run_folder(tmp_path, capsys,
+                                                                        monkeypatch):
+    import ftsim.output
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ftsim.output, "write_paths_csv", interrupted)
+    assert main([str(SUPPORT_BOT), "--paths", "500", "--jobs", "1", "--no-report",
+                 "--out", str(tmp_path)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_folders_are_renamed_into_place_and_never_overwrite(tmp_path):
+    from ftsim.output import RunFolder
+
+    now = datetime(2026, 11, 28, 14, 0, 0)
+    first, second = RunFolder(tmp_path, "x", now), RunFolder(tmp_path, "x", now)
+    assert first.path.name.startswith(".20261128-140000.partial-")
+    (first.path / "summary.json").write_text("{}")
+    (second.path / "summary.json").write_text("{}")
+    assert second.commit().name == "20261128-140000"
+    assert first.commit().name == "20261128-140000-2"
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == [
+        "20261128-140000", "20261128-140000-2"]
+    third = RunFolder(tmp_path, "x", now)
+    third.discard()
+    assert len(list((tmp_path / "x").iterdir())) == 2
+
+
+def _dead_pid() -> int:
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    return int(proc.stdout)
+
+
+def test_stale_shared_and_partial_folders_of_dead_owners_are_removed(tmp_path):
+    import os
+
+    from ftsim.output import remove_stale_partials
+    from ftsim.runner import remove_stale_shared
+
+    dead = _dead_pid()
+    shm = tmp_path / "shm"
+    for name in (f"ftsim-{dead}-abc", f"ftsim-{os.getpid()}-def", "ftsim-olds", "other"):
+        (shm / name).mkdir(parents=True)
+    assert remove_stale_shared([str(shm)]) == [shm / f"ftsim-{dead}-abc"]
+    assert sorted(p.name for p in shm.iterdir()) == [
+        f"ftsim-{os.getpid()}-def", "ftsim-olds", "other"]
+    out = tmp_path / "results"
+    stale = out / "s" / f".20260101-000000.partial-{dead}-x"
+    live = out / "s" / f".20260101-000000.partial-{os.getpid()}-y"
+    done = out / "s" / "20260101-000000"
+    for folder in (stale, live, done):
+        folder.mkdir(parents=True)
+    assert remove_stale_partials(out) == [stale]
+    assert sorted(p.name for p in (out / "s").iterdir()) == sorted([live.name, done.name])
+
+
+# -- what the run says about itself ------------------------------------------------------
+
+
+def _wilson_half_width(hits: int, n: int, z: float = 1.959963984540054) -> float:
+    p = hits / n
+    return z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+
+
+def test_precision_not_reached_is_said_on_stderr_and_in_the_summary(tmp_path, capsys):
+    code = main([str(SUPPORT_BOT), "--paths", "1000", "--precision", "0.001", "--max-paths",
+                 "2000", "--chunk-size", "1000", "--jobs", "1", "--json", "--no-report",
+                 "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 0
+    sim = json.loads(captured.out)["simulation"]
+    assert sim["paths"] == 2000
+    assert sim["precision_target"] == 0.001 and sim["precision_reached"] is False
+    widths = [_wilson_half_width(round(o["p_payback_within"] * 2000), 2000)
+              for o in json.loads(captured.out)["options"].values()]
+    assert sim["precision_half_width"] == pytest.approx(max(widths), abs=1e-6)
+    (line,) = captured.err.splitlines()
+    assert line.startswith("warning: --precision 0.001 not reached: stopped at --max-paths 2,000")
+
+
+def test_precision_reached_is_recorded_without_a_warning(tmp_path, capsys):
+    # Wilson half-width at n = 1,000 is at most 1.96 x 0.5 / sqrt(1,000) ~ 0.031 <= 0.05
+    assert main([str(SUPPORT_BOT), "--paths", "1000", "--precision", "0.05", "--chunk-size",
+                 "1000", "--jobs", "1", "--json", "--no-report", "--out", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    sim = json.loads(captured.out)["simulation"]
+    assert sim["paths"] == 1000 and sim["precision_reached"] is True
+    assert sim["precision_half_width"] <= 0.05
+    assert captured.err == ""
+
+
+def test_scenario_warnings_are_one_line_each_on_stderr_even_with_json(tmp_path, capsys):
+    scenario = tmp_path / "growth.toml"
+    scenario.write_text(snippet(("monthly_growth = 0.02", "monthly_growth = 0.5")))
+    assert main([str(scenario), "--paths", "300", "--jobs", "1", "--json", "--no-report",
+                 "--out", str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    json.loads(captured.out)  # stdout holds the JSON only
+    (line,) = captured.err.splitlines()
+    assert line.startswith("warning: traffic.monthly_growth: 0.5 is outside the plausible")
+
+
+def test_allow_files_outside_reaches_the_loader(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (tmp_path / "obs.csv").write_text("tokens\n300\n500\n")
+    scenario = data / "s.toml"
+    scenario.write_text(snippet((
+        "input_tokens = 300",
+        'input_tokens = { dist = "empirical", file = "../obs.csv", column = "tokens" }')))
+    args = [str(scenario), "--paths", "300", "--jobs", "1", "--no-report", "--quiet",
+            "--out", str(tmp_path / "out")]
+    assert main(args) == 2
+    assert "traffic.input_tokens.file" in capsys.readouterr().err
+    assert main([*args, "--allow-files-outside"]) == 0
+
+
+# -- paths file vs summary (item 16) and the int16 payback guard (item 5) ----------------
+
+
+def test_paths_file_keeps_money_beyond_float32_exactly(tmp_path):
+    # Before: money was cast to float32, so 1e39 became inf and 123456789.123 lost digits.
+    import csv
+    import gzip
+
+    from ftsim.output import write_paths_csv
+
+    result = ftsim.simulate(ftsim.load_scenario(SUPPORT_BOT), paths=4, seed=2, jobs=1)
+    money = np.array([1e39, -3.4e300, 123_456_789.123_456_7, 5e-324])
+    option = result.options["lora_8b_provider"]
+    for name in ("npv", "upfront", "tco_baseline", "tco_option"):
+        getattr(option, name)[:] = money
+    tiny = next(k for k in result.inputs if k.startswith("traffic."))
+    result.inputs[tiny][:] = [1e-50, 1.0, 2.0, 3.0]  # below float32's smallest normal
+    write_paths_csv(tmp_path, result)
+    with gzip.open(tmp_path / "paths.csv.gz", "rt") as text:  # Python's float(): exact
+        rows = list(csv.DictReader(text))
+    provider = [row for row in rows if row["option"] == "lora_8b_provider"]
+    for name in ("npv", "upfront", "tco_baseline", "tco_option"):
+        assert [float(row[name]) for row in provider] == money.tolist()
+    assert float(rows[0][tiny]) == 1e-50
+
+
+def test_result_refuses_a_horizon_beyond_int16_payback_months():
+    from dataclasses import replace
+
+    scenario = ftsim.load_scenario(SUPPORT_BOT)
+    with pytest.raises(ValueError, match="horizon_months must be at most 32767"):
+        ftsim.Result.allocate(replace(scenario, horizon_months=40_000), 10)
