@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -128,8 +129,8 @@ def _by_gid(ax: Axes, gid: str):
 
 
 def _legend_texts(ax: Axes) -> list[str]:
-    """Legend entries as displayed (dollar signs are escaped from mathtext in the artists)."""
-    return [t.get_text().replace("\\$", "$") for t in ax.get_legend().get_texts()]
+    """Legend entries as drawn (mathtext is off: a dollar sign is written as it is)."""
+    return [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 # --- number formatting -------------------------------------------------------------------------
@@ -330,3 +331,146 @@ def test_report_leaves_matplotlib_to_plots_and_plots_avoids_pyplot():
     plots_source = Path(plots.__file__).read_text(encoding="utf-8")
     assert not re.search(r"^\s*(import|from)\s+matplotlib(\.pyplot|\s+import\s+pyplot)",
                          plots_source, re.M)
+
+
+# --- robustness (issue 9) -----------------------------------------------------------------------
+
+def test_money_formats_null_and_huge_amounts():
+    assert format_money(None, "USD") == "n/a"  # summary.json writes non-finite values as null
+    assert format_money(float("inf"), "USD") == "n/a"
+    assert format_money(-1.26e20, "USD") == "-$1.26e+20"  # not "$126,000,000,000.0B"
+    assert format_money(999.4e12, "USD") == "$999,400.0B"
+    assert money_formatter("USD").format_ticks([0.0, 5e19, 1e20]) == ["$0", "$5e+19", "$1e+20"]
+
+
+def test_house_style_turns_mathtext_off():
+    """A currency like "$$" used to crash the first figure with a mathtext ParseException."""
+    summary = make_summary(currency="$$")
+    summary["scenario"]["name"] = "cost $x^$ and \\frac"
+    with plots.house_style():
+        fig = Figure(figsize=plots.FIGSIZE, layout="constrained")
+        ax = plots.npv_distribution(fig.add_subplot(), summary, "a")
+        fig.savefig(io.BytesIO(), format="png")
+    assert "cost $x^$ and \\frac" in ax.get_title(loc="left")
+    assert "P50 9,000 $$" in _legend_texts(ax)
+    # drawn outside the house style too: the figure functions switch mathtext off themselves
+    ax = plots.fan_chart(None, summary, "a")
+    assert all(not t.get_parse_math() for t in [ax.title, *ax.get_legend().get_texts()])
+
+
+def _hist_summary(edges: list, counts: list, npv: dict) -> dict:
+    summary = make_summary()
+    option = summary["options"]["a"]
+    option["npv_histogram"] = {"edges": edges, "counts": counts}
+    option["npv"] = npv
+    return summary
+
+
+def _note(ax: Axes) -> str | None:
+    notes = [t.get_text() for t in ax.texts if t.get_gid() == "empty_note"]
+    return notes[0] if notes else None
+
+
+@pytest.mark.parametrize(("edges", "counts", "value"), [
+    # all 1000 paths in one bin of a +-1 range (what summarize gives for a constant NPV)
+    (np.linspace(41_999.0, 42_001.0, 41).tolist(), [0] * 20 + [1000] + [0] * 19, 42_000.0),
+    # the old summarize at 1e16: lo - 1 == lo, forty bins of zero width
+    ([1e16] * 41, [0] * 39 + [1000], 1e16),
+    # summary.json nulls: no edges at all
+    ([None] * 41, [0] * 40, -3e5),
+])
+def test_npv_distribution_of_a_single_value_says_so(edges, counts, value):
+    """Before: a positive constant NPV raised NotImplementedError from a bare Patch; zero-width
+    bins set identical x limits. Now one bar, the value in words, a readable window."""
+    npv = {"mean": value, "p5": value, "p50": value, "p95": value}
+    summary = _hist_summary(edges, counts, npv)
+    ax = plots.npv_distribution(_axes(), summary, "a")
+    note = _note(ax)
+    assert note is not None and note.startswith(f"NPV is {format_money(value, 'USD')} on ")
+    lo, hi = ax.get_xlim()
+    assert lo < value < hi and hi - lo >= 0.1 * abs(value)
+    legend = _legend_texts(ax)
+    assert "loss (NPV < 0): 22.0% of paths" in legend  # in the legend even with no loss region
+    assert f"P50 {format_money(value, 'USD')}" in legend
+    ax.figure.savefig(io.BytesIO(), format="png")
+
+
+def test_npv_distribution_with_null_percentiles_draws_what_it_has():
+    summary = _hist_summary([None] * 41, [0] * 40,
+                            {"mean": None, "p5": None, "p50": None, "p95": None})
+    ax = plots.npv_distribution(_axes(), summary, "a")
+    assert _note(ax).startswith("NPV is not a finite number")
+    assert not any(t.startswith(("P5", "P50", "P95")) for t in _legend_texts(ax))
+    summary = make_summary()
+    summary["options"]["a"]["npv"]["p95"] = None  # one percentile null: the others drawn
+    legend = _legend_texts(plots.npv_distribution(_axes(), summary, "a"))
+    assert "P5 -$15,000" in legend and not any(t.startswith("P95") for t in legend)
+
+
+def test_figures_skip_null_values():
+    summary = make_summary()
+    option = summary["options"]["a"]
+    option["cumulative_net_savings"]["p50"][2] = None
+    option["monthly_mean_cost"]["errors"] = [None] * H
+    option["sensitivity"][0].update(p_payback_low=None, p_payback_high=None)
+    option["p_payback_within"] = None
+    fig = Figure(figsize=plots.FIGSIZE, layout="constrained")
+    for spec in plots.figure_specs(summary):
+        sub = fig.add_subfigure(fig.add_gridspec(1, 1)[0])
+        plots.draw_figure(sub, spec, summary)
+    median = _by_gid(plots.fan_chart(_axes(), summary, "a"), "median")
+    assert np.isnan(median.get_ydata()[2])
+    ax = plots.cost_breakdown(_axes(), summary, "a")
+    assert any(t.startswith("cost of errors (n/a)") for t in _legend_texts(ax))
+    assert np.isfinite(ax.get_ylim()).all()
+    ax = plots.payback_curve(_axes(), summary)
+    assert [a.get_gid() for a in ax.texts if a.get_gid()] == ["p_at_n_b"]  # no label for None
+
+
+def test_text_wrap_measures_linearly(monkeypatch):
+    """Before: a word longer than the line was cut by measuring every prefix (quadratic in
+    measurements, each linear): a 1,000-character name took 72 s of report. Now each piece
+    is measured about once, so the characters measured stay a small multiple of the text."""
+    measured: list[int] = []
+    real = typeset._TEXT_TO_PATH
+
+    class Counting:
+        def get_text_width_height_descent(self, text, prop, ismath):
+            measured.append(len(text))
+            return real.get_text_width_height_descent(text, prop, ismath)
+
+    monkeypatch.setattr(typeset, "_TEXT_TO_PATH", Counting())
+    for length in (400, 3000):
+        typeset._text_width_in.cache_clear()
+        measured.clear()
+        word = "".join(chr(ord("a") + (7 * i) % 26) for i in range(length))  # no break point
+        lines = typeset._wrap(word, 2.0, 9.0)
+        assert "".join(lines) == word
+        assert len(lines) >= length / 40
+        assert all(real_width(line, 9.0) <= 2.0 for line in lines)
+        assert sum(measured) <= 4 * length, (length, len(measured), sum(measured))
+    typeset._text_width_in.cache_clear()
+
+
+def real_width(line: str, size: float) -> float:
+    return typeset._text_width_in.__wrapped__(line, size, False, False)
+
+
+def test_long_unbroken_names_are_wrapped_and_cut_in_titles(summary):
+    summary["scenario"]["name"] = "S" * 120  # the longest name the loader accepts
+    summary["options"]["a"]["name"] = "N" * 120
+    ax = plots.fan_chart(None, summary, "a")
+    lines = ax.get_title(loc="left").split("\n")
+    assert len(lines) <= 4  # two lines of "what", two of scenario · detail
+    assert all(real_width(line, 10.0) <= plots.FIGSIZE[0] - 1.0 for line in lines)
+    assert lines[1].endswith("…") and lines[3].endswith("…")
+    legend = _legend_texts(plots.payback_curve(_axes(), summary))
+    assert "N" * 59 + "…" in legend
+
+
+def test_long_key_paths_stay_narrow_tick_labels():
+    label = plots._wrap_key("options.a." + "k" * 200)
+    lines = label.split("\n")
+    assert len(lines) == 3 and all(len(line) <= 35 for line in lines)
+    assert lines[0] == "options.a." and lines[-1].endswith("…")
+    assert plots._wrap_key("traffic.requests_per_month") == "traffic.requests_per_month"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import functools
 import re
 import shutil
 import subprocess
@@ -10,11 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from matplotlib.figure import Figure
 from test_plots import make_summary  # the hand-made two-option summary (no engine)
 
-from ftsim import report, typeset
+from ftsim import plots, report, typeset
 from ftsim.plots import format_probability
 from ftsim.report import decision_checklist, driver_sentence, render_markdown, volume_band
+from ftsim.runner import simulate
 from ftsim.scenario import parse_scenario
 
 WHEN = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -317,3 +322,277 @@ def test_driver_sentence():
                                     "(P 21.0% at bottom decile vs 86.0% at top)")
     row.update(spearman=None, p_payback_low=0.7, p_payback_high=0.3)
     assert "payback less likely (P 70.0% at bottom decile vs 30.0% at top)" in driver_sentence(row)
+
+
+# --- robustness (issue 9): degenerate outcomes, extreme magnitudes, hostile text, warnings ------
+
+def one_option_text(*, name: str = "Degenerate", currency: str = "USD",
+                    requests: str = "10000", api_price: str = "0.2", engineering: str = "20000",
+                    gap: str = "0.0", max_gap: str = "0.04", option_name: str = "Fine-tune",
+                    baseline_name: str = "Prompted model", extra_traffic: str = "") -> str:
+    """One api option; with the defaults every input is fixed, so every path is the same.
+
+    Per request the baseline costs (300 x 2 + 200 x 8) / 1e6 = $0.0022 and the option
+    500 x ``api_price`` / 1e6 ($0.0001 at 0.2); the option's only other cost is
+    ``engineering`` at month 0.
+    """
+    return f"""
+[scenario]
+name = "{name}"
+currency = "{currency}"
+horizon_months = 6
+payback_within_months = 3
+
+[traffic]
+requests_per_month = {requests}
+input_tokens = 300
+output_tokens = 200
+{extra_traffic}
+
+[baseline]
+name = "{baseline_name}"
+price_input_per_mtok = 2.0
+price_output_per_mtok = 8.0
+
+[options.a]
+name = "{option_name}"
+error_rate_gap = {gap}
+max_acceptable_gap = {max_gap}
+[options.a.serving]
+mode = "api"
+price_input_per_mtok = {api_price}
+price_output_per_mtok = {api_price}
+[options.a.build]
+engineering_cost = {engineering}
+"""
+
+
+# kind -> (scenario keywords, what the run must show: a check of the case itself)
+DEGENERATE = {
+    # 10k requests save 10k x 0.0021 = $21 a month: $20,000 never comes back, on every path
+    "constant": ({}, lambda o: o["npv"]["p5"] == o["npv"]["p95"] < 0),
+    # half the paths 1k requests, half 1M: two NPVs
+    "two_valued": ({"requests": '{ dist = "choice", values = [1000, 1000000] }'},
+                   lambda o: o["npv"]["p5"] < o["npv"]["p95"]),
+    # 1e7 requests save $21,000 a month against $100 upfront: paid back in month 1 everywhere
+    "all_payback": ({"requests": "1e7", "engineering": "100"},
+                    lambda o: o["p_payback_within"] == 1.0 and o["npv"]["p5"] > 0),
+    # per-token price 50 x 500 / 1e6 = $0.025 a request, dearer than the baseline's $0.0022
+    "never_payback": ({"api_price": "50"},
+                      lambda o: o["p_payback_within"] == 0.0 and o["payback_month"]["p50"] is None),
+    # gap 0.1 above the acceptable 0.01: abandoned on every path
+    "abandoned": ({"gap": "0.1", "max_gap": "0.01"}, lambda o: o["p_abandoned"] == 1.0),
+}
+_MONEY_KEYS = ("npv", "npv_histogram", "cumulative_net_savings", "monthly_mean_cost",
+               "upfront_cost", "tco")
+
+
+@functools.cache
+def _degenerate_run(kind: str):
+    """(summary, scenario) of a degenerate case, simulated once for the whole module."""
+    scenario = parse_scenario(one_option_text(**DEGENERATE[kind][0]))
+    summary = simulate(scenario, paths=200, jobs=1, seed=5).summary()
+    return summary, scenario
+
+
+def _scaled(value, factor: float):
+    """Every float in ``value`` times ``factor`` (counts and months are ints: unchanged)."""
+    if isinstance(value, dict):
+        return {k: _scaled(v, factor) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scaled(v, factor) for v in value]
+    return value * factor if isinstance(value, float) else value
+
+
+def _at_magnitude(summary: dict, magnitude: float) -> dict:
+    """The summary with every amount of money scaled so that the median NPV is +-magnitude:
+    what the same run would report in a currency unit 1/factor as large."""
+    summary = copy.deepcopy(summary)
+    option = summary["options"]["a"]
+    factor = magnitude / abs(option["npv"]["p50"])
+    for key in _MONEY_KEYS:
+        option[key] = _scaled(option[key], factor)
+    option["npv_histogram"]["counts"] = summary["options"]["a"]["npv_histogram"]["counts"]
+    return summary
+
+
+def _assert_report_complete(run_dir: Path, written: dict, summary: dict) -> None:
+    stems = [spec.stem for spec in plots.figure_specs(summary)]
+    assert sorted(written) == sorted([f"figures/{s}.png" for s in stems]
+                                     + ["report.md", "report.pdf"])
+    for stem in stems:
+        png = (run_dir / "figures" / f"{stem}.png").read_bytes()
+        assert png.startswith(b"\x89PNG") and len(png) > 5_000, stem
+    assert (run_dir / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert count_pdf_pages(run_dir / "report.pdf") >= 4
+    assert (run_dir / "report.md").stat().st_size > 1_000
+
+
+@pytest.mark.parametrize(("kind", "magnitude"), [
+    *((kind, None) for kind in DEGENERATE),
+    ("constant", 1e-3), ("constant", 1e15), ("constant", 1e20),
+    ("two_valued", 1e-3), ("two_valued", 1e15), ("two_valued", 1e20),
+    ("all_payback", 1e20),
+])
+def test_every_figure_draws_for_degenerate_runs(tmp_path, kind, magnitude):
+    """Before: a positive NPV on every path raised NotImplementedError ("Derived must
+    override") from a bare Patch added to the NPV axes; a constant NPV of 1e15 or more
+    raised "Too many bins"."""
+    summary, scenario = _degenerate_run(kind)
+    assert DEGENERATE[kind][1](summary["options"]["a"]), kind  # the case is what it claims
+    if magnitude is not None:
+        summary = _at_magnitude(summary, magnitude)
+    written = report.write_report(tmp_path, summary, scenario, command="x", seconds=1.0)
+    _assert_report_complete(tmp_path, written, summary)
+    # one NPV (or all paths in one bin): the NPV figure says so in words on the axes
+    with plots.house_style():
+        fig = Figure(figsize=plots.FIGSIZE, layout="constrained")
+        ax = plots.npv_distribution(fig.add_subplot(), summary, "a")
+    notes = [t.get_text() for t in ax.texts if t.get_gid() == "empty_note"]
+    option = summary["options"]["a"]
+    if option["npv"]["p5"] == option["npv"]["p95"] and kind != "two_valued":
+        assert notes and notes[0].startswith(
+            f"NPV is {plots.format_money(option['npv']['p50'], 'USD')} on 100.0% of paths")
+        lo, hi = ax.get_xlim()  # a readable window around the value, not a float step
+        assert hi - lo >= 0.1 * abs(option["npv"]["p50"]) and lo < option["npv"]["p50"] < hi
+    else:
+        assert notes == []
+
+
+def _nulled(value, keep: bool = False):
+    """Every float in the summary's results replaced by None, as summary.json writes a
+    non-finite value; ints (months, counts) and strings kept."""
+    if isinstance(value, dict):
+        return {k: _nulled(v, keep or k in ("simulation", "scenario", "breakeven"))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nulled(v, keep) for v in value]
+    return None if isinstance(value, float) and not keep else value
+
+
+def test_report_and_figures_accept_null_numbers(tmp_path):
+    """Every number H2's JSON-safe summary may null (non-finite money, correlations,
+    percentiles, volumes): figures skip them and the text says n/a. Before: format_money
+    raised TypeError on None."""
+    summary, scenario = _degenerate_run("two_valued")
+    nulled = _nulled(summary)
+    assert nulled["options"]["a"]["npv"]["p50"] is None  # the helper does null them
+    assert nulled["simulation"] == summary["simulation"]
+    written = report.write_report(tmp_path, nulled, scenario, command="x", seconds=1.0)
+    _assert_report_complete(tmp_path, written, nulled)
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "n/a / n/a / n/a" in markdown  # NPV P5 / P50 / P95
+    assert not re.search(r"\b(nan|inf|None)\b", markdown)
+
+
+HOSTILE_NAME = "<script>alert(1)</script> | # x $a^$ [l](javascript:x) `c` *e* _u_ & ~~s~~"
+
+
+def _md_cells(line: str) -> list[str]:
+    """A Markdown table row split at its unescaped pipes (a backslash escapes the next
+    character)."""
+    cells, cur, i = [], "", 0
+    while i < len(line):
+        if line[i] == "\\":
+            cur += line[i:i + 2]
+            i += 2
+        elif line[i] == "|":
+            cells.append(cur)
+            cur, i = "", i + 1
+        else:
+            cur += line[i]
+            i += 1
+    cells.append(cur)
+    return cells[1:-1]  # text before the first and after the last pipe
+
+
+def _md_tables(markdown: str) -> list[list[str]]:
+    tables, current = [], []
+    for line in markdown.split("\n"):
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            tables.append(current)
+            current = []
+    return tables + ([current] if current else [])
+
+
+def test_hostile_names_are_inert_in_every_output(tmp_path):
+    """Before: report.md escaped only \\, $ and *: the name landed as raw <script> and <img>,
+    a "|" in the option name added a column, and the currency "$$" crashed mathtext
+    ("ParseException: Expected end of text") in the first figure."""
+    text = one_option_text(name=HOSTILE_NAME, option_name="<img src=x onerror=alert(1)> | opt",
+                           baseline_name="# base | line", currency="$$",
+                           requests='{ p5 = 1000, p95 = 1000000 }')
+    scenario = parse_scenario(text)
+    summary = simulate(scenario, paths=200, jobs=1, seed=5).summary()
+    written = report.write_report(tmp_path, summary, scenario, command="ftsim run 'a|b'.toml",
+                                  seconds=1.0)
+    _assert_report_complete(tmp_path, written, summary)
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    for raw in ("<script", "<img", "](javascript", "`c`", "*e*", "_u_", "~~s~~", "$a",
+                " & ", "\n# base", "\n# x"):
+        assert not re.search(r"(?<!\\)" + re.escape(raw), markdown), raw  # unescaped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| \\# x \\$a^\\$" in markdown
+    assert "&lt;img src=x onerror=alert(1)&gt; \\| opt" in markdown
+    # every table keeps its column count in every row; the decision summary has its 9 rows
+    tables = _md_tables(markdown)
+    for table in tables:
+        widths = {len(_md_cells(line)) for line in table}
+        assert len(widths) == 1, table
+    summary_table = next(t for t in tables if "Verdict" in t[2])
+    assert len(summary_table) == 2 + 9 and len(_md_cells(summary_table[0])) == 2
+    # figures: the name is drawn as written, dollar signs and all
+    with plots.house_style():
+        fig = Figure(figsize=plots.FIGSIZE, layout="constrained")
+        ax = plots.fan_chart(fig.add_subplot(), summary, "a")
+    assert "$a^$" in ax.get_title(loc="left").replace("\n", " ")
+    assert ax.get_ylabel() == "Cumulative net savings ($$)"
+    text = pdf_text(tmp_path / "report.pdf")
+    if text is not None:
+        assert "<script>alert(1)</script>" in text  # the PDF shows the name as written
+
+
+def test_newlines_in_names_keep_one_table_row_per_option(tmp_path):
+    """Names can no longer hold a newline (the loader refuses control characters), but the
+    Markdown must not depend on it: a newline in a name becomes a space or <br>."""
+    summary, scenario = _degenerate_run("two_valued")
+    summary = copy.deepcopy(summary)
+    summary["scenario"]["name"] = "Run\n# injected heading"
+    summary["options"]["a"]["name"] = "A\n| x | y |\n\n# heading"
+    option = dataclasses.replace(scenario.options["a"], name="A\n| x | y |\n\n# heading")
+    scenario = dataclasses.replace(scenario, options={"a": option})
+    markdown = render_markdown(summary, scenario, command="x", seconds=1.0,
+                               figure_files=[], generated_at=WHEN)
+    assert "\n# injected" not in markdown and "\n# heading" not in markdown
+    assert "\n| x | y |" not in markdown
+    assert "# Run \\# injected heading" in markdown
+    for table in _md_tables(markdown):
+        assert len({len(_md_cells(line)) for line in table}) == 1, table
+    summary_table = next(t for t in _md_tables(markdown) if "Verdict" in t[2])
+    assert len(summary_table) == 2 + 9
+    assert _md_cells(summary_table[0])[1].strip() == "A<br>\\| x \\| y \\|<br><br>\\# heading"
+
+
+def test_plausibility_warnings_lead_the_report(tmp_path):
+    """A value outside its plausible range (monthly growth 0.5 = +50 % a month, a likely
+    unit slip) is listed under "Warnings" on the first page of report.md and report.pdf."""
+    text = one_option_text(extra_traffic="monthly_growth = 0.5")
+    scenario = parse_scenario(text)
+    assert [w.key_path for w in scenario.warnings] == ["traffic.monthly_growth"]
+    summary = simulate(scenario, paths=200, jobs=1, seed=5).summary()
+    report.write_report(tmp_path, summary, scenario, command="x", seconds=1.0)
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    warning = str(scenario.warnings[0])
+    assert warning.startswith("traffic.monthly_growth: ")
+    head = markdown[:markdown.index("## Decision summary")]
+    assert "## Warnings" in head
+    assert "- " + report._md_escape(warning) in head
+    text = pdf_text(tmp_path / "report.pdf")
+    if text is not None:
+        first_page = text.split("\f")[0]
+        assert "Warnings" in first_page and "traffic.monthly_growth:" in first_page
+    # no warnings, no block
+    markdown = render_markdown(*_degenerate_run("constant"), command="x", seconds=1.0,
+                               figure_files=[], generated_at=WHEN)
+    assert "Warnings" not in markdown
