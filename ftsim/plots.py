@@ -87,7 +87,9 @@ _RC = {
     "text.parse_math": False,
 }
 _LEGEND_CHARS = 60  # option and baseline names in legends, cut with an ellipsis beyond
-_TITLE_LINES = 2  # lines per title part (what, then scenario · detail)
+# Most lines of a title's two parts: what is shown, then "scenario · detail" (three, so the
+# longest scenario name the loader accepts, 120 characters, still leaves room for the detail).
+_TITLE_LINES = (2, 3)
 
 
 @contextmanager
@@ -259,8 +261,8 @@ def _title_text(container: Figure | SubFigure, what: str, summary: dict[str, Any
     scenario or option names never run off the figure."""
     width = container.bbox.width / container.dpi - margin
     second = summary["scenario"]["name"] + (f" · {detail}" if detail else "")
-    lines = [*_clip(_wrap(what, width, _TITLE_SIZE), _TITLE_LINES),
-             *_clip(_wrap(second, width, _TITLE_SIZE), _TITLE_LINES)]
+    lines = [*_clip(_wrap(what, width, _TITLE_SIZE), _TITLE_LINES[0]),
+             *_clip(_wrap(second, width, _TITLE_SIZE), _TITLE_LINES[1])]
     return "\n".join(lines)
 
 
@@ -513,6 +515,7 @@ def drivers(axes: tuple[Axes, Axes] | None, summary: dict[str, Any], option_id: 
         x=0.01, ha="left", fontsize=_TITLE_SIZE, linespacing=1.4)
     if n == 0:
         for ax in axes:
+            ax.set_xticks([])
             ax.set_yticks([])
         _empty_note(left, "No random inputs:\nevery path draws the same values.")
         _empty_note(right, "No random inputs:\nno deciles to compare.")

@@ -461,9 +461,12 @@ def test_long_unbroken_names_are_wrapped_and_cut_in_titles(summary):
     summary["options"]["a"]["name"] = "N" * 120
     ax = plots.fan_chart(None, summary, "a")
     lines = ax.get_title(loc="left").split("\n")
-    assert len(lines) <= 4  # two lines of "what", two of scenario · detail
+    # at most two lines of "what" and three of "scenario · detail", each within the figure
+    assert len(lines) <= 5
     assert all(real_width(line, 10.0) <= plots.FIGSIZE[0] - 1.0 for line in lines)
-    assert lines[1].endswith("…") and lines[3].endswith("…")
+    assert lines[1].endswith("…")  # 36 + 120 characters of "what": cut
+    assert " ".join(lines[2:]).endswith("upfront cost included, 1,000 paths")  # kept whole
+    assert "".join(lines[2:]).startswith("S" * 120)
     legend = _legend_texts(plots.payback_curve(_axes(), summary))
     assert "N" * 59 + "…" in legend
 
