@@ -107,7 +107,7 @@ def breakeven_chart(ax: Axes | None, curve: dict[str, Any]) -> Axes:
     """
     if ax is None:
         ax = Figure(figsize=FIGSIZE, layout="constrained").add_subplot()
-    x = np.asarray(curve["tokens_per_month"], dtype=float)
+    x = np.asarray(curve["tokens_per_month"], dtype=float)  # None (null) -> NaN: a gap
     lo_mark, hi_mark = curve["marks"][0], curve["marks"][-1]
     ax.axvspan(lo_mark, hi_mark, color="0.85", alpha=0.5, lw=0,
                label="article: break-even 10M–100M tokens/month")
@@ -134,10 +134,15 @@ def breakeven_chart(ax: Axes | None, curve: dict[str, Any]) -> Axes:
     ax.axhline(required, color=_REQUIRED_COLOR, ls=":", lw=1.2,
                label=f"required probability {format_probability(required)}")
     own = curve["scenario_volume"]["tokens_per_month"]
-    ax.axvline(own, color="0.2", ls=":", lw=1.2,
-               label=f"scenario's own volume ({_fmt(own)} tokens/month)")
+    if own is not None and np.isfinite(own) and own > 0:  # null in JSON when not finite
+        ax.axvline(own, color="0.2", ls=":", lw=1.2,
+                   label=f"scenario's own volume ({_fmt(own)} tokens/month)")
     ax.set_xscale("log")
-    ax.set_xlim(x[0], x[-1])
+    shown = x[np.isfinite(x) & (x > 0)]
+    lo, hi = (shown.min(), shown.max()) if shown.size else (lo_mark, hi_mark)
+    if hi <= lo:  # one point: identical limits would only raise a warning
+        lo, hi = lo / 2, hi * 2
+    ax.set_xlim(lo, hi)
     ax.xaxis.set_major_formatter(tokens_formatter())
     ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_ylim(-0.02, 1.02)

@@ -477,3 +477,23 @@ def test_long_key_paths_stay_narrow_tick_labels():
     assert len(lines) == 3 and all(len(line) <= 35 for line in lines)
     assert lines[0] == "options.a." and lines[-1].endswith("…")
     assert plots._wrap_key("traffic.requests_per_month") == "traffic.requests_per_month"
+
+
+def test_breakeven_chart_skips_null_volumes():
+    """summary.json-style nulls in a break-even curve (a grid point or the scenario's own
+    volume not finite) leave gaps instead of raising on NaN axis limits."""
+    from ftsim.sweep_plots import breakeven_chart
+
+    crossing = {"level": 0.5, "tokens_per_month": None, "status": "not_reached"}
+    curve = {
+        "tokens_per_month": [1e6, None, 1e8], "marks": [1e7, 1e8],
+        "payback_within_months": 3, "required_probability": 0.8, "scenario": "S",
+        "paths": 100, "scenario_volume": {"tokens_per_month": None},
+        "options": {"a": {"name": "A", "p_payback_within": [0.1, None, 0.9],
+                          "p_payback_within_ci95": [[0.0, 0.2], [None, None], [0.8, 1.0]],
+                          "p50": crossing, "required": crossing}},
+    }
+    ax = breakeven_chart(None, curve)
+    assert ax.get_xlim() == pytest.approx((1e6, 1e8))
+    assert not any(t.startswith("scenario's own volume") for t in _legend_texts(ax))
+    ax.figure.savefig(io.BytesIO(), format="png")
