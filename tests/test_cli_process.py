@@ -24,6 +24,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SUPPORT_BOT = ROOT / "scenarios" / "support_bot.toml"
 SHM = Path("/dev/shm")
+# the package under test, whatever the working folder or an installed copy
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux") or not SHM.is_dir(),
                                 reason="needs Linux /proc and /dev/shm")
 
@@ -33,8 +36,8 @@ def ftsim(*args: object) -> list[str]:
 
 
 def start(*args: object, **kwargs: Any) -> subprocess.Popen:
-    return subprocess.Popen(ftsim(*args), cwd=ROOT, text=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, **kwargs)
+    return subprocess.Popen(ftsim(*args), cwd=ROOT, env=ENV, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str,
@@ -125,7 +128,7 @@ def test_sigkill_takes_the_workers_down_and_the_next_start_removes_the_shared_fo
 
     done = subprocess.run(ftsim(SUPPORT_BOT, "--paths", 200, "--jobs", 1, "--no-report",
                                 "--quiet", "--out", out),
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+                          cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert not any(p.exists() for p in shared)
     (finished,) = run_folder_entries(out)  # the stale partial folder is gone as well
@@ -184,8 +187,8 @@ def test_closed_stdout_is_not_a_traceback(tmp_path):
 def test_piped_into_head_prints_no_traceback(tmp_path):
     command = shlex.join(ftsim(SUPPORT_BOT, "--paths", 300, "--jobs", 1, "--no-report",
                                "--out", tmp_path / "out")) + " | head -1"
-    done = subprocess.run(["bash", "-c", command], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(["bash", "-c", command], cwd=ROOT, env=ENV, capture_output=True,
+                          text=True, timeout=300)
     assert done.stdout.startswith("Customer-support assistant")
     assert done.stdout.count("\n") == 1
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
@@ -205,8 +208,8 @@ def test_bad_options_exit_2_before_simulating_with_one_line(tmp_path):
     ]
     for args, option in cases:
         done = subprocess.run(ftsim(SUPPORT_BOT, "--paths", 2_000_000, "--jobs", 1, "--quiet",
-                                    *args), cwd=tmp_path, capture_output=True, text=True,
-                              timeout=120)
+                                    *args), cwd=tmp_path, env=ENV, capture_output=True,
+                              text=True, timeout=120)
         assert done.returncode == 2, (args, done.stderr)
         assert done.stderr.count("\n") == 1 and option in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
@@ -220,7 +223,7 @@ def test_readme_minimal_scenario_runs_as_printed(tmp_path):
     scenario = tmp_path / "minimal.toml"
     scenario.write_text(block.group(1))
     done = subprocess.run(ftsim(scenario, "--paths", 500, "--jobs", 1, "--out", tmp_path / "out"),
-                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+                          cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     (run,) = (tmp_path / "out" / "minimal").iterdir()
     assert {"summary.json", "paths.csv.gz", "monthly.csv", "report.md", "report.pdf"} <= {
