@@ -8,6 +8,7 @@ import math
 import os
 import re
 import shlex
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -16,12 +17,13 @@ from typing import Any
 
 from . import __version__
 from .errors import ScenarioError
+from .runner import SchedulerUnreachable
 from .scenario import Scenario, load_scenario, parse_override
 
 __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
-EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE, EXIT_TERMINATED = 130, 141, 143  # 128 + signal number
 SUBCOMMANDS = ("run", "sweep", "breakeven")
 
 
@@ -467,10 +469,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m ftsim`` and the ``ftsim`` script; returns the exit code.
 
     Exit codes: 0 done, 1 internal error, 2 bad input (nothing simulated, nothing written),
-    130 interrupted (no run folder left), 141 stdout closed by its reader (``| head``).
+    130 interrupted (SIGINT) and 143 terminated (SIGTERM), leaving no run folder; 141 stdout
+    closed by its reader (``| head``).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     command = "python -m ftsim " + shlex.join(argv)
+    previous = _terminate_like_interrupt()
     try:
         code = _dispatch(argv, command)
         sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
@@ -491,9 +495,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: no run folder was completed", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("terminated: no run folder was completed", file=sys.stderr)
+        return EXIT_TERMINATED
+    except SchedulerUnreachable as error:
+        print(f"error: --scheduler: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as error:  # noqa: BLE001 - the CLI's last line of defence
         if os.environ.get("FTSIM_DEBUG"):
             raise
         print(f"internal error: {type(error).__name__}: {error} "
               "(set FTSIM_DEBUG=1 for a traceback)", file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that the run's temporary folder is removed."""
+
+
+def _terminate_like_interrupt() -> Any:
+    """Handle SIGTERM (``kill``, ``timeout``) like Ctrl-C: clean up, exit 143. Returns the
+    previous handler, or None where handlers cannot be set (not the main thread)."""
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # signal only works in the main thread
+        return None

@@ -25,7 +25,7 @@ from .sampling import prepare_laws, random_inputs, sample_static
 from .scenario import Scenario
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "ChunkResult", "run_chunk", "simulate", "memory_breakdown",
-           "estimate_memory", "available_memory", "remove_stale_shared"]
+           "estimate_memory", "available_memory", "remove_stale_shared", "SchedulerUnreachable"]
 
 # Paths per chunk. Part of the result's identity (with the seed): chunk i always draws
 # from child seed i, so the answer never depends on --jobs or the backend. 8192 paths
@@ -83,6 +83,10 @@ def run_chunk(
                        inputs={k: static[k] for k in random_keys},
                        tokens_per_month=mean_requests * tokens, requests_per_month=mean_requests,
                        options=options)
+
+
+class SchedulerUnreachable(ConnectionError):
+    """The Dask scheduler could not be reached; raised before any chunk is submitted."""
 
 
 @dataclass(frozen=True)
@@ -224,7 +228,11 @@ def _execute(
         from distributed import Client, as_completed  # optional extra: ftsim[dask]
 
         own_client = isinstance(scheduler, str)
-        client = Client(scheduler) if own_client else scheduler
+        try:
+            client = Client(scheduler) if own_client else scheduler
+        except OSError as error:  # refused, unknown host, timed out: before any path ran
+            raise SchedulerUnreachable(f"cannot connect to the Dask scheduler at {scheduler} "
+                                       f"({type(error).__name__}: {error})") from error
         try:
             remote = client.scatter(scenario, broadcast=True)
             futures = [client.submit(_run_batch, remote, batch, seed, sampler, chunk_size,

@@ -49,7 +49,7 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str,
         if value:
             return value
         if proc is not None and proc.poll() is not None:
-            out, err = proc.communicate()
+            err = proc.communicate()[1] or ""
             pytest.fail(f"ftsim exited ({proc.returncode}) before {what}: {err[-2000:]}")
         time.sleep(0.02)
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
@@ -97,8 +97,13 @@ def test_sigkill_takes_the_workers_down_and_the_next_start_removes_the_shared_fo
     # workers ran on (4 of them still alive 9 minutes later).
     out = tmp_path / "out"
     before = {p.name for p in SHM.glob("ftsim-*")}
-    proc = start(SUPPORT_BOT, "--paths", 1_000_000, "--jobs", 2, "--chunk-size", 2048,
-                 "--no-report", "--no-paths", "--quiet", "--out", out)
+    log = (tmp_path / "stderr.txt").open("w")
+    # output to a file: orphaned workers holding a pipe open would block reading it
+    proc = subprocess.Popen(ftsim(SUPPORT_BOT, "--paths", 1_000_000, "--jobs", 2,
+                                  "--chunk-size", 2048, "--no-report", "--no-paths", "--quiet",
+                                  "--out", out),
+                            cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=log)
+    spawned: list[int] = []
     try:
         shared = wait_for(lambda: [p for p in SHM.glob("ftsim-*") if p.name not in before],
                           180, "the shared-memory folder", proc)
@@ -108,19 +113,21 @@ def test_sigkill_takes_the_workers_down_and_the_next_start_removes_the_shared_fo
         spawned = children(proc.pid)  # workers and loky's resource tracker
         assert workers
         proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=60)
+        proc.wait(timeout=60)
+        # a worker busy with a batch must stop too, not only idle ones
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(running(p) for p in spawned):
+            time.sleep(0.1)
+        alive = [(p, cmdline(p)[:80]) for p in spawned if running(p)]
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.communicate()
+            proc.wait()
+        for pid in spawned:  # never leave survivors behind for the next test
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
+        log.close()
     assert proc.returncode == -signal.SIGKILL
-    # a worker busy with a batch must stop too, not only idle ones
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and any(running(p) for p in spawned):
-        time.sleep(0.1)
-    alive = [(p, cmdline(p)[:80]) for p in spawned if running(p)]
-    for pid, _ in alive:  # do not leave them behind for the next test
-        os.kill(pid, signal.SIGKILL)
     assert not alive, f"processes outlived their parent: {alive}"
     assert all(p.exists() for p in shared)  # the kill itself cannot remove it
     # the killed run's temporary run folder is left too, hidden: nothing that looks like a run
@@ -228,3 +235,23 @@ def test_readme_minimal_scenario_runs_as_printed(tmp_path):
     (run,) = (tmp_path / "out" / "minimal").iterdir()
     assert {"summary.json", "paths.csv.gz", "monthly.csv", "report.md", "report.pdf"} <= {
         p.name for p in run.iterdir()}
+
+
+def test_sigterm_exits_143_and_leaves_nothing(tmp_path):
+    # `kill` or `timeout` send SIGTERM: handled like Ctrl-C, the temporary folder is removed.
+    out = tmp_path / "out"
+    proc = start(SUPPORT_BOT, "--jobs", 1, "--quiet", "--out", out, "--paths", 2_000_000,
+                 "--no-report", "--no-paths")
+    try:
+        wait_for(lambda: (out / "support_bot").is_dir() and any(
+            p.name.startswith(".") for p in (out / "support_bot").iterdir()),
+            240, "the temporary run folder", proc)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 143
+    assert "Traceback" not in err and "terminated" in err
+    assert not out.exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from test_simulation import RANDOM_WORLD
@@ -28,3 +30,20 @@ def test_local_cluster_matches_local_run():
     for key, values in local.inputs.items():
         np.testing.assert_array_equal(values, remote.inputs[key], err_msg=key)
     assert local.summary() == remote.summary()
+
+
+def test_unreachable_scheduler_is_a_bad_option_not_an_internal_error(tmp_path, capsys):
+    # Before: exit 1, "internal error: OSError: Timed out trying to connect ...".
+    import dask
+
+    from ftsim.cli import main
+
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "support_bot.toml"
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = main([str(scenario), "--paths", "300", "--backend", "dask", "--scheduler",
+                     "tcp://127.0.0.1:1", "--quiet", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: --scheduler: cannot connect to the Dask "
+                                        "scheduler at tcp://127.0.0.1:1")
+    assert err.count("\n") == 1
+    assert not (tmp_path / "out").exists()  # the claimed run folder was removed again
