@@ -289,3 +289,50 @@ def test_cli_breakeven_reports_the_volume_for_the_seed_article(tmp_path, capsys)
     assert curve["tokens_per_month"][0] == pytest.approx(1e7)
     assert set(curve["options"]["lora_7b"]) >= {"p_payback_within", "breakeven_p50",
                                                 "breakeven_required", "p50", "required"}
+
+
+@pytest.mark.parametrize("subcommand", [
+    ["sweep", "--param", "drift.events_per_year", "--values", "1,2"],
+    ["breakeven", "--points", "3"],
+])
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--seed", "-1"], "argument --seed"),
+    (["--horizon", "9223372036854775808"], "argument --horizon"),
+    (["--backend", "dask", "--scheduler", "not a url"], "--scheduler: expected"),
+    (["--out", "FILE"], "is a file, not a folder"),
+    (["--paths", "1000000000"], "--paths: a run of 1,000,000,000 paths needs about"),
+])
+def test_sweep_and_breakeven_refuse_bad_options_before_running(tmp_path, capsys, monkeypatch,
+                                                               subcommand, args, fragment):
+    import ftsim.runner
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("simulated although the command line was bad")
+
+    monkeypatch.setattr(ftsim.runner, "simulate", refuse)
+    monkeypatch.setattr(ftsim.runner, "available_memory", lambda: 2**34)  # a 16 GiB machine
+    (tmp_path / "FILE").write_text("x")
+    args = [str(tmp_path / "FILE") if a == "FILE" else a for a in args]
+    out = ["--out", str(tmp_path / "out")] if "--out" not in args else []
+    code = main([subcommand[0], str(SEED_ARTICLE), *subcommand[1:], "--quiet", *out, *args])
+    err = capsys.readouterr().err
+    assert code == 2 and fragment in err and err.count("\n") == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["FILE"]
+
+
+def test_a_failed_sweep_leaves_no_folder_and_point_warnings_are_printed(tmp_path, capsys,
+                                                                         monkeypatch):
+    import ftsim.sweep_cli
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("plotting failed")
+
+    monkeypatch.setattr(ftsim.sweep_cli, "_write_png", broken)
+    code = main(["sweep", str(SEED_ARTICLE), "--param", "traffic.monthly_growth",
+                 "--values", "0.02,0.5", "--paths", "300", "--jobs", "1", "--quiet",
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1 and "plotting failed" in err
+    # the value 0.5 is outside growth's plausible range: said once, before running
+    assert err.splitlines()[0].startswith("warning: traffic.monthly_growth: 0.5 is outside")
+    assert not (tmp_path / "out").exists()
