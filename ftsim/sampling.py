@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 
@@ -132,28 +133,44 @@ def sobol_design(n_paths: int, n_dims: int, *, seed: int, first_point: int) -> n
         warnings.filterwarnings("ignore", message=".*balance properties.*")
         points = engine.random(n_paths)
     # Unscrambled points are integers / 2**32 exactly (float64 holds 53 bits).
-    digits = (points * 2.0**SOBOL_BITS).astype(np.uint64)
-    u = np.empty((n_paths, n_dims))
-    for j in range(n_dims):
-        masks, shift = sobol_scramble(j, seed)
-        u[:, j] = _scrambled(digits[:, j], masks, shift)
-    return (u + 0.5) * 2.0**-SOBOL_BITS
+    digits = (points * 2.0**SOBOL_BITS).astype(np.uint32)
+    tables, shifts = _scramble_tables(seed, n_dims)
+    return (_scrambled(digits, tables, shifts) + 0.5) * 2.0**-SOBOL_BITS
 
 
-def _scrambled(x: np.ndarray, masks: np.ndarray, shift: int) -> np.ndarray:
-    """XOR of masks[b] over the set bits b of each x, then XOR shift (GF(2) matrix product).
-
-    A byte at a time through a 256-entry table of XOR-combined masks: four lookups per
-    value instead of 32 bit tests.
-    """
-    y = np.full(x.shape, np.uint64(shift))
-    byte_values = np.arange(256, dtype=np.uint64)
+@functools.lru_cache(maxsize=8)
+def _scramble_tables(seed: int, n_dims: int) -> tuple[np.ndarray, np.ndarray]:
+    """Byte lookup tables of every dimension's scramble, (4, n_dims, 256) uint32, and the
+    shifts (n_dims,): tables[k, j, v] is the XOR of masks[8k + b] of dimension j over the set
+    bits b of byte value v. Cached: every chunk of a run uses the same ones."""
+    scrambles = [sobol_scramble(j, seed) for j in range(n_dims)]
+    masks = np.stack([m for m, _ in scrambles]).astype(np.uint32)  # (n_dims, SOBOL_BITS)
+    shifts = np.array([s for _, s in scrambles], np.uint32)
+    byte_values = np.arange(256, dtype=np.uint32)
+    tables = np.zeros((SOBOL_BITS // 8, n_dims, 256), np.uint32)
     for k in range(SOBOL_BITS // 8):
-        table = np.zeros(256, np.uint64)
         for bit in range(8):
-            table ^= np.where((byte_values >> np.uint64(bit)) & np.uint64(1) != 0,
-                              masks[8 * k + bit], np.uint64(0))
-        y ^= table[((x >> np.uint64(8 * k)) & np.uint64(255)).astype(np.intp)]
+            has_bit = ((byte_values >> bit) & 1).astype(bool)
+            tables[k] ^= np.where(has_bit, masks[:, 8 * k + bit, None], np.uint32(0))
+    tables.flags.writeable = shifts.flags.writeable = False
+    return tables, shifts
+
+
+def _scrambled(x: np.ndarray, tables: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """Per column j: XOR of masks[j, b] over the set bits b of x[:, j], then XOR shifts[j]
+    (a GF(2) matrix-vector product); x is (n, n_dims) uint32, returned as float.
+
+    A byte at a time through the tables of ``_scramble_tables``: four lookups per value
+    instead of 32 bit tests.
+    """
+    n, n_dims = x.shape
+    flat = tables.reshape(-1)
+    # byte k of each value, least significant first (a little-endian byte view, no copy)
+    x_bytes = np.ascontiguousarray(x, dtype="<u4").view(np.uint8).reshape(n, n_dims, 4)
+    base = np.arange(n_dims, dtype=np.intp) * 256
+    y = np.broadcast_to(shifts, (n, n_dims)).copy()
+    for k in range(SOBOL_BITS // 8):
+        y ^= flat.take(x_bytes[:, :, k] + (base + k * n_dims * 256))
     return y.astype(float)
 
 
