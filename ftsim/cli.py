@@ -371,20 +371,27 @@ def write_run(
             raise
 
 
+def remove_leftovers(out: Path) -> None:
+    """Remove what killed runs left: shared-memory folders and temporary run folders whose
+    owner process is dead. Done first, so that their memory counts as available."""
+    from .output import remove_stale_partials
+    from .runner import remove_stale_shared
+
+    remove_stale_shared()
+    remove_stale_partials(out)
+
+
 def prepare_output(args: argparse.Namespace, stem: str) -> Any:
-    """Remove what crashed runs left, then claim a temporary run folder under --out.
+    """Claim a temporary run folder under --out (renamed into place when the run is done).
 
     Creating it is the check that --out is a writable folder, done before anything is
     simulated (before, a file or an unwritable --out failed with exit 1 after the run).
     """
-    from .output import RunFolder, remove_stale_partials
-    from .runner import remove_stale_shared
+    from .output import RunFolder
 
-    remove_stale_shared()
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out: {_shown(str(out), 120)} is a file, not a folder")
-    remove_stale_partials(out)
     try:
         return RunFolder(out, stem)
     except OSError as error:
@@ -458,6 +465,7 @@ def _dispatch(argv: list[str], command: str) -> int:
     name = argv[0] if argv and argv[0] in SUBCOMMANDS else "run"
     rest = argv[1:] if argv and argv[0] in SUBCOMMANDS else argv
     args = parsers[name].parse_args(rest)
+    remove_leftovers(args.out)
     if name == "run":
         return _run(args, command)
     from .sweep import run_breakeven, run_sweep

@@ -269,8 +269,9 @@ def simulate(
     ``paths``, ``seed`` and ``sampler`` default to the scenario's ``[simulation]`` table;
     ``jobs`` to all cores. With ``precision``, chunks are added until every option's
     Wilson 95% half-width on P(payback within N) is at most ``precision`` (or
-    ``max_paths`` is reached); ``paths`` is then the first batch. ``progress(done, total)``
-    is called as chunks finish.
+    ``max_paths`` is reached: ``Result.precision_reached`` is then False, with the largest
+    half-width achieved in ``Result.precision_half_width``); ``paths`` is then the first
+    batch. ``progress(done, total)`` is called as chunks finish.
     """
     paths = scenario.paths if paths is None else int(paths)
     seed = scenario.seed if seed is None else int(seed)
