@@ -315,3 +315,20 @@ def test_prepared_laws_travel_with_the_pickled_scenario():
     prepare_laws(scenario)
     copy = pickle.loads(pickle.dumps(scenario))
     assert all(copy.all_inputs()[k].dist._tab for k in tabulated)
+
+
+def test_precision_run_records_whether_its_target_was_reached():
+    # Wilson 95% half-width at n paths is at most 1.96 x 0.5 / sqrt(n) (p = 0.5): 0.031 at
+    # n = 1,000, so 0.05 is reached by the first batch and 0.001 (n ~ 960,000) is not by 2,000.
+    scenario = parse_scenario(RANDOM_WORLD)
+    reached = ftsim.simulate(scenario, paths=1000, jobs=1, chunk_size=500, precision=0.05)
+    assert (reached.n_paths, reached.precision_reached) == (1000, True)
+    assert reached.precision_half_width <= 0.05 and reached.precision_target == 0.05
+    capped = ftsim.simulate(scenario, paths=1000, jobs=1, chunk_size=500, precision=0.001,
+                            max_paths=2000)
+    assert (capped.n_paths, capped.precision_reached) == (2000, False)
+    assert 0.001 < capped.precision_half_width <= 1.96 * 0.5 / math.sqrt(2000)
+    plain = ftsim.simulate(scenario, paths=500, jobs=1)
+    assert plain.precision_target is None and plain.precision_reached is None
+    with pytest.raises(ValueError, match="precision must be in"):
+        ftsim.simulate(scenario, paths=500, jobs=1, precision=math.inf)
