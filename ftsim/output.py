@@ -1,4 +1,4 @@
-"""Run folders and the data files of a run (summary.json, paths, monthly), written atomically."""
+"""Run folders (written under a temporary name, renamed when complete) and the data files of a run."""
 
 from __future__ import annotations
 
@@ -23,28 +23,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .result import Result
 
-__all__ = ["new_run_dir", "RunFolder", "remove_stale_partials", "pid_alive", "WriteCancelled",
+__all__ = ["RunFolder", "remove_stale_partials", "pid_alive", "WriteCancelled",
            "atomic_path", "atomic_write_bytes", "atomic_write_text", "write_summary_json",
            "write_paths_csv", "monthly_frame", "write_monthly_csv"]
-
-
-def new_run_dir(parent: Path, stem: str, now: datetime | None = None) -> Path:
-    """Create ``parent/<stem>/<YYYYmmdd-HHMMSS>`` (with ``-2``, ``-3``... if taken) and return it.
-
-    ``mkdir(exist_ok=False)`` makes the claim atomic, so two runs started in the same
-    second never share (or overwrite) a folder.
-    """
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    base = Path(parent) / stem
-    base.mkdir(parents=True, exist_ok=True)
-    for attempt in range(1, 10_000):
-        candidate = base / (stamp if attempt == 1 else f"{stamp}-{attempt}")
-        try:
-            candidate.mkdir()
-        except FileExistsError:
-            continue
-        return candidate
-    raise FileExistsError(f"no free run folder name under {base}")
 
 
 def pid_alive(pid: int) -> bool:

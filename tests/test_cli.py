@@ -15,7 +15,6 @@ from test_scenario import REJECTIONS, snippet
 
 import ftsim
 from ftsim.cli import main
-from ftsim.output import new_run_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 SUPPORT_BOT = ROOT / "scenarios" / "support_bot.toml"
@@ -100,13 +99,6 @@ def test_set_override_changes_the_result(tmp_path, capsys):
     changed = json.loads(capsys.readouterr().out)
     assert changed["options"]["lora_8b_provider"]["p_payback_within"] == 0.0
     assert base["options"]["lora_8b_provider"]["p_payback_within"] > 0.0
-
-
-def test_runs_never_overwrite_each_other(tmp_path):
-    now = datetime(2026, 11, 28, 14, 0, 0)
-    first = new_run_dir(tmp_path, "x", now)
-    second = new_run_dir(tmp_path, "x", now)
-    assert first != second and first.name == "20261128-140000" and second.name == "20261128-140000-2"
 
 
 @pytest.mark.parametrize(
