@@ -533,8 +533,11 @@ def _truncate(
             )
         return kept
     try:
-        return Truncated(d, lo, hi)
-    except ValueError:
+        # the law's cdf at the bounds may overflow on the way to a valid 0 or 1
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return Truncated(d, lo, hi)
+    except (ValueError, ArithmeticError):
         issues.append(
             ScenarioIssue(
                 f"{key_path}.truncate",

@@ -300,8 +300,11 @@ class Triangular(Distribution):
     def cdf(self, x: np.ndarray) -> np.ndarray:
         t = np.clip((np.asarray(x, dtype=np.float64) - self.lo) / (self.hi - self.lo), 0.0, 1.0)
         c = self._c
-        lower = t * t / c if c > 0 else np.zeros_like(t)
-        upper = 1.0 - (1.0 - t) ** 2 / (1.0 - c) if c < 1 else np.ones_like(t)
+        # each branch is evaluated everywhere and np.where keeps the right one; with a mode a
+        # hair from min or max (c ~ 1e-303) the discarded branch overflows harmlessly
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            lower = t * t / c if c > 0 else np.zeros_like(t)
+            upper = 1.0 - (1.0 - t) ** 2 / (1.0 - c) if c < 1 else np.ones_like(t)
         return np.where(t <= c, lower, upper)
 
     @property

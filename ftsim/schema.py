@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -449,7 +451,14 @@ def _suggest(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _join(prefix: str, key: str) -> str:
+    """``prefix.key``, the key quoted as in TOML unless bare (an empty or dotted key written
+    in quotes must not read as another path, or as no path at all)."""
+    if not _BARE.fullmatch(key):
+        key = json.dumps(key)
     return f"{prefix}.{key}" if prefix else key
 
 

@@ -711,3 +711,18 @@ def test_empirical_directory_and_nul_name(tmp_path: Path) -> None:
     _, issues = _empirical("a\0b.csv", tmp_path)
     assert [i.key_path for i in issues] == [f"{KEY}.file"]
     assert "contains a NUL character" in issues[0].message
+
+
+def test_truncated_triangular_with_mode_a_hair_from_min_has_no_overflow_warning() -> None:
+    # found by the property tests: cdf's discarded branch t*t/c overflowed (c ~ 3e-309) and
+    # the RuntimeWarning escaped from the loader
+    dist = parse({"dist": "triangular", "min": 0.0, "mode": 2.2250738585072033e-303,
+                  "max": 789062.5, "truncate": [115555.5, 615555.5]})
+    lo, hi = dist.support
+    assert (lo, hi) == (115555.5, 615555.5)
+    # F(x) = 1 - (1 - x/max)^2 away from the mode: the truncated median solves
+    # F(m) = (F(lo) + F(hi)) / 2
+    f = lambda x: 1 - (1 - x / 789062.5) ** 2  # noqa: E731
+    target = 0.5 * (f(lo) + f(hi))
+    median = 789062.5 * (1 - math.sqrt(1 - target))
+    assert float(dist.ppf(np.array([0.5]))[0]) == pytest.approx(median, rel=1e-9)

@@ -367,6 +367,8 @@ REJECTIONS = [
      "scenario.currency", "contains U+001B"),
     ("option-id-too-long", [(END, f'[options.{"o" * 65}.serving]\nmode = "api"')],
      f"options.{'o' * 65}", "at most 64 characters"),
+    ("empty-top-level-key", [("[scenario]", '"" = nan\n[scenario]')], '""',
+     "unknown key '' (found nan)"),
     # -- one mistake, one error ------------------------------------------------------------
     ("mistyped-option-id", [("[options.lora.serving]", "[options.lorra.serving]")],
      "options.lorra", "unknown option id \"lorra\" in [options.lorra.serving] (it holds no "
@@ -891,7 +893,7 @@ def test_error_lines_are_one_line_and_bounded() -> None:
     lines = str(caught.value).split("\n")
     assert len(lines) == len(caught.value.issues) == 2
     assert all(len(line) <= MAX_LINE for line in lines)
-    assert any(line.startswith("quality.a\\nforged: error: unknown key") for line in lines)
+    assert any(line.startswith('quality."a\\nforged: error": unknown key') for line in lines)
     for issue in caught.value.issues:
         assert str(issue).splitlines() == [str(issue)]
 
