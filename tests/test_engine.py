@@ -410,7 +410,7 @@ gpu_hourly_cost = 1e5
 requests_per_second = 1e-6
 utilization = 1e-3
 min_gpus = 1e6
-hours_per_month = 744
+hours_per_month = 1
 price_index = "gpu"
 [options.gpu_requests.build]
 training_mode = "gpu"
