@@ -222,20 +222,6 @@ def test_bad_options_exit_2_before_simulating_with_one_line(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]  # nothing written
 
 
-def test_readme_minimal_scenario_runs_as_printed(tmp_path):
-    text = (ROOT / "README.md").read_text()
-    block = re.search(r"A minimal one:\s*```toml\n(.*?)```", text, re.S)
-    assert block, "the README's minimal scenario moved"
-    scenario = tmp_path / "minimal.toml"
-    scenario.write_text(block.group(1))
-    done = subprocess.run(ftsim(scenario, "--paths", 500, "--jobs", 1, "--out", tmp_path / "out"),
-                          cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    (run,) = (tmp_path / "out" / "minimal").iterdir()
-    assert {"summary.json", "paths.csv.gz", "monthly.csv", "report.md", "report.pdf"} <= {
-        p.name for p in run.iterdir()}
-
-
 def test_sigterm_exits_143_and_leaves_nothing(tmp_path):
     # `kill` or `timeout` send SIGTERM: handled like Ctrl-C, the temporary folder is removed.
     out = tmp_path / "out"
