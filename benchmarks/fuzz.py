@@ -75,6 +75,7 @@ class Tally:
 def signature(error: BaseException) -> str:
     """Exception type and first message line, digits blurred: one key per distinct crash."""
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    message = re.sub(r"\\N\{[^}]*\}", r"\\N{...}", message)  # one missing glyph, not each
     return f"{type(error).__name__}: {re.sub(r'[0-9]+', '#', message)[:90]}"
 
 

@@ -375,8 +375,8 @@ def point(draw: st.DrawFn, c: float, d: float) -> float:
         return lo
     if u == 1.0:
         return hi
-    if hi > 0 and lo >= 0 and (lo == 0 or hi / lo > 1e3) and draw(BOOL):
-        base = max(lo, hi * 1e-15)
+    base = max(lo, hi * 1e-15)
+    if base > 0 and (lo == 0 or hi / lo > 1e3) and draw(BOOL):
         x = math.exp(math.log(base) + u * (math.log(hi) - math.log(base)))
     else:
         x = lo + u * (hi - lo)
