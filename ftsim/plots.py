@@ -26,7 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Patch
 
-from .typeset import FIGSIZE, _clip, _plain, _shorten, _wrap
+from .typeset import FIGSIZE, _clip, _missing_glyphs_allowed, _plain, _shorten, _wrap
 
 __all__ = [
     "PNG_DPI",
@@ -95,8 +95,9 @@ _TITLE_LINES = (2, 3)
 @contextmanager
 def house_style() -> Iterator[None]:
     """The report's rc settings (fonts, sizes, grid, spines, no mathtext) for figures made
-    and saved inside it; text artists created outside it may read ``$...$`` as mathtext."""
-    with matplotlib.rc_context(_RC):
+    and saved inside it; text artists created outside it may read ``$...$`` as mathtext.
+    Characters the font lacks are drawn as its empty box, without a warning."""
+    with matplotlib.rc_context(_RC), _missing_glyphs_allowed():
         yield
 
 
@@ -287,7 +288,7 @@ def _plain_text(draw: Callable[_P, _R]) -> Callable[_P, _R]:
 
     @functools.wraps(draw)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with matplotlib.rc_context({"text.parse_math": False}):
+        with matplotlib.rc_context({"text.parse_math": False}), _missing_glyphs_allowed():
             return draw(*args, **kwargs)
 
     return wrapper

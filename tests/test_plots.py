@@ -497,3 +497,22 @@ def test_breakeven_chart_skips_null_volumes():
     assert ax.get_xlim() == pytest.approx((1e6, 1e8))
     assert not any(t.startswith("scenario's own volume") for t in _legend_texts(ax))
     ax.figure.savefig(io.BytesIO(), format="png")
+
+
+def test_names_with_characters_the_font_lacks_draw_without_warnings(summary, tmp_path):
+    """A valid name may hold characters DejaVu Sans has no glyph for ("0ㆸ" from the
+    property tests, CJK): before, matplotlib's "Glyph 12728 missing from font" UserWarning
+    made the CLI exit 1 under warnings-as-errors. Now the glyph is the font's empty box."""
+    summary["scenario"]["name"] = "0ㆸ 料金"
+    summary["options"]["a"]["name"] = "モデル"
+    summary["scenario"]["currency"] = "円"
+    ax = plots.fan_chart(None, summary, "a")
+    assert "0ㆸ 料金" in ax.get_title(loc="left")
+    with plots.house_style():
+        ax.figure.savefig(io.BytesIO(), format="png")
+    for stem, fig in plots.figure_set(summary):
+        plots.save_png(fig, tmp_path / f"{stem}.png")
+    pages = typeset.render_pdf(tmp_path / "r.pdf", [typeset.Heading("料金 ㆸ"),
+                                                      typeset.FigurePage(("payback",))],
+                               summary, title="t", footer="ㆸ")
+    assert pages == 2
