@@ -116,7 +116,9 @@ ALLOWED_RANGES: dict[str, Bounds] = {
     "requests_per_second": (1e-6, 1e7, False, False),
     "utilization": (1e-3, 1, False, False),
     "min_gpus": (0, 1e6, False, False),
-    "hours_per_month": (0, 744, True, False),  # a month has at most 31 * 24 hours
+    # A month has at most 31 * 24 hours; under one GPU-hour a month the serving cost
+    # (GPUs x hourly cost x hours) divides by a vanishing capacity and overflows.
+    "hours_per_month": (1, 744, False, False),
     # [options.*.build]
     "examples": (0, 1e10, False, False),
     "tokens_per_example": (0, 1e7, False, False),

@@ -253,7 +253,7 @@ REJECTIONS = [
      [("throughput_tokens_per_second = 2000", "requests_per_second = 0")],
      "options.lora.serving.requests_per_second", "must be in [1e-6, 1e7], got 0"),
     ("zero-hours", [("gpu_hourly_cost = 2.5", "gpu_hourly_cost = 2.5\nhours_per_month = 0")],
-     "options.lora.serving.hours_per_month", "must be in (0, 744], got 0"),
+     "options.lora.serving.hours_per_month", "must be in [1, 744], got 0"),
     ("hours-above-month", [("gpu_hourly_cost = 2.5", "gpu_hourly_cost = 2.5\n"
                                                       "hours_per_month = 800")],
      "options.lora.serving.hours_per_month", "got 800"),
@@ -1045,6 +1045,6 @@ def test_every_numeric_key_is_in_the_reference_with_its_hard_range() -> None:
                 "| `events_per_year` | 0 | events per year | [0, 52] |",  # [prices.<name>]
                 "| `event_multiplier` | 1 | new price / old price | (0, 100] |",
                 "| `utilization` | 1 | fraction | [0.001, 1] |",
-                "| `hours_per_month` | 730 | hours per month | (0, 744] |"):
+                "| `hours_per_month` | 730 | hours per month | [1, 744] |"):
         assert row in text, row
     assert "../shared" not in text and "domain_figures" not in text
