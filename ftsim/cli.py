@@ -419,8 +419,9 @@ def _run(args: argparse.Namespace, command: str) -> int:
     kwargs = simulation_kwargs(args)
     kwargs.update(_precision_kwargs(args, scenario))
     check_memory(scenario, kwargs, write_paths=not args.no_paths)
-    folder = prepare_output(args, args.scenario.stem)
-    try:
+    folder = None
+    try:  # claimed inside the try: an interrupt right after the claim still cleans up
+        folder = prepare_output(args, args.scenario.stem)
         quiet = args.quiet or args.json
         bar = progress_bar(args, quiet)
         started = time.perf_counter()
@@ -449,7 +450,8 @@ def _run(args: argparse.Namespace, command: str) -> int:
                   report=not args.no_report, paths=not args.no_paths, breakeven=breakeven)
         run_dir = folder.commit()
     except BaseException:
-        folder.discard()
+        if folder is not None:
+            folder.discard()
         raise
     if args.json:
         sys.stdout.write(json.dumps(summary, indent=2, allow_nan=False) + "\n")

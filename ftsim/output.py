@@ -64,6 +64,7 @@ class RunFolder:
         self.base = Path(parent) / stem
         self.stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
         self.created: list[Path] = []
+        self.final: Path | None = None
         missing = []
         folder = self.base
         while not folder.exists() and folder != folder.parent:
@@ -83,7 +84,6 @@ class RunFolder:
                 shutil.rmtree(self.path, ignore_errors=True)
             self._remove_created()
             raise
-        self.final: Path | None = None
 
     def commit(self) -> Path:
         """Rename the finished folder to ``<stamp>`` (``-2``, ``-3``... if taken) and return it.

@@ -238,8 +238,9 @@ def run_sweep(args: argparse.Namespace, command: str) -> int:
     # every point is loaded (and refused, exit 2) before the first one runs
     points = sweep_points(args, values, warn)
     check_memory(scenario, kwargs, write_paths=False)
-    folder = prepare_output(args, f"{args.scenario.stem}-sweep")
-    try:
+    folder = None
+    try:  # claimed inside the try: an interrupt right after the claim still cleans up
+        folder = prepare_output(args, f"{args.scenario.stem}-sweep")
         started = time.perf_counter()
         frame = sweep(args.scenario, args.param, values, overrides=overrides(args),
                       on_point=_reporter(args), allow_files_outside=args.allow_files_outside,
@@ -260,7 +261,8 @@ def run_sweep(args: argparse.Namespace, command: str) -> int:
                    (7.4, 7.0))
         run_dir = folder.commit()
     except BaseException:
-        folder.discard()
+        if folder is not None:
+            folder.discard()
         raise
     if not args.quiet:
         if note:
@@ -296,8 +298,9 @@ def run_breakeven(args: argparse.Namespace, command: str) -> int:
     check_memory(scenario, {**kwargs, "paths": kwargs["paths"] or min(scenario.paths,
                                                                       DEFAULT_PATHS)},
                  write_paths=False)
-    folder = prepare_output(args, f"{args.scenario.stem}-breakeven")
-    try:
+    folder = None
+    try:  # claimed inside the try: an interrupt right after the claim still cleans up
+        folder = prepare_output(args, f"{args.scenario.stem}-breakeven")
         started = time.perf_counter()
         curve = breakeven_curve(scenario, min_tokens=args.min_tokens, max_tokens=args.max_tokens,
                                 points=args.points, on_point=_reporter(args), **kwargs)
@@ -310,7 +313,8 @@ def run_breakeven(args: argparse.Namespace, command: str) -> int:
                    lambda fig: breakeven_chart(fig.add_subplot(), curve), FIGSIZE)
         run_dir = folder.commit()
     except BaseException:
-        folder.discard()
+        if folder is not None:
+            folder.discard()
         raise
     if not args.quiet:
         if note:
