@@ -26,7 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Patch
 
-from .typeset import FIGSIZE, _clip, _missing_glyphs_allowed, _plain, _shorten, _wrap
+from .typeset import FIGSIZE, _clip, _fit, _missing_glyphs_allowed, _shorten, _wrap
 
 __all__ = [
     "PNG_DPI",
@@ -86,7 +86,9 @@ _RC = {
     # (two of them in a currency used to crash the report with a ParseException).
     "text.parse_math": False,
 }
-_LEGEND_CHARS = 60  # option and baseline names in legends, cut with an ellipsis beyond
+# Widest name in a legend (inches at the legend's 8 points), cut with an ellipsis beyond:
+# inside the axes, and in each of the two columns of a legend below them.
+_LEGEND_NAME_IN, _LEGEND_COLUMN_NAME_IN, _LEGEND_SIZE = 4.0, 1.8, 8.0
 # Most lines of a title's two parts: what is shown, then "scenario · detail" (three, so the
 # longest scenario name the loader accepts, 120 characters, still leaves room for the detail).
 _TITLE_LINES = (2, 3)
@@ -365,7 +367,7 @@ def payback_curve(ax: Axes | None, summary: dict[str, Any]) -> Axes:
     for option_id, option in summary["options"].items():
         color = _option_color(summary, option_id)
         ax.step(months, [0.0, *_values(option["p_payback_by_month"], horizon)], where="post",
-                color=color, lw=2, label=_shorten(option["name"], _LEGEND_CHARS),
+                color=color, lw=2, label=_fit(option["name"], _LEGEND_NAME_IN, _LEGEND_SIZE),
                 gid=f"payback_{option_id}")
         p = _number(option["p_payback_within"])
         if p is not None:
@@ -472,24 +474,10 @@ def npv_distribution(ax: Axes | None, summary: dict[str, Any], option_id: str) -
     return ax
 
 
-def _wrap_key(key: str, width: int = 34, max_lines: int = 3) -> str:
-    """Break a long dotted key path at dots (inside a part longer than ``width``, anywhere)
-    so tick labels stay narrow; at most ``max_lines`` lines, then an ellipsis."""
-    key = _plain(key)
-    if len(key) <= width:
-        return key
-    parts = [piece for part in key.split(".")
-             for piece in (part[i:i + width] for i in range(0, max(len(part), 1), width))]
-    lines, cur = [], ""
-    for part in parts:
-        cand = f"{cur}.{part}" if cur else part
-        if len(cand) > width and cur:
-            lines.append(cur + ".")
-            cur = part
-        else:
-            cur = cand
-    lines.append(cur)
-    return "\n".join(_clip(lines, max_lines))
+def _wrap_key(key: str, width: float = 2.0, size: float = 7.5, max_lines: int = 3) -> str:
+    """A key path as a tick label at most ``width`` inches wide: broken after dots where it
+    can, anywhere inside a longer part; at most ``max_lines`` lines, then an ellipsis."""
+    return "\n".join(_clip(_wrap(key, width, size), max_lines))
 
 
 @_plain_text
@@ -533,7 +521,7 @@ def drivers(axes: tuple[Axes, Axes] | None, summary: dict[str, Any], option_id: 
         _empty_note(left, "NPV does not vary across paths:\nno rank correlations.")
     left.axvline(0, color="0.2", lw=0.8)
     left.set_xlim(-reach, reach)
-    left.set_yticks(y, labels=[_wrap_key(r["input"]) for r in rows], fontsize=7.5)
+    left.set_yticks(y, labels=[_wrap_key(r["input"], size=7.5) for r in rows], fontsize=7.5)
     left.set_ylim(-0.6, n - 0.4)
     left.grid(axis="y", visible=False)
     left.set_xlabel("Spearman rank correlation with NPV")
@@ -594,9 +582,9 @@ def cost_breakdown(ax: Axes | None, summary: dict[str, Any], option_id: str) -> 
         ax.stairs(tokens, edges, color="0.05", lw=1.5, ls="--", gid="cost_baseline_api",
                   label=f"baseline API tokens only "
                         f"({format_money(float(tokens.sum()), currency)})")
+    name = _fit(summary["baseline"]["name"], _LEGEND_COLUMN_NAME_IN, _LEGEND_SIZE)
     ax.stairs(baseline, edges, color="0.05", lw=2, gid="cost_baseline",
-              label=f"baseline: {_shorten(summary['baseline']['name'], _LEGEND_CHARS)} "
-                    f"({format_money(float(baseline.sum()), currency)})")
+              label=f"baseline: {name} ({format_money(float(baseline.sum()), currency)})")
     _month_axis(ax, horizon)
     finite = np.concatenate([bottom, baseline])
     finite = finite[np.isfinite(finite)]

@@ -15,7 +15,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .plots import (
-    _LEGEND_CHARS,
+    _LEGEND_NAME_IN,
+    _LEGEND_SIZE,
     FIGSIZE,
     LOSS_COLOR,
     OPTION_COLORS,
@@ -23,7 +24,7 @@ from .plots import (
     format_probability,
     money_formatter,
 )
-from .typeset import _clip, _shorten
+from .typeset import _clip, _fit, _shorten
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -70,7 +71,7 @@ def sweep_chart(axes: tuple[Axes, Axes] | None, frame: pd.DataFrame,
         order = np.argsort(x, kind="stable")
         x = x[order]
         color = _color(index)
-        label = _shorten(f"{rows['name'].iloc[0]} [{option_id}]", _LEGEND_CHARS)
+        label = _fit(f"{rows['name'].iloc[0]} [{option_id}]", _LEGEND_NAME_IN, _LEGEND_SIZE)
         top.fill_between(x, rows["p_payback_within_ci95_low"].to_numpy()[order],
                          rows["p_payback_within_ci95_high"].to_numpy()[order], color=color,
                          alpha=0.18, lw=0)
@@ -118,7 +119,8 @@ def breakeven_chart(ax: Axes | None, curve: dict[str, Any]) -> Axes:
         band = np.asarray(option["p_payback_within_ci95"], dtype=float)
         ax.fill_between(x, band[:, 0], band[:, 1], color=color, alpha=0.18, lw=0)
         ax.plot(x, option["p_payback_within"], color=color, lw=2, marker="o", ms=3.5,
-                label=_shorten(option["name"], _LEGEND_CHARS), gid=f"curve_{option_id}")
+                label=_fit(option["name"], _LEGEND_NAME_IN, _LEGEND_SIZE),
+                gid=f"curve_{option_id}")
         found = [(c["tokens_per_month"], c["level"]) for c in (option["p50"], option["required"])
                  if c["tokens_per_month"] is not None]
         if found:

@@ -203,6 +203,15 @@ def _clip(lines: list[str], max_lines: int) -> list[str]:
     return kept
 
 
+def _fit(text: str, width: float, size: float) -> str:
+    """One line no wider than ``width`` inches at ``size`` points, with an ellipsis when cut.
+
+    For legend labels: a count of characters does not bound a width (120 "W"s are twice as
+    wide as 120 "i"s), and a legend wider than its figure collapses the constrained layout.
+    """
+    return _clip(_wrap(" ".join(_plain(text).split()), width, size), 1)[0]
+
+
 def _shorten(text: str, limit: int) -> str:
     """One line of at most ``limit`` characters, with an ellipsis when cut (legend labels)."""
     text = " ".join(_plain(text).split())

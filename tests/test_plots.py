@@ -468,15 +468,35 @@ def test_long_unbroken_names_are_wrapped_and_cut_in_titles(summary):
     assert " ".join(lines[2:]).endswith("upfront cost included, 1,000 paths")  # kept whole
     assert "".join(lines[2:]).startswith("S" * 120)
     legend = _legend_texts(plots.payback_curve(_axes(), summary))
-    assert "N" * 59 + "…" in legend
+    name = next(t for t in legend if t.startswith("N"))
+    assert name.endswith("…") and real_width(name, 8.0) <= 4.0
 
 
 def test_long_key_paths_stay_narrow_tick_labels():
     label = plots._wrap_key("options.a." + "k" * 200)
     lines = label.split("\n")
-    assert len(lines) == 3 and all(len(line) <= 35 for line in lines)
-    assert lines[0] == "options.a." and lines[-1].endswith("…")
+    assert len(lines) == 3 and lines[-1].endswith("…")
+    assert all(real_width(line, 7.5) <= 2.0 for line in lines)
+    wide = plots._wrap_key("options." + "w" * 64 + ".serving.throughput_tokens_per_second")
+    assert all(real_width(line, 7.5) <= 2.0 for line in wide.split("\n"))
     assert plots._wrap_key("traffic.requests_per_month") == "traffic.requests_per_month"
+
+
+def test_widest_names_keep_every_layout(summary, tmp_path):
+    """120 "W"s (the widest name the loader accepts) everywhere, and a 64-character option
+    id in the key paths. Before: the baseline's name made the cost legend below the axes
+    wider than the figure, and constrained layout collapsed ("axes sizes collapsed to
+    zero", a UserWarning: exit 1 in the property tests)."""
+    summary["scenario"]["name"] = summary["baseline"]["name"] = "W" * 120
+    for option in summary["options"].values():
+        option["name"] = "W" * 120
+        for row in option["sensitivity"]:
+            row["input"] = "options." + "w" * 64 + ".serving.throughput_tokens_per_second"
+    for stem, fig in plots.figure_set(summary):
+        plots.save_png(fig, tmp_path / f"{stem}.png")
+        for ax in fig.axes:
+            box = ax.get_position()
+            assert box.width > 0.15 and box.height > 0.15, stem
 
 
 def test_breakeven_chart_skips_null_volumes():
