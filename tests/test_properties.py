@@ -937,20 +937,20 @@ def _loads_back(case: Case) -> None:
     assert tomllib.loads(case.text) == case.doc
 
 
-@settings(max_examples=examples(15))
+@settings(max_examples=examples(12))
 @given(case=valid_cases(), seed=SEEDS)
 def test_valid_scenarios_run_through_the_cli_with_the_report(case: Case, seed: int) -> None:
     run_valid_end_to_end(case, seed, report=True)
 
 
-@settings(max_examples=examples(120))
+@settings(max_examples=examples(100))
 @given(case=valid_cases(), seed=SEEDS)
 def test_valid_scenarios_simulate_and_summarize(case: Case, seed: int) -> None:
     _loads_back(case)
     run_valid_in_process(case, seed)
 
 
-@settings(max_examples=examples(25))
+@settings(max_examples=examples(20))
 @given(case=valid_cases(), seed=SEEDS)
 def test_valid_scenarios_run_through_the_cli_without_the_report(case: Case, seed: int) -> None:
     run_valid_end_to_end(case, seed, report=False)
@@ -1277,19 +1277,19 @@ def check_accepted_runs(scenario_path: Path, scenario: Scenario, out: Path) -> N
                      scenario.payback_within_months, 50, report=False)
 
 
-@settings(max_examples=examples(2500))
+@settings(max_examples=examples(1000))
 @given(doc=mutated_docs(BASE_DOCS))
 def test_mutated_scenarios_load_or_are_refused_with_one_line_errors(doc: dict[str, Any]) -> None:
     load_bytes(toml_dumps(doc).encode("utf-8"))
 
 
-@settings(max_examples=examples(600))
+@settings(max_examples=examples(300))
 @given(data=mutated_texts(BASE_DOCS))
 def test_broken_scenario_files_are_refused_with_one_line_errors(data: bytes) -> None:
     load_bytes(data)
 
 
-@settings(max_examples=examples(150))
+@settings(max_examples=examples(60))
 @given(doc=mutated_docs(BASE_DOCS))
 def test_mutated_scenarios_through_the_cli_exit_0_or_2(doc: dict[str, Any]) -> None:
     """Refused: exit 2, one 'error:' line each, nothing written. Accepted: it runs."""
@@ -1322,7 +1322,7 @@ def test_set_overrides_parse_or_are_refused(assignment: str) -> None:
         assert key
 
 
-@settings(max_examples=examples(300))
+@settings(max_examples=examples(150))
 @given(doc=mutated_docs(BASE_DOCS))
 def test_toml_emitter_round_trips(doc: dict[str, Any]) -> None:
     """The generator's own TOML writer: what the loader reads is the dict that was mutated
