@@ -623,6 +623,22 @@ def _apply_overrides(raw: dict[str, object], overrides: Sequence[tuple[str, obje
     return issues
 
 
+_MAX_NESTING = 256
+
+
+def _nesting_depth(value: object) -> int:
+    """Deepest level of arrays and tables in a parsed TOML value (iterative: no recursion)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return deepest
+
+
 def _parse(text: str, *, file: Path | None, base_dir: Path | None,
            overrides: Sequence[tuple[str, object]], sha256: str,
            allow_files_outside: bool = False) -> Scenario:
@@ -636,6 +652,12 @@ def _parse(text: str, *, file: Path | None, base_dir: Path | None,
                                           "deeply to read") from exc
     except ValueError as exc:  # e.g. an integer literal of more than 4300 digits
         raise ScenarioError.single(where, f"TOML value error: {exc}") from exc
+    if _nesting_depth(raw) > _MAX_NESTING:
+        # Whether tomllib hits the recursion limit first depends on the interpreter's
+        # limit (libraries raise it). The schema nests 5 levels; a value 200 deep still gets
+        # its key-level message.
+        raise ScenarioError.single(where, "TOML syntax error: arrays or tables nested too "
+                                          f"deeply to read (more than {_MAX_NESTING} levels)")
     issues = _apply_overrides(raw, overrides)
     if base_dir is None and file is not None:
         base_dir = file.parent
