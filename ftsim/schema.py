@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from .distributions import U_EDGE, Distribution, Fixed, safe_ppf
-from .errors import ScenarioIssue, show_value
+from .errors import ScenarioIssue
+from .format import show_value
 
 __all__ = [
     "Bounds",
