@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.1"
-
-from .errors import ScenarioError, ScenarioIssue  # noqa: E402
-from .result import Result  # noqa: E402
-from .runner import simulate  # noqa: E402
-from .scenario import Scenario, load_scenario  # noqa: E402
+from ._version import __version__
+from .core import Result, breakeven_curve, simulate, summarize, sweep
+from .errors import ScenarioError, ScenarioIssue
+from .scenario import Scenario, load_scenario, parse_scenario
 
 __all__ = ["__version__", "Result", "Scenario", "ScenarioError", "ScenarioIssue",
-           "load_scenario", "simulate"]
+           "breakeven_curve", "load_scenario", "parse_scenario", "simulate", "summarize",
+           "sweep"]

@@ -6,7 +6,12 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["stream", "design_stream", "name_key"]
+__all__ = ["stream", "design_stream", "name_key", "U_MIN"]
+
+# The one clip of the samplers' uniforms: u lies in [U_MIN, 1 - U_MIN], strictly inside
+# (0, 1), so unbounded laws never return +-inf; a random law's reachable extremes are its
+# quantiles there.
+U_MIN = 2.0**-53
 
 # spawn_key prefix for streams that must not depend on the chunk (e.g. the Sobol
 # scramble, shared by every chunk so that chunks are slices of one sequence).

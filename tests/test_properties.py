@@ -1,6 +1,6 @@
 """Property tests of issue 9: every valid scenario runs, every bad one is refused.
 
-(a) A generator of *valid* scenarios built from the schema tables of ``ftsim/schema.py`` and
+(a) A generator of *valid* scenarios built from the schema tables of ``ftsim/scenario/schema.py`` and
 the agreed hard ranges (``schema.ALLOWED_RANGES`` intersected with ``CONTRACT`` below, so a
 generated value is legal under both the code's table and the written contract): every
 optional key present or absent, every distribution form, degenerate laws, values exactly at
@@ -45,10 +45,9 @@ from hypothesis import strategies as st
 from scipy import special
 
 import ftsim
-from ftsim import schema
 from ftsim.cli import main
 from ftsim.errors import ScenarioError
-from ftsim.scenario import Scenario, load_scenario, parse_override
+from ftsim.scenario import Scenario, load_scenario, parse_override, schema
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -143,7 +142,7 @@ TYPICAL: dict[str, tuple[float, float]] = {
     "error_rate_gap": (-0.05, 0.05), "max_acceptable_gap": (0, 0.3),
 }
 
-U_EPS = 2.0**-53  # the sampler's smallest uniform (ftsim/sampling.py)
+U_EPS = 2.0**-53  # the sampler's smallest uniform (ftsim/rng.py: U_MIN)
 # Reachable extremes are probed further out than the sampler goes (u = U_EPS / 16), so a law
 # the generator calls legal is legal with a margin, whatever rounding the loader's check has.
 U_PROBE = U_EPS / 16
@@ -928,7 +927,7 @@ def run_valid_in_process(case: Case, seed: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         scenario = load_scenario(case.write(Path(tmp)))
     result = ftsim.simulate(scenario, paths=200, seed=seed, jobs=1)
-    summary = json.loads(json.dumps(result.summary(), allow_nan=False),
+    summary = json.loads(json.dumps(ftsim.summarize(result), allow_nan=False),
                          parse_constant=_no_constant)
     check_summary(summary, case.horizon, case.within, 200)
 

@@ -33,7 +33,7 @@ DIGESTS = {
 }
 
 
-def _feed(h: "hashlib._Hash", name: str, a: np.ndarray) -> None:
+def _feed(h: hashlib._Hash, name: str, a: np.ndarray) -> None:
     a = np.ascontiguousarray(a)
     h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
     h.update(a.tobytes())

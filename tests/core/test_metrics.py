@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ftsim.metrics import (
+import ftsim
+from ftsim.core.metrics import (
     Z95,
     average_ranks,
     payback_month_quantile,
@@ -200,10 +201,9 @@ DEGENERATE_CASES = {
 
 
 def _summary(**fields: str) -> dict:
-    import ftsim
     from ftsim.scenario import parse_scenario
     fields = {"price_in": "2.0", **fields}
-    return ftsim.simulate(parse_scenario(DEGENERATE.format(**fields)), jobs=1).summary()
+    return ftsim.summarize(ftsim.simulate(parse_scenario(DEGENERATE.format(**fields)), jobs=1))
 
 
 def test_default_max_acceptable_gap_is_null_in_json_safe_summary():
@@ -219,7 +219,7 @@ def test_default_max_acceptable_gap_is_null_in_json_safe_summary():
 
 
 def test_json_safe_replaces_every_non_finite_float():
-    from ftsim.metrics import json_safe
+    from ftsim.core.summary import json_safe
     value = {"a": [1.0, math.inf, (-math.inf, np.float64("nan"))], "b": {"c": np.float32(2.5)},
              "d": "inf", "e": None, "f": 3}
     assert json_safe(value) == {"a": [1.0, None, [None, None]], "b": {"c": 2.5},
@@ -268,7 +268,7 @@ def test_degenerate_cases_are_what_their_names_say():
 
 @pytest.mark.parametrize("value", [0.0, 1.0, -7.5, 1e9, 1e15, -3e17, 2.5e16, 1e300])
 def test_histogram_of_a_constant_has_increasing_edges(value):
-    from ftsim.metrics import _histogram
+    from ftsim.core.summary import _histogram
     h = _histogram(np.full(50, value))
     edges = np.array(h["edges"])
     assert len(edges) == 41 and np.isfinite(edges).all() and (np.diff(edges) > 0).all()

@@ -695,10 +695,10 @@ def test_empirical_file_content_is_never_echoed(
 
 
 def test_empirical_file_size_limit(tmp_path: Path, monkeypatch) -> None:
-    from ftsim import distributions
+    from ftsim.distributions import files
 
     (tmp_path / "big.csv").write_text("tokens\n" + "1\n" * 100, encoding="utf-8")
-    monkeypatch.setattr(distributions, "EMPIRICAL_MAX_BYTES", 100)
+    monkeypatch.setattr(files, "EMPIRICAL_MAX_BYTES", 100)
     _, issues = _empirical("big.csv", tmp_path)
     assert [i.key_path for i in issues] == [f"{KEY}.file"]
     assert "is 207 bytes, above the 100 bytes limit" in issues[0].message  # 7 + 100 * 2 bytes

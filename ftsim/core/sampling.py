@@ -9,8 +9,9 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import special
 
-from .rng import design_stream, stream
-from .scenario import Correlation, Input, Scenario
+from ..distributions import spearman_to_pearson
+from ..rng import U_MIN, design_stream, stream
+from ..scenario import Correlation, Input, Scenario
 
 __all__ = [
     "WORLD",
@@ -30,8 +31,6 @@ __all__ = [
 
 WORLD = "world"
 SAMPLERS = ("random", "lhs", "sobol")
-# Keep u strictly inside (0, 1) so unbounded laws never return +-inf.
-_U_EPS = 2.0**-53
 
 
 def random_inputs(scenario: Scenario) -> dict[str, list[Input]]:
@@ -86,7 +85,7 @@ def uniform_design(
         u = sobol_design(n_paths, n_dims, seed=seed, first_point=chunk_index * chunk_size)
     else:
         raise ValueError(f"unknown sampler {sampler!r}")
-    return np.clip(u, _U_EPS, 1.0 - _U_EPS)
+    return np.clip(u, U_MIN, 1.0 - U_MIN)
 
 
 # Sobol' digits kept: up to 2**32 points (paths are at most 1e9). 32, not more, because
@@ -210,11 +209,6 @@ def static_uniforms(
     return uniforms
 
 
-def spearman_to_pearson(rho: float | np.ndarray) -> float | np.ndarray:
-    """Pearson correlation of a Gaussian copula giving Spearman ``rho``: 2 sin(pi rho / 6)."""
-    return 2.0 * np.sin(np.pi * np.asarray(rho) / 6.0)
-
-
 def correlate_uniforms(
     uniforms: dict[str, np.ndarray], correlations: Sequence[Correlation]
 ) -> None:
@@ -235,7 +229,7 @@ def correlate_uniforms(
     z = special.ndtri(np.column_stack([uniforms[k] for k in keys]))
     correlated = special.ndtr(z @ lower.T)
     for k, i in index.items():
-        uniforms[k] = np.clip(correlated[:, i], _U_EPS, 1.0 - _U_EPS)
+        uniforms[k] = np.clip(correlated[:, i], U_MIN, 1.0 - U_MIN)
 
 
 def sample_static(

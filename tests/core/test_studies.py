@@ -11,21 +11,19 @@ import pytest
 
 import ftsim
 from ftsim.cli import main
-from ftsim.distributions import LogNormal
-from ftsim.scenario import parse_scenario
-from ftsim.sweep import (
+from ftsim.core.studies.breakeven import (
     ScaledDistribution,
     breakeven_curve,
     crossing,
     default_grid,
-    format_tokens,
-    parse_values,
     scale_traffic,
-    sweep,
-    value_grid,
 )
+from ftsim.core.studies.sweep import parse_values, sweep, value_grid
+from ftsim.distributions import LogNormal
+from ftsim.format import format_tokens
+from ftsim.scenario import parse_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED_ARTICLE = ROOT / "scenarios" / "seed_article.toml"
 
 # Deterministic: every path is the same, so P(payback within N) is 0 or 1.
@@ -304,13 +302,16 @@ def test_cli_breakeven_reports_the_volume_for_the_seed_article(tmp_path, capsys)
 ])
 def test_sweep_and_breakeven_refuse_bad_options_before_running(tmp_path, capsys, monkeypatch,
                                                                subcommand, args, fragment):
-    import ftsim.runner
+    import ftsim.cli.common
+    import ftsim.core.studies.breakeven
+    import ftsim.core.studies.sweep
 
     def refuse(*args, **kwargs):
         raise AssertionError("simulated although the command line was bad")
 
-    monkeypatch.setattr(ftsim.runner, "simulate", refuse)
-    monkeypatch.setattr(ftsim.runner, "available_memory", lambda: 2**34)  # a 16 GiB machine
+    monkeypatch.setattr(ftsim.core.studies.sweep, "simulate", refuse)
+    monkeypatch.setattr(ftsim.core.studies.breakeven, "simulate", refuse)
+    monkeypatch.setattr(ftsim.cli.common, "available_memory", lambda: 2**34)  # a 16 GiB machine
     (tmp_path / "FILE").write_text("x")
     args = [str(tmp_path / "FILE") if a == "FILE" else a for a in args]
     out = ["--out", str(tmp_path / "out")] if "--out" not in args else []
@@ -322,12 +323,12 @@ def test_sweep_and_breakeven_refuse_bad_options_before_running(tmp_path, capsys,
 
 def test_a_failed_sweep_leaves_no_folder_and_point_warnings_are_printed(tmp_path, capsys,
                                                                          monkeypatch):
-    import ftsim.sweep_cli
+    import ftsim.cli.studies
 
     def broken(*args, **kwargs):
         raise RuntimeError("plotting failed")
 
-    monkeypatch.setattr(ftsim.sweep_cli, "_write_png", broken)
+    monkeypatch.setattr(ftsim.cli.studies, "_write_png", broken)
     code = main(["sweep", str(SEED_ARTICLE), "--param", "traffic.monthly_growth",
                  "--values", "0.02,0.5", "--paths", "300", "--jobs", "1", "--quiet",
                  "--out", str(tmp_path / "out")])

@@ -11,7 +11,7 @@ import pytest
 from scipy import integrate, stats
 
 import ftsim
-from ftsim.sampling import SAMPLERS, design_order, sobol_design, static_uniforms
+from ftsim.core.sampling import SAMPLERS, design_order, sobol_design, static_uniforms
 from ftsim.scenario import parse_scenario
 
 # Ten random world inputs and seven per option (24 dimensions), bounded laws only.
@@ -216,8 +216,8 @@ def test_engine_payback_spread_across_seeds_is_no_larger_with_sobol():
     expected = two_inputs_closed_form()
     scenario = parse_scenario(TWO_INPUTS)
     n = 4096
-    p = {s: [ftsim.simulate(scenario, paths=n, seed=seed, jobs=1, sampler=s)
-             .summary()["options"]["ft"]["p_payback_within"] for seed in range(8)]
+    p = {s: [ftsim.summarize(ftsim.simulate(scenario, paths=n, seed=seed, jobs=1, sampler=s))
+             ["options"]["ft"]["p_payback_within"] for seed in range(8)]
          for s in ("random", "sobol")}
     se = math.sqrt(expected * (1 - expected) / n)
     for sampler, values in p.items():

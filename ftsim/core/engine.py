@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scenario import OptionSpec
+from ..scenario import OptionSpec
 
 __all__ = [
     "World",

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .distributions import Distribution
+from ..distributions import Distribution
+from ..rng import U_MIN
 
 __all__ = [
     "MAX_REQUESTS_PER_MONTH",
@@ -20,7 +21,6 @@ __all__ = [
     "price_index",
 ]
 
-_U_EPS = 2.0**-53
 
 # Engine safety clamps (agreed hard ranges, notes/ranges.md): R_t never exceeds 1e15
 # requests a month -- a thousand times the largest requests_per_month a scenario may state
@@ -158,7 +158,7 @@ def price_index(
         # at least one month a block; then as many as fit in the block
         end = month + 1 + int(np.searchsorted(np.cumsum(per_month[month + 1:]),
                                               _EVENTS_PER_BLOCK - per_month[month], "right"))
-        u = np.clip(rng.random(int(per_month[month:end].sum())), _U_EPS, 1.0 - _U_EPS)
+        u = np.clip(rng.random(int(per_month[month:end].sum())), U_MIN, 1.0 - U_MIN)
         _index_rows(step, counts, np.ascontiguousarray(event_multiplier.ppf(u), np.float64),
                     index, month, end)
         month = end

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ftsim.dynamics import index_from_events, traffic_from_noise
+from ftsim.core.dynamics import index_from_events, traffic_from_noise
 
 
 def test_traffic_growth_and_noise_by_hand():
@@ -49,7 +49,7 @@ def test_price_index_with_a_forced_event():
 def test_event_months_are_counted_per_path():
     # Path 0 owns the first 3 event months (0, 2, 2), path 1 none, path 2 the last 2 (1, 1):
     # counts are (H, paths) with month 3 of path 0 holding two events.
-    from ftsim.kernel import count_events
+    from ftsim.core.kernel import count_events
 
     counts = np.zeros((3, 3), np.int64)
     count_events(np.array([0, 2, 2, 1, 1]), np.array([3, 0, 2]), counts)
@@ -82,7 +82,7 @@ def test_poisson_counts_at_365_events_a_year_for_600_months():
     # event would take 2,000 x 18,250 x 8 bytes = 292 MB here.
     import tracemalloc
 
-    from ftsim.dynamics import poisson_counts
+    from ftsim.core.dynamics import poisson_counts
 
     rng = np.random.default_rng(4)
     n_paths, horizon = 2000, 600

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from ..scenario import Scenario
 from .engine import BASELINE_COMPONENTS, COST_COMPONENTS, OptionPaths
 from .sampling import random_inputs
-from .scenario import Scenario
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .runner import ChunkResult
-
-__all__ = ["OptionResult", "Result", "PER_PATH_FIELDS", "ArrayFactory", "max_half_width"]
+__all__ = ["OptionResult", "Result", "PER_PATH_FIELDS", "ArrayFactory", "ChunkRows"]
 
 # Per-path (paths,) arrays of an option, in paths.csv column order.
 PER_PATH_FIELDS = ("payback_month", "npv", "upfront", "tco_baseline", "tco_option",
@@ -26,6 +23,21 @@ _DTYPES = {"payback_month": np.int16, "abandoned": bool, "retrains": np.int32,
 ArrayFactory = Callable[[str, tuple[int, ...], Any], np.ndarray]
 _PAYBACK_MONTH_MAX = int(np.iinfo(_DTYPES["payback_month"]).max)
 MonthlySums = Mapping[str, np.ndarray]
+
+
+class ChunkRows(Protocol):
+    """What `Result.place` reads from a chunk (`chunk.ChunkResult` has these fields)."""
+
+    @property
+    def n_paths(self) -> int: ...
+    @property
+    def inputs(self) -> Mapping[str, np.ndarray]: ...
+    @property
+    def tokens_per_month(self) -> np.ndarray: ...
+    @property
+    def requests_per_month(self) -> np.ndarray: ...
+    @property
+    def options(self) -> Mapping[str, OptionResult]: ...
 
 
 def _empty(name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
@@ -89,7 +101,7 @@ class OptionResult:
 
 @dataclass
 class Result:
-    """What a run produced. ``summary()`` gives the MODEL.md section 5 dict."""
+    """What a run produced: per-path arrays (``ftsim.summarize(result)`` gives the summary)."""
 
     scenario: Scenario
     n_paths: int
@@ -124,7 +136,7 @@ class Result:
                      for oid in scenario.options},
         )
 
-    def place(self, offset: int, chunk: ChunkResult) -> None:
+    def place(self, offset: int, chunk: ChunkRows) -> None:
         """Copy one chunk's per-path arrays to rows ``offset ... offset + chunk.n_paths``."""
         end = offset + chunk.n_paths
         for key, values in chunk.inputs.items():
@@ -184,20 +196,3 @@ class Result:
         within = self.scenario.payback_within_months
         return {oid: int(np.count_nonzero((o.payback_month > 0) & (o.payback_month <= within)))
                 for oid, o in self.options.items()}
-
-    def max_half_width(self) -> float:
-        """Largest Wilson 95% half-width of P(payback within N) over the options."""
-        return max_half_width(self.hits_within(), self.n_paths)
-
-    def summary(self) -> dict[str, Any]:
-        """The MODEL.md section 5 summary (plus documented extras) as a JSON-ready dict."""
-        from .metrics import summarize
-
-        return summarize(self)
-
-
-def max_half_width(hits: Mapping[str, int], n_paths: int) -> float:
-    """Largest Wilson 95% half-width over options with these payback counts."""
-    from .metrics import wilson_interval
-
-    return max((hi - lo) / 2.0 for lo, hi in (wilson_interval(h, n_paths) for h in hits.values()))

@@ -7,8 +7,10 @@ import math
 import numpy as np
 import pytest
 from scipy import stats
+from support import RANDOM_WORLD
 
 import ftsim
+from ftsim.core.metrics import max_half_width
 from ftsim.scenario import parse_scenario
 
 DETERMINISTIC = """
@@ -52,7 +54,7 @@ def test_deterministic_scenario_matches_hand_calculation():
     # = 41.94 + 300 maintenance -> saving 286.06/month; U = 1,000.
     # CS_t = -1000 + 286.06 t -> first >= 0 at t = 4; NPV (r = 0) = -1000 + 12 * 286.06.
     result = ftsim.simulate(parse_scenario(DETERMINISTIC.format(lead=0)), jobs=1)
-    option = result.summary()["options"]["ft"]
+    option = ftsim.summarize(result)["options"]["ft"]
     assert option["p_payback_within"] == 1.0
     assert option["payback_month"] == {"p10": 4, "p50": 4, "p90": 4}
     assert option["p_payback_by_month"] == [0, 0, 0] + [1.0] * 9
@@ -68,7 +70,7 @@ def test_deterministic_scenario_matches_hand_calculation():
 def test_lead_time_delays_payback_by_hand():
     # S = 3: CS_t = -1000 for t <= 2, then -1000 + 286.06 (t - 2): first >= 0 at t = 6.
     result = ftsim.simulate(parse_scenario(DETERMINISTIC.format(lead=2)), jobs=1)
-    option = result.summary()["options"]["ft"]
+    option = ftsim.summarize(result)["options"]["ft"]
     assert option["payback_month"]["p50"] == 6
     assert option["p_payback_within"] == 1.0  # 6 <= N = 6
 
@@ -95,7 +97,7 @@ def test_payback_probability_matches_lognormal_closed_form():
     expected = lognormal_closed_form()
     n = 40_000
     result = ftsim.simulate(parse_scenario(LOGNORMAL_TRAFFIC), paths=n, seed=11, jobs=1)
-    p = result.summary()["options"]["ft"]["p_payback_within"]
+    p = ftsim.summarize(result)["options"]["ft"]["p_payback_within"]
     se = math.sqrt(expected * (1 - expected) / n)
     assert abs(p - expected) < 4 * se, (p, expected, se)
 
@@ -108,66 +110,10 @@ def test_quasi_random_samplers_agree_with_the_closed_form(sampler):
     n = 16_384
     result = ftsim.simulate(parse_scenario(LOGNORMAL_TRAFFIC), paths=n, seed=5, jobs=1,
                             sampler=sampler)
-    p = result.summary()["options"]["ft"]["p_payback_within"]
+    p = ftsim.summarize(result)["options"]["ft"]["p_payback_within"]
     assert abs(p - expected) < 4 * math.sqrt(expected * (1 - expected) / n)
 
 
-RANDOM_WORLD = """
-[scenario]
-horizon_months = 24
-payback_within_months = 12
-
-[traffic]
-requests_per_month = { p5 = 50_000, p95 = 2_000_000 }
-monthly_growth = { dist = "normal", mean = 0.02, sd = 0.02, truncate = [-0.5, 0.5] }
-monthly_volatility = 0.1
-input_tokens = { dist = "pert", min = 150, mode = 300, max = 800 }
-output_tokens = 200
-
-[quality]
-baseline_error_rate = 0.05
-cost_per_error = { p5 = 0.5, p95 = 5.0 }
-
-[drift]
-events_per_year = { dist = "pert", min = 0.5, mode = 2, max = 6 }
-error_increase = 0.02
-
-[prices.api]
-annual_decline = { dist = "uniform", min = 0.1, max = 0.5 }
-events_per_year = 1.0
-event_multiplier = { p5 = 0.3, p95 = 1.5 }
-
-[baseline]
-price_input_per_mtok = 2.0
-price_output_per_mtok = 8.0
-prompt_overhead_tokens = 1500
-
-[options.a]
-error_rate_gap = { dist = "normal", mean = 0.0, sd = 0.02 }
-max_acceptable_gap = 0.03
-[options.a.serving]
-mode = "gpu"
-gpu_hourly_cost = { dist = "pert", min = 1.8, mode = 2.5, max = 4.0 }
-requests_per_second = { dist = "pert", min = 1, mode = 3, max = 8 }
-utilization = 0.5
-[options.a.build]
-gpu_hours = { p5 = 2, p95 = 10 }
-trials = { dist = "choice", values = [2, 4, 8] }
-engineering_cost = { p5 = 5_000, p95 = 30_000 }
-[options.a.maintenance]
-monthly_cost = { p5 = 500, p95 = 3_000 }
-retrain_on_drift = true
-retrain_cost = 1000
-base_model_updates_per_year = 1.0
-
-[options.b]
-[options.b.serving]
-mode = "api"
-price_input_per_mtok = 0.2
-price_output_per_mtok = 0.2
-[options.b.build]
-engineering_cost = { p5 = 5_000, p95 = 30_000 }
-"""
 
 
 def _arrays(result):
@@ -188,7 +134,7 @@ def test_same_seed_same_result_whatever_the_jobs():
     for key in a:
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
         np.testing.assert_array_equal(a[key], c[key], err_msg=key)
-    assert serial.summary() == parallel.summary()
+    assert ftsim.summarize(serial) == ftsim.summarize(parallel)
 
 
 def test_different_seeds_differ_and_options_keep_their_streams():
@@ -203,7 +149,7 @@ def test_different_seeds_differ_and_options_keep_their_streams():
 
 
 def test_summary_has_every_section5_key():
-    summary = ftsim.simulate(parse_scenario(RANDOM_WORLD), paths=3000, seed=9, jobs=1).summary()
+    summary = ftsim.summarize(ftsim.simulate(parse_scenario(RANDOM_WORLD), paths=3000, seed=9, jobs=1))
     assert set(summary) >= {"ftsim_version", "scenario", "simulation", "options"}
     assert set(summary["simulation"]) >= {"paths", "seed", "sampler", "horizon_months",
                                           "payback_within_months"}
@@ -252,7 +198,7 @@ def test_precision_target_adds_chunks_until_the_interval_is_narrow():
     scenario = parse_scenario(LOGNORMAL_TRAFFIC)
     result = ftsim.simulate(scenario, paths=1000, seed=2, jobs=1, chunk_size=1024,
                             precision=0.01, max_paths=50_000)
-    assert result.max_half_width() <= 0.01
+    assert max_half_width(result.hits_within(), result.n_paths) <= 0.01
     assert result.n_paths == 9216
     # identical to one plain run of the same number of paths
     plain = ftsim.simulate(scenario, paths=result.n_paths, seed=2, jobs=1, chunk_size=1024)
@@ -265,9 +211,9 @@ def test_precision_target_adds_chunks_until_the_interval_is_narrow():
 def test_monthly_cost_parts_add_up_to_the_totals():
     # Identities of MODEL.md section 4: C^B = R q_B + R e_B c_err + rag_m, and the option's
     # parts (with the baseline paid while not live) add up to its TCO less the upfront cost.
-    from ftsim.engine import BASELINE_COMPONENTS, COST_COMPONENTS
+    from ftsim.core.engine import BASELINE_COMPONENTS, COST_COMPONENTS
 
-    summary = ftsim.simulate(parse_scenario(RANDOM_WORLD), paths=3000, seed=8, jobs=1).summary()
+    summary = ftsim.summarize(ftsim.simulate(parse_scenario(RANDOM_WORLD), paths=3000, seed=8, jobs=1))
     for option in summary["options"].values():
         cost = {k: np.asarray(v) for k, v in option["monthly_mean_cost"].items()}
         np.testing.assert_allclose(sum(cost[k] for k in BASELINE_COMPONENTS), cost["baseline"],
@@ -281,7 +227,7 @@ def test_monthly_cost_parts_add_up_to_the_totals():
 def test_poisson_counts_have_the_monthly_poisson_law():
     # Each (path, month) count must be Poisson(rate / 12): mean = variance = rate / 12,
     # P(0) = exp(-rate / 12), and months independent (covariance 0). Rate 6/yr -> 0.5/month.
-    from ftsim.dynamics import poisson_counts
+    from ftsim.core.dynamics import poisson_counts
 
     rng = np.random.default_rng(12)
     counts = poisson_counts(rng, np.full(200_000, 6.0), 12)  # (H, paths)
@@ -302,10 +248,10 @@ def test_prepared_laws_travel_with_the_pickled_scenario():
     import pickle
     from pathlib import Path
 
-    from ftsim.laws import Beta
-    from ftsim.sampling import prepare_laws
+    from ftsim.core.sampling import prepare_laws
+    from ftsim.distributions import Beta
 
-    scenario = ftsim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "support_bot.toml")
+    scenario = ftsim.load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "support_bot.toml")
     tabulated = [k for k, i in scenario.all_inputs().items() if isinstance(i.dist, Beta)]
     assert tabulated
     for k in tabulated:  # the loader's reachable-range checks may have built them: start bare

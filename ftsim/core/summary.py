@@ -1,4 +1,5 @@
-"""Per-path arrays -> the MODEL.md section 5 summary (Wilson, payback quantiles, NPV, sensitivity)."""
+"""summarize(result): the MODEL.md section 5 summary of a run (plus documented extras), as
+the JSON-ready dict written to summary.json."""
 
 from __future__ import annotations
 
@@ -6,170 +7,29 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from . import __version__
+from .._version import __version__
 from .engine import BASELINE_COMPONENTS, COST_COMPONENTS
+from .metrics import (
+    average_ranks,
+    by_importance,
+    payback_month_quantile,
+    payback_probability_by_month,
+    rank,
+    sensitivity_row,
+    sorted_quantiles,
+    verdict,
+    wilson_interval,
+)
+from .result import OptionResult, Result
 from .sampling import WORLD
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .result import OptionResult, Result
+__all__ = ["CS_PERCENTILES", "json_safe", "summarize"]
 
-__all__ = [
-    "Z95",
-    "wilson_interval",
-    "payback_probability_by_month",
-    "payback_month_quantile",
-    "Ranked",
-    "rank",
-    "sorted_quantiles",
-    "average_ranks",
-    "spearman_from_ranks",
-    "sensitivity",
-    "sensitivity_row",
-    "by_importance",
-    "verdict",
-    "json_safe",
-    "summarize",
-]
-
-Z95 = 1.959964
 CS_PERCENTILES = (5, 25, 50, 75, 95)
-
-
-def wilson_interval(hits: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (better than Wald near 0 and 1).
-
-    Mathematically lo <= p <= hi, with lo = 0 at hits = 0 and hi = 1 at hits = n, but
-    ``centre +- half`` rounds (e.g. hi = 0.9999999999999999 at 4/4), so the bounds are
-    clamped against the estimate itself: an interval never excludes its own estimate.
-    """
-    if n <= 0:
-        return (0.0, 1.0)
-    p = hits / n
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    lo = 0.0 if hits <= 0 else max(0.0, min(p, centre - half))
-    hi = 1.0 if hits >= n else min(1.0, max(p, centre + half))
-    return (lo, hi)
-
-
-def payback_probability_by_month(payback_month: np.ndarray, horizon: int) -> np.ndarray:
-    """P(payback <= t) for t = 1..H; ``payback_month`` uses 0 for never."""
-    counts = np.bincount(payback_month.astype(np.int64), minlength=horizon + 1)[1:horizon + 1]
-    return np.cumsum(counts) / payback_month.shape[0]
-
-
-def payback_month_quantile(payback_month: np.ndarray, q: float, horizon: int) -> int | None:
-    """Smallest month m with P(payback <= m) >= q/100, by exact counts; None if none within H."""
-    n = payback_month.shape[0]
-    counts = np.cumsum(np.bincount(payback_month.astype(np.int64), minlength=horizon + 1)[1:horizon + 1])
-    reached = np.nonzero(100 * counts >= q * n)[0]
-    return int(reached[0]) + 1 if reached.size else None
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """An input's average ranks and a few of its quantiles, from one sort.
-
-    Sorting once serves both Spearman's rho and the decile thresholds, which is what
-    makes sensitivity cheap at a million paths (one argsort per input).
-    """
-
-    ranks: np.ndarray  # 1-based, ties share their average rank
-    quantiles: dict[int, float]  # numpy's linear method, at RANK_QUANTILES
-
-
-RANK_QUANTILES = (5, 10, 50, 90, 95)
-
-
-def sorted_quantiles(sorted_values: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
-    """numpy's default (linear) percentiles of already sorted values, along the last axis."""
-    n = sorted_values.shape[-1]
-    position = np.asarray(percentiles, float) / 100.0 * (n - 1)
-    lo = np.floor(position).astype(np.int64)
-    hi = np.minimum(lo + 1, n - 1)
-    a = sorted_values[..., lo].astype(float)
-    b = sorted_values[..., hi].astype(float)
-    return a + (b - a) * (position - lo)
-
-
-def rank(x: np.ndarray) -> Ranked:
-    n = x.shape[0]
-    order = np.argsort(x)
-    ordered = x[order]
-    new_group = np.empty(n, bool)
-    new_group[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
-    ranks = np.empty(n)
-    if new_group.all():
-        ranks[order] = np.arange(1, n + 1)
-    else:
-        start = np.flatnonzero(new_group)
-        end = np.append(start[1:], n)
-        ranks[order] = np.repeat((start + end + 1) / 2.0, end - start)
-    values = sorted_quantiles(ordered, RANK_QUANTILES)
-    return Ranked(ranks, {q: float(v) for q, v in zip(RANK_QUANTILES, values, strict=True)})
-
-
-def average_ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks with ties sharing their average rank (what Spearman's rho needs)."""
-    return rank(x).ranks
-
-
-def spearman_from_ranks(rank_a: np.ndarray, rank_b: np.ndarray) -> float | None:
-    """Pearson correlation of two rank vectors; None when either is constant."""
-    a = rank_a - rank_a.mean()
-    b = rank_b - rank_b.mean()
-    denom = math.sqrt(float(a @ a) * float(b @ b))
-    return None if denom == 0.0 else float(a @ b) / denom
-
-
-def sensitivity_row(
-    key: str, values: np.ndarray, ranked: Ranked, npv_ranks: np.ndarray | None, hit: np.ndarray,
-) -> dict[str, Any]:
-    """One input's sensitivity entry: Spearman with NPV (None when NPV is constant, passed as
-    ``npv_ranks=None``) and P(hit) at or below its 10th / at or above its 90th percentile."""
-    rho = None if npv_ranks is None else spearman_from_ranks(ranked.ranks, npv_ranks)
-    return {
-        "input": key,
-        "spearman": rho,
-        "p_payback_low": float(hit[values <= ranked.quantiles[10]].mean()),
-        "p_payback_high": float(hit[values >= ranked.quantiles[90]].mean()),
-    }
-
-
-def by_importance(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Largest |Spearman| first; None (constant NPV) last; ties by name."""
-    return sorted(rows, key=lambda r: (-abs(r["spearman"]) if r["spearman"] is not None else 1.0,
-                                       r["input"]))
-
-
-def sensitivity(
-    inputs: Mapping[str, np.ndarray], npv: np.ndarray, hit: np.ndarray,
-) -> list[dict[str, Any]]:
-    """Rank the random inputs by |Spearman| with NPV, with P(hit) in each input's outer deciles.
-
-    ``hit`` is the per-path indicator of payback within N. ``p_payback_low`` uses paths at or
-    below the input's 10th percentile, ``p_payback_high`` those at or above its 90th.
-    """
-    npv_ranks = None if np.all(npv == npv[0]) else average_ranks(npv)
-    return by_importance([sensitivity_row(k, v, rank(v), npv_ranks, hit)
-                          for k, v in inputs.items()])
-
-
-def verdict(interval: Sequence[float], required_probability: float) -> str:
-    """go if the Wilson lower bound >= required, no-go if the upper bound < required."""
-    lo, hi = interval
-    if lo >= required_probability:
-        return "go"
-    if hi < required_probability:
-        return "no-go"
-    return "uncertain"
 
 
 def _stats(x: np.ndarray, percentiles: Sequence[int] = (5, 50, 95), mean: bool = True) -> dict[str, float]:
@@ -271,20 +131,16 @@ def _hits(result: Result) -> dict[str, np.ndarray]:
             for oid, o in result.options.items()}
 
 
-def summarize(result: Result, threads: int | None = None) -> dict[str, Any]:
-    """The section 5 summary of a run, with extras used by the report (see README).
-
-    JSON-safe: it holds only finite numbers or null (``json_safe``); null means not finite
-    or not defined, e.g. an input's P50 of null is ``max_acceptable_gap = inf`` (the
-    default: never abandoned), a Spearman of null means a constant NPV or input, a payback
-    quantile of null means not reached within the horizon.
+def _heavy_statistics(
+    result: Result, threads: int | None,
+) -> tuple[dict[str, np.ndarray], dict[str, dict[int, float]], dict[str, list[dict[str, Any]]]]:
+    """Sorted CS rows per option, input quantiles, and sensitivity rows per option.
 
     The heavy parts -- one argsort per random input and per option's NPV, one sort of each
     option's month-major CS rows -- run in a thread pool (numpy releases the GIL while
     sorting), and each input's ranks are used for every option and then dropped, so memory
     stays at one rank vector per worker thread.
     """
-    scenario = result.scenario
     hits = _hits(result)
     threads = threads or min(8, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -312,6 +168,19 @@ def summarize(result: Result, threads: int | None = None) -> dict[str, Any]:
     for _, rows in statistics.values():
         for oid, row in rows.items():
             rows_by_option[oid].append(row)
+    return sorted_cs, quantiles, rows_by_option
+
+
+def summarize(result: Result, threads: int | None = None) -> dict[str, Any]:
+    """The section 5 summary of a run, with extras used by the report (see README).
+
+    JSON-safe: it holds only finite numbers or null (``json_safe``); null means not finite
+    or not defined, e.g. an input's P50 of null is ``max_acceptable_gap = inf`` (the
+    default: never abandoned), a Spearman of null means a constant NPV or input, a payback
+    quantile of null means not reached within the horizon.
+    """
+    scenario = result.scenario
+    sorted_cs, quantiles, rows_by_option = _heavy_statistics(result, threads)
     return json_safe({
         "ftsim_version": __version__,
         "scenario": {

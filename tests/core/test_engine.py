@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_fixtures import make_option, make_static, make_world, month_major
+from support import make_option, make_static, make_world, month_major
 
-from ftsim.engine import World, simulate_option
+import ftsim
+from ftsim.core.engine import World, simulate_option
 
 H8 = 8
 
@@ -430,15 +431,14 @@ def test_hard_range_corner_gives_finite_money_without_warnings(rate):
     import json
     import warnings
 
-    import ftsim
-    from ftsim.kernel import CS_LIMIT
+    from ftsim.core.kernel import CS_LIMIT
     from ftsim.scenario import parse_scenario
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         scenario = parse_scenario(EXTREME.format(rate=rate))
         result = ftsim.simulate(scenario, jobs=1)
-        summary = result.summary()
+        summary = ftsim.summarize(result)
     json.dumps(summary, allow_nan=False)
     assert np.isfinite(result.requests_per_month).all()
     assert result.requests_per_month.max() <= 1e15
@@ -459,7 +459,7 @@ def test_price_index_is_clamped_to_its_safety_range():
     # x100 every month for 12 months would be 1e24; a decline of 99.9999 % a year for 600
     # months would be 1e-3000: the index stays within [1e-9, 1e9], and once the clamp lets
     # go the index moves by the factors again (1e9 * 0.01 = 1e7).
-    from ftsim.dynamics import index_from_events
+    from ftsim.core.dynamics import index_from_events
     counts = np.ones((14, 1), np.int64)
     multipliers = np.array([100.0] * 12 + [0.01, 0.01])
     out = index_from_events(np.array([0.0]), counts, multipliers)[:, 0]

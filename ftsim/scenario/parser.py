@@ -1,30 +1,23 @@
-"""Scenario file (TOML) -> frozen dataclasses with every default applied and every rule checked.
-
-The data model comes first (other modules code against it), then the parser that walks the
-file's tables (MODEL.md section 3). What each key may hold (the key tables, defaults, kinds
-and allowed ranges as data) and the key-level checks live in ``schema.py``.
-"""
+"""The scenario parser: walks the raw TOML dict once (MODEL.md section 3), collecting every
+issue instead of stopping at the first; key-level checks come from `checks._SchemaReader`."""
 
 from __future__ import annotations
 
-import copy
 import difflib
-import hashlib
-import math
-import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .distributions import Distribution, Fixed, parse_distribution
-from .errors import ScenarioError, ScenarioIssue, one_line
+from ..distributions import Distribution, Fixed, parse_distribution, spearman_to_pearson
+from ..format import number_text as _num
+from ..format import show_value as _show
+from ..format import suggest as _suggest
+from .checks import _BARE_KEY, _join, _SchemaReader
+from .model import BuildSpec, Correlation, Input, OptionSpec, PriceIndexSpec, Scenario, ServingSpec
 from .schema import (
     _WORLD_HOMES,
-    ALLOWED_RANGES,
     BASELINE_PLAIN,
     BUILD_NUMERIC,
     BUILD_PLAIN,
@@ -48,162 +41,10 @@ from .schema import (
     TRAINING_MODE_KEYS,
     TRAINING_NUMERIC,
     WORLD_NUMERIC,
-    _join,
-    _num,
     _Required,
-    _SchemaReader,
-    _show,
-    _suggest,
 )
 
-__all__ = [
-    "Input",
-    "PriceIndexSpec",
-    "ServingSpec",
-    "BuildSpec",
-    "OptionSpec",
-    "Correlation",
-    "Scenario",
-    "COUNT_KEYS",
-    "ALLOWED_RANGES",
-    "load_scenario",
-    "parse_scenario",
-    "parse_override",
-]
-
-
-@dataclass(frozen=True)
-class Input:
-    """One numeric input key: its full dotted path, its law, and whether it is a count."""
-
-    key_path: str
-    dist: Distribution
-    is_count: bool = False
-    written: object = None  # the TOML value as written (number or table), for the report
-
-    @property
-    def is_random(self) -> bool:
-        return not self.dist.is_fixed
-
-
-@dataclass(frozen=True)
-class PriceIndexSpec:
-    """A ``[prices.<name>]`` table.
-
-    ``annual_decline`` and ``events_per_year`` are static inputs found in
-    ``Scenario.inputs`` under ``prices.<name>.annual_decline`` / ``.events_per_year``.
-    ``event_multiplier`` is drawn afresh per event (not a static input).
-    """
-
-    name: str
-    event_multiplier: Distribution
-
-
-@dataclass(frozen=True)
-class ServingSpec:
-    mode: str  # "gpu" | "api"
-    price_index: str  # name of a price index ("api"/"gpu" may be undefined -> constant 1)
-    capacity: str | None  # gpu only: "tokens" (throughput_tokens_per_second) | "requests"
-
-
-@dataclass(frozen=True)
-class BuildSpec:
-    training_mode: str  # "gpu" | "api"
-    price_index: str
-    # gpu training without training_gpu_hourly_cost: use the same per-path draw as
-    # options.<id>.serving.gpu_hourly_cost.
-    gpu_cost_from_serving: bool
-
-
-@dataclass(frozen=True)
-class OptionSpec:
-    """An ``[options.<id>]`` table.
-
-    ``inputs`` maps full key paths (``options.<id>.serving.gpu_hourly_cost``) to Inputs and
-    holds every numeric key of the option that applies to its modes, defaults applied:
-    options.<id>.{prompt_overhead_tokens, output_token_ratio, lead_time_months,
-    error_rate_gap, max_acceptable_gap, escalation_rate}
-    options.<id>.serving.{gpu_hourly_cost, throughput_tokens_per_second | requests_per_second,
-    utilization, min_gpus, hours_per_month}                          (mode gpu)
-    options.<id>.serving.{price_input_per_mtok, price_output_per_mtok, cached_share,
-    cached_price_factor}                                              (mode api)
-    options.<id>.build.{examples, tokens_per_example, epochs, trials, data_cost_per_example,
-    eval_setup_cost, eval_cost_per_run, engineering_cost}
-    + gpu_hours and (unless gpu_cost_from_serving) training_gpu_hourly_cost   (training gpu)
-    + training_price_per_mtok                                                  (training api)
-    options.<id>.maintenance.{monthly_cost, retrain_every_months, detection_lag_months,
-    retrain_cost, base_model_updates_per_year}
-    """
-
-    id: str
-    name: str
-    uses_rag: bool
-    retrain_on_drift: bool
-    serving: ServingSpec
-    build: BuildSpec
-    inputs: Mapping[str, Input]
-
-
-@dataclass(frozen=True)
-class Correlation:
-    a: str  # full key path of a random static input
-    b: str
-    rho: float  # Spearman rank correlation as written
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A validated scenario.
-
-    ``inputs`` holds the world's numeric keys (full key paths), defaults applied:
-    traffic.{requests_per_month, monthly_growth, monthly_volatility, input_tokens,
-    output_tokens}, rag.{context_tokens, monthly_cost} (0 without [rag]),
-    quality.{baseline_error_rate, cost_per_error},
-    drift.{events_per_year, error_increase, max_error_increase} (0, 0, 1 without [drift]),
-    baseline.{price_input_per_mtok, price_output_per_mtok, prompt_overhead_tokens,
-    cached_share, cached_price_factor},
-    prices.<name>.{annual_decline, events_per_year} for each defined index.
-    """
-
-    name: str
-    file: Path | None
-    sha256: str  # of the file's bytes ("" when built from a string)
-    currency: str
-    horizon_months: int
-    payback_within_months: int
-    discount_rate_annual: float
-    required_probability: float
-    paths: int
-    seed: int
-    sampler: str  # "random" | "lhs" | "sobol"
-    has_rag: bool
-    baseline_name: str
-    baseline_price_index: str
-    price_indices: Mapping[str, PriceIndexSpec]
-    inputs: Mapping[str, Input]
-    options: Mapping[str, OptionSpec]  # in file order
-    correlations: tuple[Correlation, ...] = field(default_factory=tuple)
-    # Plausibility warnings (a value inside its hard range but outside its plausible
-    # range, e.g. monthly_growth = 2 written for 2 %): the run goes on, the CLI prints
-    # each as one line and the report lists them.
-    warnings: tuple[ScenarioIssue, ...] = ()
-
-    def all_inputs(self) -> dict[str, Input]:
-        """World inputs then each option's, by full key path."""
-        merged: dict[str, Input] = dict(self.inputs)
-        for option in self.options.values():
-            merged.update(option.inputs)
-        return merged
-
-
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_BARE_WORD = re.compile(r"[A-Za-z0-9_.\-]+")
-
-
-# --------------------------------------------------------------------------------------
-# Parser
-# --------------------------------------------------------------------------------------
-
+__all__: list[str] = []
 
 class _Parser(_SchemaReader):
     """Walks the raw TOML dict once, collecting every issue instead of stopping at the first."""
@@ -502,7 +343,7 @@ class _Parser(_SchemaReader):
         matrix = np.eye(len(names))
         for c in correlations:
             i, j = index[c.a], index[c.b]
-            matrix[i, j] = matrix[j, i] = 2.0 * math.sin(math.pi * c.rho / 6.0)
+            matrix[i, j] = matrix[j, i] = float(spearman_to_pearson(c.rho))
         smallest = float(np.linalg.eigvalsh(matrix).min())
         try:
             np.linalg.cholesky(matrix)
@@ -592,171 +433,3 @@ class _Parser(_SchemaReader):
             price_indices=price_indices, inputs=inputs, options=options,
             correlations=correlations, warnings=tuple(self.warnings),
         )
-
-
-# --------------------------------------------------------------------------------------
-# Public API
-# --------------------------------------------------------------------------------------
-
-
-def _apply_overrides(raw: dict[str, object], overrides: Sequence[tuple[str, object]]
-                     ) -> list[ScenarioIssue]:
-    """Set each dotted key in the raw TOML dict, creating intermediate tables."""
-    issues: list[ScenarioIssue] = []
-    for key_path, value in overrides:
-        parts = key_path.split(".")
-        if not all(_BARE_KEY.fullmatch(p) for p in parts):
-            issues.append(ScenarioIssue("--set", f"invalid key path {key_path!r}"))
-            continue
-        node = raw
-        for depth, part in enumerate(parts[:-1]):
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                where = ".".join(parts[: depth + 1])
-                issues.append(ScenarioIssue(
-                    "--set", f"cannot set {key_path} = {_show(value)}: {where} is "
-                             f"{_show(child)}, not a table"))
-                break
-            node = child
-        else:
-            node[parts[-1]] = copy.deepcopy(value)
-    return issues
-
-
-_MAX_NESTING = 256
-
-
-def _nesting_depth(value: object) -> int:
-    """Deepest level of arrays and tables in a parsed TOML value (iterative: no recursion)."""
-    deepest, stack = 0, [(value, 0)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(node, dict):
-            stack.extend((child, depth + 1) for child in node.values())
-        elif isinstance(node, list):
-            stack.extend((child, depth + 1) for child in node)
-    return deepest
-
-
-def _parse(text: str, *, file: Path | None, base_dir: Path | None,
-           overrides: Sequence[tuple[str, object]], sha256: str,
-           allow_files_outside: bool = False) -> Scenario:
-    where = str(file) if file else ""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError.single(where, f"TOML syntax error: {exc}") from exc
-    except RecursionError as exc:
-        raise ScenarioError.single(where, "TOML syntax error: arrays or tables nested too "
-                                          "deeply to read") from exc
-    except ValueError as exc:  # e.g. an integer literal of more than 4300 digits
-        raise ScenarioError.single(where, f"TOML value error: {exc}") from exc
-    if _nesting_depth(raw) > _MAX_NESTING:
-        # Whether tomllib hits the recursion limit first depends on the interpreter's
-        # limit (libraries raise it). The schema nests 5 levels; a value 200 deep still gets
-        # its key-level message.
-        raise ScenarioError.single(where, "TOML syntax error: arrays or tables nested too "
-                                          f"deeply to read (more than {_MAX_NESTING} levels)")
-    issues = _apply_overrides(raw, overrides)
-    if base_dir is None and file is not None:
-        base_dir = file.parent
-    parser = _Parser(base_dir, allow_files_outside)
-    parser.issues.extend(issues)
-    # the default name comes from the file name, which may hold any character but "/"
-    name = one_line(file.stem, 120) if file is not None else "scenario"
-    scenario = parser.scenario(raw, name=name, file=file, sha256=sha256)
-    if scenario is None:
-        raise ScenarioError(parser.issues)
-    return scenario
-
-
-def parse_scenario(text: str, *, file: Path | None = None, base_dir: Path | None = None,
-                   overrides: Sequence[tuple[str, object]] = (),
-                   allow_files_outside: bool = False) -> Scenario:
-    """Parse and validate a scenario given as TOML text.
-
-    Parameters
-    ----------
-    text : str
-        The scenario file's contents.
-    file : Path, optional
-        Where the text came from: names TOML syntax errors, gives the default scenario
-        name (its stem) and the default ``base_dir`` (its folder).
-    base_dir : Path, optional
-        Folder that relative paths (empirical ``file = ...``) are resolved against.
-    overrides : sequence of (key path, value)
-        ``--set`` assignments (see `parse_override`), applied to the raw TOML before
-        validation, so they are checked like written keys.
-    allow_files_outside : bool
-        Let empirical ``file = ...`` paths resolve outside ``base_dir``'s folder tree
-        (the current directory when neither ``base_dir`` nor ``file`` is given); off by
-        default so a shared scenario cannot read arbitrary files (``--allow-files-outside``).
-
-    Returns
-    -------
-    Scenario
-        With every default applied. ``sha256`` is "" (see `load_scenario`).
-
-    Raises
-    ------
-    ScenarioError
-        With every issue found.
-    """
-    file = Path(file) if file is not None else None
-    return _parse(text, file=file, base_dir=base_dir, overrides=overrides, sha256="",
-                  allow_files_outside=allow_files_outside)
-
-
-def load_scenario(path: str | Path, overrides: Sequence[tuple[str, object]] = (), *,
-                  allow_files_outside: bool = False) -> Scenario:
-    """Read, hash and parse a scenario file.
-
-    The name defaults to the file's stem, relative paths resolve against its folder, and
-    ``sha256`` is the hash of the file's bytes. A missing or unreadable file raises
-    `ScenarioError` naming the path. Empirical files must resolve inside the scenario's
-    folder tree unless ``allow_files_outside`` (see `parse_scenario`).
-    """
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ScenarioError.single(str(path), f"cannot read scenario file {str(path)!r}: "
-                                              f"{reason}") from exc
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError.single(str(path), f"scenario file is not UTF-8 text: {exc}") from exc
-    return _parse(text, file=path, base_dir=path.parent, overrides=overrides,
-                  sha256=hashlib.sha256(data).hexdigest(),
-                  allow_files_outside=allow_files_outside)
-
-
-def parse_override(assignment: str) -> tuple[str, object]:
-    """Parse a ``--set KEY.PATH=VALUE`` assignment.
-
-    The value is a TOML literal (``2``, ``0.5``, ``true``, ``"text"``, ``{p5 = 1, p95 = 2}``);
-    a bare word that is not one (``Foo``, ``lhs``) is taken as a string.
-
-    Raises
-    ------
-    ScenarioError
-        With key path "--set" when the assignment is malformed.
-    """
-    key, sep, value_text = assignment.partition("=")
-    key, value_text = key.strip(), value_text.strip()
-    if not sep or not key or not all(_BARE_KEY.fullmatch(p) for p in key.split(".")):
-        raise ScenarioError.single("--set", f"expected KEY.PATH=VALUE, got {assignment!r}")
-    if not value_text:
-        raise ScenarioError.single("--set", f"missing value in {assignment!r}")
-    try:
-        parsed = tomllib.loads(f"v = {value_text}")
-    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
-        parsed = None
-    if parsed is not None and list(parsed) == ["v"]:
-        return key, parsed["v"]
-    if _BARE_WORD.fullmatch(value_text):
-        return key, value_text
-    raise ScenarioError.single("--set", f"cannot read the value of {key} in {assignment!r}: "
-                                        "not a TOML value (quote strings: key='\"some text\"')")

@@ -1,0 +1,27 @@
+"""Scenario file (TOML) -> frozen dataclasses with every default applied and every rule checked.
+
+``model`` holds the data model, ``schema`` what each key may hold (tables), ``checks`` the
+key-level checks, ``parser`` the walk over the file's tables, ``load`` the entry points and
+``reference`` the docs' key tables.
+"""
+
+from __future__ import annotations
+
+from .load import load_scenario, parse_override, parse_scenario
+from .model import BuildSpec, Correlation, Input, OptionSpec, PriceIndexSpec, Scenario, ServingSpec
+from .schema import ALLOWED_RANGES, COUNT_KEYS
+
+__all__ = [
+    "Input",
+    "PriceIndexSpec",
+    "ServingSpec",
+    "BuildSpec",
+    "OptionSpec",
+    "Correlation",
+    "Scenario",
+    "COUNT_KEYS",
+    "ALLOWED_RANGES",
+    "load_scenario",
+    "parse_scenario",
+    "parse_override",
+]
