@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gzip
+import json
 import os
 import re
 import shutil
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .engine import BASELINE_COMPONENTS, COST_COMPONENTS
+from .core.engine import BASELINE_COMPONENTS, COST_COMPONENTS
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .result import Result
+    from .core.result import Result
 
 __all__ = ["RunFolder", "remove_stale_partials", "pid_alive", "WriteCancelled",
            "atomic_path", "atomic_write_bytes", "atomic_write_text", "write_summary_json",
@@ -174,8 +178,6 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def write_summary_json(run_dir: Path, summary: dict) -> Path:
     """summary.json: MODEL.md section 5 plus extras; NaN/inf would be invalid JSON, so none."""
-    import json
-
     path = Path(run_dir) / "summary.json"
     atomic_write_text(path, json.dumps(summary, indent=2, allow_nan=False) + "\n")
     return path
@@ -233,11 +235,7 @@ def write_paths_csv(
     written in order; at most two per thread are in memory at once. Setting ``cancel``
     stops it after the batch in hand (`WriteCancelled`; the partial file is removed).
     """
-    import gzip
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-
-    import pyarrow as pa
+    import pyarrow as pa  # lazy: pyarrow is heavy to import
     import pyarrow.csv as pacsv
 
     path = Path(run_dir) / "paths.csv.gz"

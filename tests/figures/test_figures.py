@@ -11,106 +11,29 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
+from summaries import H, N, make_summary
 
-from ftsim import plots, typeset
-from ftsim.plots import format_money, format_probability, money_formatter
-
-H, N = 6, 3
-
-
-def make_summary(horizon: int = H, deadline: int = N, currency: str = "USD") -> dict:
-    """A two-option summary with the MODEL.md section 5 keys and the report extras.
-
-    Option ``a`` pays back early (median month 3), option ``b`` late (median month 5);
-    the numbers are made up but consistent: p_payback_within = p_payback_by_month[N - 1],
-    bands are ordered p5 <= p25 <= p50 <= p75 <= p95.
-    """
-    months = np.arange(1, horizon + 1)
-    ramp = np.linspace(0.0, 1.0, horizon)
-
-    def option(name: str, by_month: list[float], payback: dict, spearman0: float | None,
-               upfront: float, slope: float) -> dict:
-        p50 = -upfront + slope * months
-        edges = np.linspace(-20_000.0, 60_000.0, 41)
-        counts = (1000 * np.exp(-0.5 * ((edges[:-1] - 10_000) / 12_000) ** 2) / 25).astype(int)
-        sensitivity = [
-            {"input": "traffic.requests_per_month", "spearman": spearman0,
-             "p_payback_low": 0.21, "p_payback_high": 0.86},
-            {"input": "options.x.serving.throughput_tokens_per_second", "spearman": -0.4,
-             "p_payback_low": 0.7, "p_payback_high": 0.3},
-        ] + [{"input": f"traffic.extra_{i}", "spearman": 0.3 - 0.02 * i,
-              "p_payback_low": 0.5, "p_payback_high": 0.55} for i in range(11)]
-        return {
-            "name": name,
-            "p_payback_within": by_month[deadline - 1],
-            "p_payback_within_ci95": [by_month[deadline - 1] - 0.03,
-                                      by_month[deadline - 1] + 0.03],
-            "p_payback_by_month": by_month,
-            "payback_month": payback,
-            "p_abandoned": 0.08,
-            "npv": {"mean": 12_000.0, "p5": -15_000.0, "p50": 9_000.0, "p95": 52_000.0},
-            "upfront_cost": {"mean": upfront, "p5": upfront / 2, "p50": upfront,
-                             "p95": upfront * 2},
-            "tco": {"baseline": {"mean": 600_000.0, "p50": 580_000.0},
-                    "option": {"mean": 550_000.0, "p50": 540_000.0}},
-            "cumulative_net_savings": {
-                "p5": (p50 - 30_000 * ramp - 5_000).tolist(),
-                "p25": (p50 - 10_000 * ramp - 1_000).tolist(),
-                "p50": p50.tolist(),
-                "p75": (p50 + 10_000 * ramp + 1_000).tolist(),
-                "p95": (p50 + 30_000 * ramp + 5_000).tolist(),
-            },
-            "sensitivity": sensitivity,
-            "verdict": "uncertain",
-            "p_npv_negative": 0.22,
-            "p_dips_below_zero_after_payback": 0.013,
-            "mean_retrains": 1.0,
-            "npv_histogram": {"edges": edges.tolist(), "counts": counts.tolist()},
-            "monthly_mean_cost": {
-                "baseline": (100_000 + 1_000 * months).tolist(),
-                "serving": [0.0] + [20_000.0] * (horizon - 1),
-                "escalation": [0.0] + [3_000.0] * (horizon - 1),
-                "errors": [0.0] + [40_000.0] * (horizon - 1),
-                "rag": [0.0] + [400.0] * (horizon - 1),
-                "maintenance": [0.0] + [1_500.0] * (horizon - 1),
-                "retraining": [0.0] * horizon,
-                "baseline_while_not_live": [101_000.0] + [0.0] * (horizon - 1),
-            },
-        }
-
-    def curve(first_six: list[float], last: float) -> list[float]:
-        if horizon <= 6:
-            return first_six[:horizon]
-        return np.interp(months, [1, 2, 3, 4, 5, 6, horizon], [*first_six, last]).tolist()
-
-    by_a = curve([0.0, 0.3, 0.55, 0.7, 0.8, 0.85], 0.95)
-    by_b = curve([0.0, 0.0, 0.1, 0.3, 0.5, 0.6], 0.8)
-    return {
-        "ftsim_version": "0.1.0",
-        "scenario": {"name": "Test scenario", "file": "test.toml", "sha256": "ab" * 32,
-                     "currency": currency},
-        "simulation": {"paths": 1000, "seed": 7, "sampler": "random",
-                       "horizon_months": horizon, "payback_within_months": deadline,
-                       "chunk_size": 512, "required_probability": 0.8,
-                       "discount_rate_annual": 0.08},
-        "baseline": {"name": "Prompted large model"},
-        "volume": {"tokens_per_month": {"mean": 6e7, "p5": 1e7, "p50": 5e7, "p95": 2e8},
-                   "requests_per_month": {"mean": 3e4, "p5": 5e3, "p50": 2.5e4, "p95": 1e5}},
-        "inputs": [
-            {"input": "traffic.requests_per_month", "written": "lognormal(p5=5000, p95=1e+05)",
-             "random": True, "owner": "world", "p5": 5_000.0, "p50": 25_000.0, "p95": 1e5},
-            {"input": "options.a.maintenance.retrain_every_months", "written": "6",
-             "random": False, "owner": "a", "p5": 6.0, "p50": 6.0, "p95": 6.0},
-            {"input": "options.b.maintenance.retrain_every_months", "written": "0",
-             "random": False, "owner": "b", "p5": 0.0, "p50": 0.0, "p95": 0.0},
-        ],
-        "options": {
-            "a": option("Option A, self-hosted", by_a, {"p10": 2, "p50": 3, "p90": None},
-                        0.61, 20_000.0, 9_000.0),
-            "b": option("Option B via API", by_b, {"p10": 3, "p50": 5, "p90": None},
-                        None, 40_000.0, 8_000.0),
-        },
-    }
+from ftsim.figures import (
+    FIGSIZE,
+    cost_breakdown,
+    draw_figure,
+    drivers,
+    fan_chart,
+    figure_set,
+    figure_specs,
+    house_style,
+    money_formatter,
+    npv_distribution,
+    payback_curve,
+    save_png,
+    style,
+    text,
+)
+from ftsim.figures.drivers import _wrap_key
+from ftsim.figures.payback import _spread_labels
+from ftsim.format import format_money, format_probability
+from ftsim.report import pdf
+from ftsim.report.blocks import FigurePage, Heading, Paragraph
 
 
 @pytest.fixture
@@ -119,7 +42,7 @@ def summary() -> dict:
 
 
 def _axes() -> Axes:
-    return Figure(figsize=plots.FIGSIZE, layout="constrained").add_subplot()
+    return Figure(figsize=FIGSIZE, layout="constrained").add_subplot()
 
 
 def _by_gid(ax: Axes, gid: str):
@@ -136,17 +59,17 @@ def _legend_texts(ax: Axes) -> list[str]:
 # --- number formatting -------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("currency", "value", "expected"), [
-    ("USD", 1_234_567, "$1.2M"),
-    ("GBP", 350_000, "£350k"),
+    ("USD", 1_234_567, "1.2M USD"),
+    ("GBP", 350_000, "350k GBP"),
     ("EUR", 12_345, "12,345 EUR"),
-    ("USD", -1_234_567, "-$1.2M"),
-    ("USD", 0, "$0"),
-    ("USD", 12.5, "$12.50"),
-    ("USD", 999_950, "$1.0M"),  # rounds up into the next unit, never "$1,000k"
-    ("USD", 99_999.6, "$100k"),
-    ("USD", 2.5e9, "$2.5B"),
+    ("USD", -1_234_567, "-1.2M USD"),
+    ("USD", 0, "0 USD"),
+    ("USD", 12.5, "12.50 USD"),
+    ("USD", 999_950, "1.0M USD"),  # rounds up into the next unit, never "1,000k"
+    ("USD", 99_999.6, "100k USD"),
+    ("USD", 2.5e9, "2.5B USD"),
     ("CHF", -4_200, "-4,200 CHF"),
-    ("USD", -0.001, "$0.00"),  # no minus sign on a value that prints as zero
+    ("USD", -0.001, "0.00 USD"),  # no minus sign on a value that prints as zero
 ])
 def test_money_formatter_single_values(currency, value, expected):
     assert money_formatter(currency)(value) == expected
@@ -154,12 +77,13 @@ def test_money_formatter_single_values(currency, value, expected):
 
 
 @pytest.mark.parametrize(("ticks", "expected"), [
-    ([0, 250_000, 500_000, 750_000, 1_000_000], ["$0", "$0.25M", "$0.50M", "$0.75M", "$1.00M"]),
-    ([-200_000, 0, 200_000, 400_000], ["-$200k", "$0", "$200k", "$400k"]),
-    ([0, 20_000, 40_000], ["$0", "$20,000", "$40,000"]),
-    ([-2e6, -1e6, 0, 1e6], ["-$2M", "-$1M", "$0", "$1M"]),
+    ([0, 250_000, 500_000, 750_000, 1_000_000], ["0", "0.25M", "0.50M", "0.75M", "1.00M"]),
+    ([-200_000, 0, 200_000, 400_000], ["-200k", "0", "200k", "400k"]),
+    ([0, 20_000, 40_000], ["0", "20,000", "40,000"]),
+    ([-2e6, -1e6, 0, 1e6], ["-2M", "-1M", "0", "1M"]),
 ])
 def test_money_formatter_axis_uses_one_scale(ticks, expected):
+    """Ticks share the scale of the largest one; the axis label names the currency."""
     assert money_formatter("USD").format_ticks(ticks) == expected
 
 
@@ -174,7 +98,7 @@ def test_format_probability(p, expected):
 # --- figures -----------------------------------------------------------------------------------
 
 def test_fan_chart_draws_the_summary_bands(summary):
-    ax = plots.fan_chart(_axes(), summary, "a")
+    ax = fan_chart(_axes(), summary, "a")
     assert isinstance(ax, Axes)
     bands = summary["options"]["a"]["cumulative_net_savings"]
     median = _by_gid(ax, "median")
@@ -187,18 +111,18 @@ def test_fan_chart_draws_the_summary_bands(summary):
     assert "median payback: month 3" in _legend_texts(ax)
     assert "Test scenario" in ax.get_title(loc="left")
     assert "Option A, self-hosted" in ax.get_title(loc="left")
-    assert ax.yaxis.get_major_formatter()(1_500_000) == "$1.5M"
+    assert ax.yaxis.get_major_formatter()(1_500_000) == "1.5M USD"
 
 
 def test_fan_chart_says_when_the_median_never_pays_back(summary):
     summary["options"]["b"]["payback_month"]["p50"] = None
-    ax = plots.fan_chart(None, summary, "b")  # no ax: a new figure
+    ax = fan_chart(None, summary, "b")  # no ax: a new figure
     assert isinstance(ax, Axes)
     assert f"median payback: after month {H}" in _legend_texts(ax)
 
 
 def test_payback_curve_labels_each_probability_at_n(summary):
-    ax = plots.payback_curve(_axes(), summary)
+    ax = payback_curve(_axes(), summary)
     for option_id, option in summary["options"].items():
         curve = _by_gid(ax, f"payback_{option_id}")
         np.testing.assert_array_equal(curve.get_ydata(), [0.0, *option["p_payback_by_month"]])
@@ -211,14 +135,14 @@ def test_payback_curve_labels_each_probability_at_n(summary):
 
 
 def test_payback_labels_are_kept_apart():
-    heights = plots._spread_labels([0.50, 0.51, 0.52], gap=0.07, lo=0.03, hi=0.97)
+    heights = _spread_labels([0.50, 0.51, 0.52], gap=0.07, lo=0.03, hi=0.97)
     assert np.all(np.diff(heights) >= 0.07 - 1e-12)
-    heights = plots._spread_labels([0.95, 0.96], gap=0.07, lo=0.03, hi=0.97)
+    heights = _spread_labels([0.95, 0.96], gap=0.07, lo=0.03, hi=0.97)
     assert heights[-1] <= 0.97 and heights[1] - heights[0] >= 0.07 - 1e-12
 
 
 def test_npv_distribution_histogram_lines_and_loss_region(summary):
-    ax = plots.npv_distribution(_axes(), summary, "a")
+    ax = npv_distribution(_axes(), summary, "a")
     option = summary["options"]["a"]
     hist = _by_gid(ax, "npv_histogram")
     assert isinstance(hist, StepPatch)
@@ -228,14 +152,14 @@ def test_npv_distribution_histogram_lines_and_loss_region(summary):
     _by_gid(ax, "loss_region")
     legend = _legend_texts(ax)
     assert "loss (NPV < 0): 22.0% of paths" in legend
-    assert {"P5 -$15,000", "P50 $9,000", "P95 $52,000"} <= set(legend)
+    assert {"P5 -15,000 USD", "P50 9,000 USD", "P95 52,000 USD"} <= set(legend)
     vertical = {line.get_xdata()[0] for line in ax.get_lines()}
     assert {-15_000.0, 9_000.0, 52_000.0, 0.0} <= vertical
 
 
 def test_drivers_tornado_and_deciles(summary):
-    fig = Figure(figsize=plots.FIGSIZE, layout="constrained")
-    left, right = plots.drivers(tuple(fig.subplots(1, 2, sharey=True)), summary, "a")
+    fig = Figure(figsize=FIGSIZE, layout="constrained")
+    left, right = drivers(tuple(fig.subplots(1, 2, sharey=True)), summary, "a")
     rows = summary["options"]["a"]["sensitivity"][:10]
     container = left.containers[0]
     assert len(container.patches) == 10
@@ -255,14 +179,14 @@ def test_drivers_tornado_and_deciles(summary):
 
 
 def test_drivers_handles_missing_spearman_and_top(summary):
-    left, right = plots.drivers(None, summary, "b", top=3)
+    left, right = drivers(None, summary, "b", top=3)
     assert len(left.containers[0].patches) == 3
     assert left.containers[0].patches[0].get_width() == 0.0  # spearman None
     assert "n/a" in [t.get_text() for t in left.texts]
 
 
 def test_cost_breakdown_stacks_components_against_baseline(summary):
-    ax = plots.cost_breakdown(_axes(), summary, "a")
+    ax = cost_breakdown(_axes(), summary, "a")
     costs = summary["options"]["a"]["monthly_mean_cost"]
     gids = {a.get_gid() for a in ax.get_children() if a.get_gid()}
     assert "cost_retraining" not in gids  # all-zero components are left out
@@ -273,20 +197,20 @@ def test_cost_breakdown_stacks_components_against_baseline(summary):
     np.testing.assert_allclose(serving.get_data().values, costs["serving"])
     np.testing.assert_allclose(_by_gid(ax, "cost_baseline").get_data().values,
                                costs["baseline"])
-    assert any(t.startswith("serving ($100k)") for t in _legend_texts(ax))
+    assert any(t.startswith("serving (100k USD)") for t in _legend_texts(ax))
     assert "Test scenario" in ax.get_title(loc="left")
 
 
 def test_month_axis_is_integer():
     ax = _axes()
-    plots._month_axis(ax, 36)
+    style.month_axis(ax, 36)
     fmt = ax.xaxis.get_major_formatter()
     assert [fmt(x) for x in ax.xaxis.get_major_locator().tick_values(0.5, 36.5)
             if 0.5 <= x <= 36.5] == [str(m) for m in range(3, 37, 3)]
 
 
 def test_figure_set_has_every_figure_titled(summary):
-    figures = plots.figure_set(summary)
+    figures = figure_set(summary)
     stems = [stem for stem, _ in figures]
     assert stems == ["payback", "fan_a", "fan_b", "npv_a", "npv_b", "drivers_a", "drivers_b",
                      "cost_a", "cost_b"]
@@ -300,37 +224,40 @@ def test_figure_set_has_every_figure_titled(summary):
 
 def test_long_titles_are_wrapped_to_the_figure(summary):
     summary["scenario"]["name"] = "A very long scenario name " * 6
-    ax = plots.fan_chart(None, summary, "a")
+    ax = fan_chart(None, summary, "a")
     lines = ax.get_title(loc="left").split("\n")
     assert len(lines) >= 3
-    width = max(typeset._text_width_in(line, 10.0, False, False) for line in lines)
-    assert width <= plots.FIGSIZE[0] - 1.0
+    width = max(text.text_width_in(line, 10.0, False, False) for line in lines)
+    assert width <= FIGSIZE[0] - 1.0
 
 
 def test_text_wrap_breaks_long_key_paths():
-    lines = typeset._wrap("see options.lora_8b.serving.throughput_tokens_per_second now", 1.2, 8)
+    lines = text.wrap("see options.lora_8b.serving.throughput_tokens_per_second now", 1.2, 8)
     assert "".join(lines).replace(" ", "") == \
         "seeoptions.lora_8b.serving.throughput_tokens_per_secondnow"
-    assert all(typeset._text_width_in(line, 8, False, False) <= 1.2 for line in lines)
+    assert all(text.text_width_in(line, 8, False, False) <= 1.2 for line in lines)
 
 
 def test_render_pdf_returns_its_page_count(summary, tmp_path):
-    blocks = [typeset.Heading("Title"), typeset.Paragraph("word " * 3000),
-              typeset.FigurePage(("payback",), (typeset.Paragraph("note"),)),
-              typeset.FigurePage(("fan_a", "npv_b"))]
-    pages = typeset.render_pdf(tmp_path / "x.pdf", blocks, summary, title="t", footer="f")
+    blocks = [Heading("Title"), Paragraph("word " * 3000),
+              FigurePage(("payback",), (Paragraph("note"),)),
+              FigurePage(("fan_a", "npv_b"))]
+    pages = pdf.render_pdf(tmp_path / "x.pdf", blocks, summary, title="t", footer="f")
     data = (tmp_path / "x.pdf").read_bytes()
     assert data.startswith(b"%PDF")
     assert pages == len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) >= 4
 
 
-def test_report_leaves_matplotlib_to_plots_and_plots_avoids_pyplot():
-    package = Path(plots.__file__).parent
-    report_source = (package / "report.py").read_text(encoding="utf-8")
-    assert not re.search(r"^\s*(import|from)\s+matplotlib", report_source, re.M)
-    plots_source = Path(plots.__file__).read_text(encoding="utf-8")
-    assert not re.search(r"^\s*(import|from)\s+matplotlib(\.pyplot|\s+import\s+pyplot)",
-                         plots_source, re.M)
+def test_report_leaves_matplotlib_to_figures_and_figures_avoid_pyplot():
+    """Only the PDF renderer of the report draws (through ftsim.figures); no module uses pyplot."""
+    package = Path(style.__file__).parents[1]
+    for name in ("blocks", "checklist", "content", "markdown", "write"):
+        source = (package / "report" / f"{name}.py").read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(import|from)\s+matplotlib", source, re.M), name
+    for path in [*(package / "figures").glob("*.py"), package / "report" / "pdf.py"]:
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(import|from)\s+matplotlib(\.pyplot|\s+import\s+pyplot)",
+                             source, re.M), path.name
 
 
 # --- robustness (issue 9) -----------------------------------------------------------------------
@@ -338,23 +265,24 @@ def test_report_leaves_matplotlib_to_plots_and_plots_avoids_pyplot():
 def test_money_formats_null_and_huge_amounts():
     assert format_money(None, "USD") == "n/a"  # summary.json writes non-finite values as null
     assert format_money(float("inf"), "USD") == "n/a"
-    assert format_money(-1.26e20, "USD") == "-$1.26e+20"  # not "$126,000,000,000.0B"
-    assert format_money(999.4e12, "USD") == "$999,400.0B"
-    assert money_formatter("USD").format_ticks([0.0, 5e19, 1e20]) == ["$0", "$5e+19", "$1e+20"]
+    assert format_money(-1.26e20, "USD") == "-1.26e+20 USD"  # not "126,000,000,000.0B USD"
+    assert format_money(999.4e12, "USD") == "999,400.0B USD"
+    assert money_formatter("USD").format_ticks([0.0, 5e19, 1e20]) == [
+        "0 USD", "5e+19 USD", "1e+20 USD"]
 
 
 def test_house_style_turns_mathtext_off():
     """A currency like "$$" used to crash the first figure with a mathtext ParseException."""
     summary = make_summary(currency="$$")
     summary["scenario"]["name"] = "cost $x^$ and \\frac"
-    with plots.house_style():
-        fig = Figure(figsize=plots.FIGSIZE, layout="constrained")
-        ax = plots.npv_distribution(fig.add_subplot(), summary, "a")
+    with house_style():
+        fig = Figure(figsize=FIGSIZE, layout="constrained")
+        ax = npv_distribution(fig.add_subplot(), summary, "a")
         fig.savefig(io.BytesIO(), format="png")
     assert "cost $x^$ and \\frac" in ax.get_title(loc="left")
     assert "P50 9,000 $$" in _legend_texts(ax)
     # drawn outside the house style too: the figure functions switch mathtext off themselves
-    ax = plots.fan_chart(None, summary, "a")
+    ax = fan_chart(None, summary, "a")
     assert all(not t.get_parse_math() for t in [ax.title, *ax.get_legend().get_texts()])
 
 
@@ -384,7 +312,7 @@ def test_npv_distribution_of_a_single_value_says_so(edges, counts, value):
     bins set identical x limits. Now one bar, the value in words, a readable window."""
     npv = {"mean": value, "p5": value, "p50": value, "p95": value}
     summary = _hist_summary(edges, counts, npv)
-    ax = plots.npv_distribution(_axes(), summary, "a")
+    ax = npv_distribution(_axes(), summary, "a")
     note = _note(ax)
     assert note is not None and note.startswith(f"NPV is {format_money(value, 'USD')} on ")
     lo, hi = ax.get_xlim()
@@ -398,13 +326,13 @@ def test_npv_distribution_of_a_single_value_says_so(edges, counts, value):
 def test_npv_distribution_with_null_percentiles_draws_what_it_has():
     summary = _hist_summary([None] * 41, [0] * 40,
                             {"mean": None, "p5": None, "p50": None, "p95": None})
-    ax = plots.npv_distribution(_axes(), summary, "a")
+    ax = npv_distribution(_axes(), summary, "a")
     assert _note(ax).startswith("NPV is not a finite number")
     assert not any(t.startswith(("P5", "P50", "P95")) for t in _legend_texts(ax))
     summary = make_summary()
     summary["options"]["a"]["npv"]["p95"] = None  # one percentile null: the others drawn
-    legend = _legend_texts(plots.npv_distribution(_axes(), summary, "a"))
-    assert "P5 -$15,000" in legend and not any(t.startswith("P95") for t in legend)
+    legend = _legend_texts(npv_distribution(_axes(), summary, "a"))
+    assert "P5 -15,000 USD" in legend and not any(t.startswith("P95") for t in legend)
 
 
 def test_figures_skip_null_values():
@@ -414,16 +342,16 @@ def test_figures_skip_null_values():
     option["monthly_mean_cost"]["errors"] = [None] * H
     option["sensitivity"][0].update(p_payback_low=None, p_payback_high=None)
     option["p_payback_within"] = None
-    fig = Figure(figsize=plots.FIGSIZE, layout="constrained")
-    for spec in plots.figure_specs(summary):
+    fig = Figure(figsize=FIGSIZE, layout="constrained")
+    for spec in figure_specs(summary):
         sub = fig.add_subfigure(fig.add_gridspec(1, 1)[0])
-        plots.draw_figure(sub, spec, summary)
-    median = _by_gid(plots.fan_chart(_axes(), summary, "a"), "median")
+        draw_figure(sub, spec, summary)
+    median = _by_gid(fan_chart(_axes(), summary, "a"), "median")
     assert np.isnan(median.get_ydata()[2])
-    ax = plots.cost_breakdown(_axes(), summary, "a")
+    ax = cost_breakdown(_axes(), summary, "a")
     assert any(t.startswith("cost of errors (n/a)") for t in _legend_texts(ax))
     assert np.isfinite(ax.get_ylim()).all()
-    ax = plots.payback_curve(_axes(), summary)
+    ax = payback_curve(_axes(), summary)
     assert [a.get_gid() for a in ax.texts if a.get_gid()] == ["p_at_n_b"]  # no label for None
 
 
@@ -432,54 +360,54 @@ def test_text_wrap_measures_linearly(monkeypatch):
     measurements, each linear): a 1,000-character name took 72 s of report. Now each piece
     is measured about once, so the characters measured stay a small multiple of the text."""
     measured: list[int] = []
-    real = typeset._TEXT_TO_PATH
+    real = text._TEXT_TO_PATH
 
     class Counting:
         def get_text_width_height_descent(self, text, prop, ismath):
             measured.append(len(text))
             return real.get_text_width_height_descent(text, prop, ismath)
 
-    monkeypatch.setattr(typeset, "_TEXT_TO_PATH", Counting())
+    monkeypatch.setattr(text, "_TEXT_TO_PATH", Counting())
     for length in (400, 3000):
-        typeset._text_width_in.cache_clear()
+        text.text_width_in.cache_clear()
         measured.clear()
         word = "".join(chr(ord("a") + (7 * i) % 26) for i in range(length))  # no break point
-        lines = typeset._wrap(word, 2.0, 9.0)
+        lines = text.wrap(word, 2.0, 9.0)
         assert "".join(lines) == word
         assert len(lines) >= length / 40
         assert all(real_width(line, 9.0) <= 2.0 for line in lines)
         assert sum(measured) <= 4 * length, (length, len(measured), sum(measured))
-    typeset._text_width_in.cache_clear()
+    text.text_width_in.cache_clear()
 
 
 def real_width(line: str, size: float) -> float:
-    return typeset._text_width_in.__wrapped__(line, size, False, False)
+    return text.text_width_in.__wrapped__(line, size, False, False)
 
 
 def test_long_unbroken_names_are_wrapped_and_cut_in_titles(summary):
     summary["scenario"]["name"] = "S" * 120  # the longest name the loader accepts
     summary["options"]["a"]["name"] = "N" * 120
-    ax = plots.fan_chart(None, summary, "a")
+    ax = fan_chart(None, summary, "a")
     lines = ax.get_title(loc="left").split("\n")
     # at most two lines of "what" and three of "scenario · detail", each within the figure
     assert len(lines) <= 5
-    assert all(real_width(line, 10.0) <= plots.FIGSIZE[0] - 1.0 for line in lines)
+    assert all(real_width(line, 10.0) <= FIGSIZE[0] - 1.0 for line in lines)
     assert lines[1].endswith("…")  # 36 + 120 characters of "what": cut
     assert " ".join(lines[2:]).endswith("upfront cost included, 1,000 paths")  # kept whole
     assert "".join(lines[2:]).startswith("S" * 120)
-    legend = _legend_texts(plots.payback_curve(_axes(), summary))
+    legend = _legend_texts(payback_curve(_axes(), summary))
     name = next(t for t in legend if t.startswith("N"))
     assert name.endswith("…") and real_width(name, 8.0) <= 4.0
 
 
 def test_long_key_paths_stay_narrow_tick_labels():
-    label = plots._wrap_key("options.a." + "k" * 200)
+    label = _wrap_key("options.a." + "k" * 200)
     lines = label.split("\n")
     assert len(lines) == 3 and lines[-1].endswith("…")
     assert all(real_width(line, 7.5) <= 2.0 for line in lines)
-    wide = plots._wrap_key("options." + "w" * 64 + ".serving.throughput_tokens_per_second")
+    wide = _wrap_key("options." + "w" * 64 + ".serving.throughput_tokens_per_second")
     assert all(real_width(line, 7.5) <= 2.0 for line in wide.split("\n"))
-    assert plots._wrap_key("traffic.requests_per_month") == "traffic.requests_per_month"
+    assert _wrap_key("traffic.requests_per_month") == "traffic.requests_per_month"
 
 
 def test_widest_names_keep_every_layout(summary, tmp_path):
@@ -492,8 +420,8 @@ def test_widest_names_keep_every_layout(summary, tmp_path):
         option["name"] = "W" * 120
         for row in option["sensitivity"]:
             row["input"] = "options." + "w" * 64 + ".serving.throughput_tokens_per_second"
-    for stem, fig in plots.figure_set(summary):
-        plots.save_png(fig, tmp_path / f"{stem}.png")
+    for stem, fig in figure_set(summary):
+        save_png(fig, tmp_path / f"{stem}.png")
         for ax in fig.axes:
             box = ax.get_position()
             assert box.width > 0.15 and box.height > 0.15, stem
@@ -502,7 +430,7 @@ def test_widest_names_keep_every_layout(summary, tmp_path):
 def test_breakeven_chart_skips_null_volumes():
     """summary.json-style nulls in a break-even curve (a grid point or the scenario's own
     volume not finite) leave gaps instead of raising on NaN axis limits."""
-    from ftsim.sweep_plots import breakeven_chart
+    from ftsim.figures import breakeven_chart
 
     crossing = {"level": 0.5, "tokens_per_month": None, "status": "not_reached"}
     curve = {
@@ -526,13 +454,13 @@ def test_names_with_characters_the_font_lacks_draw_without_warnings(summary, tmp
     summary["scenario"]["name"] = "0ㆸ 料金"
     summary["options"]["a"]["name"] = "モデル"
     summary["scenario"]["currency"] = "円"
-    ax = plots.fan_chart(None, summary, "a")
+    ax = fan_chart(None, summary, "a")
     assert "0ㆸ 料金" in ax.get_title(loc="left")
-    with plots.house_style():
+    with house_style():
         ax.figure.savefig(io.BytesIO(), format="png")
-    for stem, fig in plots.figure_set(summary):
-        plots.save_png(fig, tmp_path / f"{stem}.png")
-    pages = typeset.render_pdf(tmp_path / "r.pdf", [typeset.Heading("料金 ㆸ"),
-                                                      typeset.FigurePage(("payback",))],
+    for stem, fig in figure_set(summary):
+        save_png(fig, tmp_path / f"{stem}.png")
+    pages = pdf.render_pdf(tmp_path / "r.pdf", [Heading("料金 ㆸ"),
+                                                      FigurePage(("payback",))],
                                summary, title="t", footer="ㆸ")
     assert pages == 2

@@ -1,221 +1,32 @@
-"""The report's A4 pages: layout blocks, text wrapping with real font metrics, and render_pdf."""
+"""The report's PDF renderer: flows layout blocks down A4 pages with matplotlib and writes
+them with ``render_pdf``. Swapping the PDF renderer means replacing this module only."""
 
 from __future__ import annotations
 
 import math
-import re
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure, SubFigure
-from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
-from matplotlib.textpath import TextToPath
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .plots import FigureSpec
+from ..figures.registry import FigureSpec, draw_figure, figure_specs
+from ..figures.style import FIGSIZE, house_style
+from ..figures.text import shorten_line, wrap
+from .blocks import Block, Cell, FigurePage, Heading, PageBreak, Paragraph, Table
 
-__all__ = [
-    "FIGSIZE",
-    "PAGE_SIZE",
-    "Cell",
-    "Heading",
-    "Paragraph",
-    "Table",
-    "FigurePage",
-    "PageBreak",
-    "Block",
-    "render_pdf",
-]
+__all__ = ["PAGE_SIZE", "render_pdf"]
 
-FIGSIZE = (7.4, 5.0)  # inches: two of these stack on an A4 page with margins
 PAGE_SIZE = (8.27, 11.69)  # A4 portrait, inches
-
-
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _plain(text: str) -> str:
-    """Text as drawn: control characters (no glyph in any font) shown as spaces.
-
-    Mathtext is off for every text artist (``text.parse_math`` in the house style), so a
-    ``$`` in a name or currency is drawn as written and needs no escaping.
-    """
-    return _CONTROL.sub(" ", text)
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A table cell with emphasis."""
-
-    text: str
-    color: str | None = None
-    bold: bool = False
-
-
-@dataclass(frozen=True)
-class Heading:
-    text: str
-    level: int = 1  # 1 title, 2 section, 3 sub-section
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    text: str  # "\n" forces a line break
-    size: float = 9.0
-    bold: bool = False
-    color: str | None = None
-    bullet: bool = False
-    mono: bool = False
-
-
-@dataclass(frozen=True)
-class Table:
-    header: tuple[str, ...]
-    rows: tuple[tuple[str | Cell, ...], ...]
-    widths: tuple[float, ...]  # fractions of the text width, summing to 1
-    align: str = ""  # one of "l"/"r" per column; default all left
-    size: float = 8.0
-    mono_columns: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class FigurePage:
-    """A new page holding one or two report figures (by stem) stacked; with one, ``notes``
-    fill the lower half."""
-
-    stems: tuple[str, ...]
-    notes: tuple[Heading | Paragraph, ...] = ()
-
-
-@dataclass(frozen=True)
-class PageBreak:
-    pass
-
-
-Block = Heading | Paragraph | Table | FigurePage | PageBreak
 
 _MARGIN_LEFT, _MARGIN_RIGHT, _MARGIN_TOP, _MARGIN_BOTTOM = 0.65, 0.65, 0.6, 0.65
 _HEADING_SIZES = {1: 15.0, 2: 12.0, 3: 10.0}
 _LEADING = 1.3  # line height / font size
 _FIGURE_TOP, _FIGURE_GAP = 0.55, 0.3  # inches: page top to first figure, between figures
-_TEXT_TO_PATH = TextToPath()
-
-
-@contextmanager
-def _missing_glyphs_allowed() -> Iterator[None]:
-    """Draw characters DejaVu Sans has no glyph for (CJK, Bopomofo... in a valid name) as
-    the font's empty box, without matplotlib's "Glyph ... missing from font" warning: the
-    name is legitimate, report.md shows it as written, and the CLI must not fail on it."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font",
-                                category=UserWarning)
-        yield
-
-
-@lru_cache(maxsize=65536)
-def _text_width_in(text: str, size: float, bold: bool, mono: bool) -> float:
-    prop = FontProperties(family="DejaVu Sans Mono" if mono else "DejaVu Sans",
-                          weight="bold" if bold else "normal", size=size)
-    with _missing_glyphs_allowed():
-        width_pt = _TEXT_TO_PATH.get_text_width_height_descent(text, prop, ismath=False)[0]
-    return width_pt / 72.0
-
-
-def _wrap(text: str, width: float, size: float, bold: bool = False,
-          mono: bool = False) -> list[str]:
-    """Greedy word wrap to ``width`` inches, measured with the real font metrics.
-
-    A line's width is the sum of its words' and spaces' widths (each measured once and
-    cached); kerning across words is ignored, hence the 2% slack. A word longer than the
-    line (a key path, a hash) is hard-wrapped by :func:`_hard_break`. Every character is
-    measured a bounded number of times, so the cost is linear in the text's length.
-    """
-    width *= 0.98
-
-    def measure(s: str) -> float:
-        return _text_width_in(s, size, bold, mono)
-
-    space = measure(" ")
-    lines: list[str] = []
-    for para in _plain(text).split("\n"):
-        cur, cur_w = "", 0.0
-        for word in para.split(" "):
-            word_w = measure(word)
-            if cur and cur_w + space + word_w <= width:
-                cur, cur_w = f"{cur} {word}", cur_w + space + word_w
-                continue
-            if cur:
-                lines.append(cur)
-            if word_w > width:
-                *full, word = _hard_break(word, word_w, width, measure)
-                lines += full
-                word_w = measure(word)
-            cur, cur_w = word, word_w
-        lines.append(cur)
-    return lines
-
-
-_BREAK_AFTER = "._/-"
-
-
-def _hard_break(word: str, word_w: float, width: float,
-                measure: Callable[[str], float]) -> list[str]:
-    """Cut ``word`` (``word_w`` inches wide) into pieces no wider than ``width``.
-
-    Each piece's length is guessed from the word's mean character width and checked with
-    one measurement (rarely two or three when its characters are wider than the mean),
-    instead of measuring every prefix: the old prefix scan was quadratic in measurements of
-    linear cost, so a 3,000-character name never finished. A piece ends after ``.``, ``_``,
-    ``/`` or ``-`` when one falls in its second half.
-    """
-    n = len(word)
-    mean = max(word_w / n, 1e-9)
-    pieces: list[str] = []
-    start = 0
-    while start < n:
-        k = min(max(1, int(width / mean)), n - start)
-        if start + k < n:
-            cut = max(word.rfind(ch, start, start + k) for ch in _BREAK_AFTER) + 1 - start
-            if cut > k // 2:
-                k = cut
-        while k > 1 and (piece_w := measure(word[start:start + k])) > width:
-            k = max(1, min(k - 1, int(k * width / piece_w)))
-        pieces.append(word[start:start + k])
-        start += k
-    return pieces
-
-
-def _clip(lines: list[str], max_lines: int) -> list[str]:
-    """At most ``max_lines`` lines, the last ending in an ellipsis when lines were dropped."""
-    if len(lines) <= max_lines:
-        return lines
-    kept = lines[:max_lines]
-    kept[-1] = kept[-1][:-1].rstrip() + "…"
-    return kept
-
-
-def _fit(text: str, width: float, size: float) -> str:
-    """One line no wider than ``width`` inches at ``size`` points, with an ellipsis when cut.
-
-    For legend labels: a count of characters does not bound a width (120 "W"s are twice as
-    wide as 120 "i"s), and a legend wider than its figure collapses the constrained layout.
-    """
-    return _clip(_wrap(" ".join(_plain(text).split()), width, size), 1)[0]
-
-
-def _shorten(text: str, limit: int) -> str:
-    """One line of at most ``limit`` characters, with an ellipsis when cut (legend labels)."""
-    text = " ".join(_plain(text).split())
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def _freeze_layout(fig: Figure) -> None:
@@ -294,7 +105,7 @@ class _Typesetter:
     def heading(self, block: Heading) -> None:
         size = _HEADING_SIZES[block.level]
         before = {1: 0.0, 2: 0.16, 3: 0.12}[block.level]
-        lines = _wrap(block.text, self.width, size, bold=True)
+        lines = wrap(block.text, self.width, size, bold=True)
         line_h = size * _LEADING / 72
         # keep a heading with at least three lines of what follows
         self.ensure(before + len(lines) * line_h + 0.45)
@@ -309,7 +120,7 @@ class _Typesetter:
 
     def paragraph(self, block: Paragraph) -> None:
         indent = 0.18 if block.bullet else 0.0
-        lines = _wrap(block.text, self.width - indent, block.size, block.bold, block.mono)
+        lines = wrap(block.text, self.width - indent, block.size, block.bold, block.mono)
         line_h = block.size * _LEADING / 72
         first = True
         while lines:
@@ -332,7 +143,7 @@ class _Typesetter:
         out = []
         for i, row in enumerate((block.header, *block.rows)):
             cells = [c if isinstance(c, Cell) else Cell(str(c), bold=i == 0) for c in row]
-            wrapped = [_wrap(c.text, w - 2 * self._PAD_X, block.size, c.bold,
+            wrapped = [wrap(c.text, w - 2 * self._PAD_X, block.size, c.bold,
                              j in block.mono_columns)
                        for j, (c, w) in enumerate(zip(cells, widths, strict=True))]
             out.append((cells, wrapped, max(len(w) for w in wrapped) * line_h
@@ -373,11 +184,11 @@ class _Typesetter:
         """Height a flow block takes (inches), as heading/paragraph/table lay it out."""
         if isinstance(block, Heading):
             size = _HEADING_SIZES[block.level]
-            lines = _wrap(block.text, self.width, size, bold=True)
+            lines = wrap(block.text, self.width, size, bold=True)
             return {1: 0.0, 2: 0.16, 3: 0.12}[block.level] + len(lines) * size * _LEADING / 72 \
                 + 0.08
         if isinstance(block, Paragraph):
-            lines = _wrap(block.text, self.width - (0.18 if block.bullet else 0.0), block.size,
+            lines = wrap(block.text, self.width - (0.18 if block.bullet else 0.0), block.size,
                           block.bold, block.mono)
             return len(lines) * block.size * _LEADING / 72 + 0.06
         if isinstance(block, Table):
@@ -443,7 +254,7 @@ class _Typesetter:
     def footers(self, footer: str) -> None:
         n = len(self.pages)
         for i, page in enumerate(self.pages, start=1):
-            page.text(PAGE_SIZE[0] / 2, 0.4, f"{_shorten(footer, 140)} · page {i} of {n}",
+            page.text(PAGE_SIZE[0] / 2, 0.4, f"{shorten_line(footer, 140)} · page {i} of {n}",
                       transform=page.dpi_scale_trans, ha="center", va="bottom", fontsize=7,
                       color="0.45")
 
@@ -457,10 +268,6 @@ def render_pdf(path: Path, blocks: Sequence[Block], summary: dict[str, Any], *, 
     already saved with :func:`save_png`) so no second layout pass is needed; missing ones
     are built here. The PDF carries no creation date: the same inputs give the same bytes.
     """
-    # plots imports this module (it re-exports the blocks and uses _wrap), so the figure
-    # functions are imported when a PDF is made, not when this module is loaded
-    from .plots import draw_figure, figure_specs, house_style
-
     with house_style():
         setter = _Typesetter(summary, dict(figures), figure_specs(summary), draw_figure)
         setter.flow(blocks)

@@ -14,12 +14,15 @@ from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
-from test_plots import make_summary  # the hand-made two-option summary (no engine)
+from summaries import make_summary  # the hand-made two-option summary (no engine)
 
-from ftsim import plots, report, typeset
-from ftsim.plots import format_probability
+from ftsim import report, simulate, summarize
+from ftsim.figures import FIGSIZE, draw_figure, fan_chart, figure_specs, house_style, npv_distribution
+from ftsim.format import format_money, format_probability
 from ftsim.report import decision_checklist, driver_sentence, render_markdown, volume_band
-from ftsim.runner import simulate
+from ftsim.report.blocks import FigurePage
+from ftsim.report.markdown import md_escape
+from ftsim.report.pdf import _Typesetter
 from ftsim.scenario import parse_scenario
 
 WHEN = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -30,7 +33,7 @@ def scenario_text(*, drift: str = '{ dist = "pert", min = 0.5, mode = 2, max = 6
                   a_eval: str = "{ p5 = 2000, p95 = 15000 }",
                   a_gap: str = '{ dist = "normal", mean = 0.01, sd = 0.02 }',
                   b_on_drift: bool = False) -> str:
-    """Options ``a`` and ``b`` of test_plots.make_summary; ``b`` has no eval setup cost."""
+    """Options ``a`` and ``b`` of summaries.make_summary; ``b`` has no eval setup cost."""
     return f"""
 [scenario]
 name = "Test scenario"
@@ -148,8 +151,8 @@ def test_markdown_states_each_probability_as_in_the_summary(tmp_path, summary, s
     for stem in ["payback", "fan_a", "npv_b", "drivers_a", "cost_b"]:
         assert f"(figures/{stem}.png)" in markdown
     assert "ftsim run test.toml" in markdown and "ab" * 32 in markdown
-    # money is escaped so Markdown renderers do not read "$...$" as mathematics
-    assert "\\$20,000" in markdown and " $20,000" not in markdown
+    # money is written as in the terminal and the figures: amount, then the currency code
+    assert "20,000 USD" in markdown
 
 
 def test_a_failed_pdf_leaves_no_report_pdf(tmp_path, summary, scenario, monkeypatch):
@@ -159,7 +162,7 @@ def test_a_failed_pdf_leaves_no_report_pdf(tmp_path, summary, scenario, monkeypa
         Path(path).write_bytes(b"%PDF half")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(typeset, "render_pdf", broken)
+    monkeypatch.setattr("ftsim.report.write.render_pdf", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         report.write_report(tmp_path, summary, scenario, command="x", seconds=1.0)
     assert not (tmp_path / "report.pdf").exists()
@@ -391,7 +394,7 @@ _MONEY_KEYS = ("npv", "npv_histogram", "cumulative_net_savings", "monthly_mean_c
 def _degenerate_run(kind: str):
     """(summary, scenario) of a degenerate case, simulated once for the whole module."""
     scenario = parse_scenario(one_option_text(**DEGENERATE[kind][0]))
-    summary = simulate(scenario, paths=200, jobs=1, seed=5).summary()
+    summary = summarize(simulate(scenario, paths=200, jobs=1, seed=5))
     return summary, scenario
 
 
@@ -417,7 +420,7 @@ def _at_magnitude(summary: dict, magnitude: float) -> dict:
 
 
 def _assert_report_complete(run_dir: Path, written: dict, summary: dict) -> None:
-    stems = [spec.stem for spec in plots.figure_specs(summary)]
+    stems = [spec.stem for spec in figure_specs(summary)]
     assert sorted(written) == sorted([f"figures/{s}.png" for s in stems]
                                      + ["report.md", "report.pdf"])
     for stem in stems:
@@ -445,14 +448,14 @@ def test_every_figure_draws_for_degenerate_runs(tmp_path, kind, magnitude):
     written = report.write_report(tmp_path, summary, scenario, command="x", seconds=1.0)
     _assert_report_complete(tmp_path, written, summary)
     # one NPV (or all paths in one bin): the NPV figure says so in words on the axes
-    with plots.house_style():
-        fig = Figure(figsize=plots.FIGSIZE, layout="constrained")
-        ax = plots.npv_distribution(fig.add_subplot(), summary, "a")
+    with house_style():
+        fig = Figure(figsize=FIGSIZE, layout="constrained")
+        ax = npv_distribution(fig.add_subplot(), summary, "a")
     notes = [t.get_text() for t in ax.texts if t.get_gid() == "empty_note"]
     option = summary["options"]["a"]
     if option["npv"]["p5"] == option["npv"]["p95"] and kind != "two_valued":
         assert notes and notes[0].startswith(
-            f"NPV is {plots.format_money(option['npv']['p50'], 'USD')} on 100.0% of paths")
+            f"NPV is {format_money(option['npv']['p50'], 'USD')} on 100.0% of paths")
         lo, hi = ax.get_xlim()  # a readable window around the value, not a float step
         assert hi - lo >= 0.1 * abs(option["npv"]["p50"]) and lo < option["npv"]["p50"] < hi
     else:
@@ -525,7 +528,7 @@ def test_hostile_names_are_inert_in_every_output(tmp_path):
                            baseline_name="# base | line", currency="$$",
                            requests='{ p5 = 1000, p95 = 1000000 }')
     scenario = parse_scenario(text)
-    summary = simulate(scenario, paths=200, jobs=1, seed=5).summary()
+    summary = summarize(simulate(scenario, paths=200, jobs=1, seed=5))
     written = report.write_report(tmp_path, summary, scenario, command="ftsim run 'a|b'.toml",
                                   seconds=1.0)
     _assert_report_complete(tmp_path, written, summary)
@@ -543,9 +546,9 @@ def test_hostile_names_are_inert_in_every_output(tmp_path):
     summary_table = next(t for t in tables if "Verdict" in t[2])
     assert len(summary_table) == 2 + 9 and len(_md_cells(summary_table[0])) == 2
     # figures: the name is drawn as written, dollar signs and all
-    with plots.house_style():
-        fig = Figure(figsize=plots.FIGSIZE, layout="constrained")
-        ax = plots.fan_chart(fig.add_subplot(), summary, "a")
+    with house_style():
+        fig = Figure(figsize=FIGSIZE, layout="constrained")
+        ax = fan_chart(fig.add_subplot(), summary, "a")
     assert "$a^$" in ax.get_title(loc="left").replace("\n", " ")
     assert ax.get_ylabel() == "Cumulative net savings ($$)"
     text = pdf_text(tmp_path / "report.pdf")
@@ -580,22 +583,22 @@ def test_plausibility_warnings_lead_the_report(tmp_path):
     text = one_option_text(extra_traffic="monthly_growth = 0.5")
     scenario = parse_scenario(text)
     assert [w.key_path for w in scenario.warnings] == ["traffic.monthly_growth"]
-    summary = simulate(scenario, paths=200, jobs=1, seed=5).summary()
+    summary = summarize(simulate(scenario, paths=200, jobs=1, seed=5))
     report.write_report(tmp_path, summary, scenario, command="x", seconds=1.0)
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     warning = str(scenario.warnings[0])
     assert warning.startswith("traffic.monthly_growth: ")
     head = markdown[:markdown.index("## Decision summary")]
     assert "## Warnings" in head
-    assert "- " + report._md_escape(warning) in head
+    assert "- " + md_escape(warning) in head
     # the PDF's first page, as the typesetter lays it out (pdftotext may not be installed)
     blocks = report.report_blocks(summary, scenario, command="x", seconds=1.0,
                                   generated_at=WHEN)
     text_blocks = blocks[:next(i for i, b in enumerate(blocks)
-                               if isinstance(b, typeset.FigurePage))]
-    with plots.house_style():
-        setter = typeset._Typesetter(summary, {}, plots.figure_specs(summary),
-                                     plots.draw_figure)
+                               if isinstance(b, FigurePage))]
+    with house_style():
+        setter = _Typesetter(summary, {}, figure_specs(summary),
+                                     draw_figure)
         setter.flow(text_blocks)
     first_page = "\n".join(t.get_text() for t in setter.pages[0].texts)
     assert "Warnings" in first_page and "traffic.monthly_growth:" in first_page
