@@ -127,6 +127,38 @@ def _training_compute(option: OptionSpec, v: Mapping[str, np.ndarray]) -> np.nda
     return trained_mtok * v["build.training_price_per_mtok"]
 
 
+def _coefficients(
+    option: OptionSpec, v: Mapping[str, np.ndarray], static: Mapping[str, np.ndarray],
+    n_paths: int, names: tuple[str, ...],
+) -> tuple[str, np.ndarray, np.ndarray]:
+    """The serving mode, the upfront cost U, and the per-path coefficient matrix
+    (len(names), paths) in the kernel's row order (``kernel.COEFFICIENTS``)."""
+    compute = _training_compute(option, v)
+    trials, eval_run = v["build.trials"], v["build.eval_cost_per_run"]
+    upfront = (v["build.examples"] * v["build.data_cost_per_example"] + trials * (compute + eval_run)
+               + v["build.eval_setup_cost"] + v["build.engineering_cost"])
+
+    mode, serve_a, min_gpus, gpu_month = _serving_coefficients(option, v, static)
+    e_b, c_err, esc = (static["quality.baseline_error_rate"], static["quality.cost_per_error"],
+                       v["escalation_rate"])
+    rows = {
+        "serve_a": serve_a, "serve_min_gpus": min_gpus, "serve_gpu_month": gpu_month,
+        "escalation_rate": esc, "error_level": e_b + v["error_rate_gap"],
+        "error_scale": (1.0 - esc) * c_err, "error_floor": esc * e_b * c_err,
+        "drift_increase": static["drift.error_increase"],
+        "drift_max": static["drift.max_error_increase"],
+        "detection_lag": v["maintenance.detection_lag_months"],
+        "retrain_cost": v["maintenance.retrain_cost"], "trials": trials,
+        "trial_compute": compute, "eval_run": eval_run, "rag": static["rag.monthly_cost"],
+        "maintenance": v["maintenance.monthly_cost"], "upfront": upfront,
+        "baseline_error_cost": e_b * c_err,
+    }
+    coefficients = np.empty((len(names), n_paths))
+    for row, name in enumerate(names):
+        coefficients[row] = rows[name]
+    return mode, upfront, coefficients
+
+
 def simulate_option(
     option: OptionSpec, static: Mapping[str, np.ndarray], world: World,
     base_model_updates: np.ndarray, *, horizon_months: int, discount_rate_annual: float,
@@ -163,29 +195,7 @@ def simulate_option(
     start = lead + 1
     abandoned = v["error_rate_gap"] > v["max_acceptable_gap"]
 
-    compute = _training_compute(option, v)
-    trials, eval_run = v["build.trials"], v["build.eval_cost_per_run"]
-    upfront = (v["build.examples"] * v["build.data_cost_per_example"] + trials * (compute + eval_run)
-               + v["build.eval_setup_cost"] + v["build.engineering_cost"])
-
-    mode, serve_a, min_gpus, gpu_month = _serving_coefficients(option, v, static)
-    e_b, c_err, esc = (static["quality.baseline_error_rate"], static["quality.cost_per_error"],
-                       v["escalation_rate"])
-    rows = {
-        "serve_a": serve_a, "serve_min_gpus": min_gpus, "serve_gpu_month": gpu_month,
-        "escalation_rate": esc, "error_level": e_b + v["error_rate_gap"],
-        "error_scale": (1.0 - esc) * c_err, "error_floor": esc * e_b * c_err,
-        "drift_increase": static["drift.error_increase"],
-        "drift_max": static["drift.max_error_increase"],
-        "detection_lag": v["maintenance.detection_lag_months"],
-        "retrain_cost": v["maintenance.retrain_cost"], "trials": trials,
-        "trial_compute": compute, "eval_run": eval_run, "rag": static["rag.monthly_cost"],
-        "maintenance": v["maintenance.monthly_cost"], "upfront": upfront,
-        "baseline_error_cost": e_b * c_err,
-    }
-    coefficients = np.empty((len(COEFFICIENTS), n_paths))
-    for row, name in enumerate(COEFFICIENTS):
-        coefficients[row] = rows[name]
+    mode, upfront, coefficients = _coefficients(option, v, static, n_paths, COEFFICIENTS)
 
     def matrix(a: np.ndarray, dtype: type) -> np.ndarray:
         return np.ascontiguousarray(np.broadcast_to(a, shape), dtype=dtype)

@@ -20,6 +20,7 @@ from .builders import (
     DIST_NAMES,
     _build_empirical,
     _discrete,
+    _Form,
     _Issues,
     _Params,
 )
@@ -127,42 +128,33 @@ def _truncate(
         return None
 
 
-def parse_distribution(
-    value: object, key_path: str, base_dir: Path | None, *, allow_outside: bool = False
-) -> tuple[Distribution | None, list[ScenarioIssue]]:
-    """Turn a TOML value (number or inline table, MODEL.md section 2) into a Distribution.
+def _number(value: int | float, key_path: str) -> tuple[Distribution | None, list[ScenarioIssue]]:
+    """A plain TOML number: a fixed value."""
+    if isinstance(value, int) and not _finite(value):
+        # float() of a huge TOML integer raises OverflowError
+        return None, [ScenarioIssue(key_path, f"number {_show(value)} is out of range")]
+    if math.isnan(value):
+        return None, [ScenarioIssue(key_path, f"expected a number, got {_show(value)}")]
+    return Fixed(value), []
 
-    Returns ``(distribution, [])`` or ``(None, issues)`` with every problem found; an issue's
-    key path is ``key_path`` for rules across parameters and ``key_path.<param>`` for one
-    parameter. CSV paths of empirical tables are relative to ``base_dir`` (the scenario
-    file's folder; the working directory when None).
-    """
-    if _is_number(value):
-        if isinstance(value, int) and not _finite(value):
-            # float() of a huge TOML integer raises OverflowError
-            return None, [ScenarioIssue(key_path, f"number {_show(value)} is out of range")]
-        if math.isnan(value):
-            return None, [ScenarioIssue(key_path, f"expected a number, got {_show(value)}")]
-        return Fixed(value), []
-    if not isinstance(value, dict):
-        return None, [
-            ScenarioIssue(
-                key_path, f"expected a number or a distribution table, got {_show(value)}"
-            )
-        ]
-    issues: _Issues = []
+
+def _form_of(value: dict, key_path: str) -> tuple[_Form | None, str, list[ScenarioIssue]]:
+    """The form a table's `dist` names (the p5/p95 form without one) and its label."""
     name = value.get("dist")
     if name is None:
-        form, label = _AUTO, "a table without 'dist'"
-    elif not isinstance(name, str) or name not in _FORMS:
+        return _AUTO, "a table without 'dist'", []
+    if not isinstance(name, str) or name not in _FORMS:
         known = ", ".join(sorted(_FORMS))
         hint = suggest(name, list(_FORMS)) if isinstance(name, str) else ""
         shown = _short_repr(name) if isinstance(name, str) else _show(name)
-        return None, [
+        return None, "", [
             ScenarioIssue(f"{key_path}.dist", f"unknown dist {shown}{hint} (known: {known})")
         ]
-    else:
-        form, label = _FORMS[name], name
+    return _FORMS[name], name, []
+
+
+def _unknown_keys(value: dict, form: _Form, label: str, key_path: str,
+                  issues: _Issues) -> None:
     variant_keys = [k for variant in form.variants for k in variant]
     allowed = list(dict.fromkeys(["dist", *variant_keys, *form.optional, "truncate"]))
     for key in value:
@@ -175,6 +167,12 @@ def parse_distribution(
                     f" (allowed: {', '.join(k for k in allowed if k != 'dist')})",
                 )
             )
+
+
+def _parameters(value: dict, form: _Form, label: str, key_path: str,
+                issues: _Issues) -> tuple[_Params, bool]:
+    """The checked parameters, and whether they make one complete set (buildable)."""
+    variant_keys = [k for variant in form.variants for k in variant]
     params: _Params = {}
     for key in dict.fromkeys((*variant_keys, *form.optional)):
         if key in value:
@@ -196,20 +194,50 @@ def parse_distribution(
             ScenarioIssue(key_path, f"{label} takes {alternatives}, not a mix (found {found})")
         )
         buildable = False
+    return params, buildable
+
+
+def _build(form: _Form, label: str, params: _Params, key_path: str, issues: _Issues,
+           base_dir: Path | None, allow_outside: bool) -> Distribution | None:
+    try:
+        if form.build is _build_empirical:
+            return _build_empirical(params, key_path, issues, base_dir, allow_outside)
+        return form.build(params, key_path, issues)
+    except (ArithmeticError, ValueError) as exc:
+        # parameters each valid on their own but together beyond double precision
+        # (e.g. a pert width max - min that overflows): refused, naming the key
+        issues.append(ScenarioIssue(key_path, f"{label} with these parameters is not a "
+                                              f"usable law: {exc}"))
+        return None
+
+
+def parse_distribution(
+    value: object, key_path: str, base_dir: Path | None, *, allow_outside: bool = False
+) -> tuple[Distribution | None, list[ScenarioIssue]]:
+    """Turn a TOML value (number or inline table, MODEL.md section 2) into a Distribution.
+
+    Returns ``(distribution, [])`` or ``(None, issues)`` with every problem found; an issue's
+    key path is ``key_path`` for rules across parameters and ``key_path.<param>`` for one
+    parameter. CSV paths of empirical tables are relative to ``base_dir`` (the scenario
+    file's folder; the working directory when None).
+    """
+    if _is_number(value):
+        return _number(value, key_path)
+    if not isinstance(value, dict):
+        return None, [
+            ScenarioIssue(
+                key_path, f"expected a number or a distribution table, got {_show(value)}"
+            )
+        ]
+    form, label, issues = _form_of(value, key_path)
+    if form is None:
+        return None, issues
+    _unknown_keys(value, form, label, key_path, issues)
+    params, buildable = _parameters(value, form, label, key_path, issues)
     bounds = _check_truncate(value["truncate"], key_path, issues) if "truncate" in value else None
     dist: Distribution | None = None
     if buildable:  # value rules still run when other keys are at fault, to report them all
-        try:
-            if form.build is _build_empirical:
-                dist = _build_empirical(params, key_path, issues, base_dir, allow_outside)
-            else:
-                dist = form.build(params, key_path, issues)
-        except (ArithmeticError, ValueError) as exc:
-            # parameters each valid on their own but together beyond double precision
-            # (e.g. a pert width max - min that overflows): refused, naming the key
-            issues.append(ScenarioIssue(key_path, f"{label} with these parameters is not a "
-                                                  f"usable law: {exc}"))
-            dist = None
+        dist = _build(form, label, params, key_path, issues, base_dir, allow_outside)
     if dist is not None and bounds is not None and not issues:
         dist = _truncate(dist, *bounds, key_path, issues)
     if dist is not None and not issues and safe_ppf(dist, (U_MIN, 0.5, 1 - U_MIN)) is None:

@@ -4,25 +4,21 @@ issue instead of stopping at the first; key-level checks come from `checks._Sche
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..distributions import Distribution, Fixed, parse_distribution, spearman_to_pearson
-from ..format import number_text as _num
+from ..distributions import Distribution, Fixed, parse_distribution
 from ..format import show_value as _show
-from ..format import suggest as _suggest
-from .checks import _BARE_KEY, _join, _SchemaReader
-from .model import BuildSpec, Correlation, Input, OptionSpec, PriceIndexSpec, Scenario, ServingSpec
+from .checks import _BARE_KEY, _join
+from .correlations import _CorrelationReader
+from .model import BuildSpec, Input, OptionSpec, PriceIndexSpec, Scenario, ServingSpec
 from .schema import (
     _WORLD_HOMES,
     BASELINE_PLAIN,
     BUILD_NUMERIC,
     BUILD_PLAIN,
     CAPACITY_KEYS,
-    CORRELATION_PLAIN,
     COUNT_KEYS,
     MAINTENANCE_NUMERIC,
     MAINTENANCE_PLAIN,
@@ -46,7 +42,7 @@ from .schema import (
 
 __all__: list[str] = []
 
-class _Parser(_SchemaReader):
+class _Parser(_CorrelationReader):
     """Walks the raw TOML dict once, collecting every issue instead of stopping at the first."""
 
     def __init__(self, base_dir: Path | None, allow_files_outside: bool = False) -> None:
@@ -273,95 +269,10 @@ class _Parser(_SchemaReader):
 
     # -- correlations ------------------------------------------------------------------
 
-    def correlations(self, raw: Mapping[str, object], inputs: Mapping[str, Input],
-                     price_names: Iterable[str]) -> tuple[Correlation, ...]:
-        if "correlations" not in raw:
-            return ()
-        entries = raw["correlations"]
-        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            self.issue("correlations", "expected an array of tables [[correlations]] with a, b, "
-                                       f"rho, got {_show(entries)}")
-            return ()
-        result: list[Correlation] = []
-        seen: dict[frozenset[str], int] = {}
-        complete = True
-        for i, entry in enumerate(entries):
-            path = f"correlations[{i}]"
-            self.check_keys(entry, path, CORRELATION_PLAIN)
-            a = self.correlated_input(entry, path, "a", inputs, price_names)
-            b = self.correlated_input(entry, path, "b", inputs, price_names)
-            rho = self.plain(entry, path, "rho", "number", REQUIRED)
-            if a is None or b is None or rho is None:
-                complete = False
-                continue
-            if a == b:
-                self.issue(path, f"a and b name the same input {_show(a)}")
-                complete = False
-                continue
-            pair = frozenset((a, b))
-            if pair in seen:
-                self.issue(path, f"duplicate pair {_show(a)} / {_show(b)} (rho = {_show(rho)}), "
-                                 f"already given in correlations[{seen[pair]}]")
-                complete = False
-                continue
-            seen[pair] = i
-            result.append(Correlation(a=a, b=b, rho=rho))
-        if complete and result:
-            self.check_positive_definite(result)
-        return tuple(result)
-
-    def correlated_input(self, entry: Mapping[str, object], path: str, key: str,
-                         inputs: Mapping[str, Input], price_names: Iterable[str]) -> str | None:
-        name = self.plain(entry, path, key, "string", REQUIRED)
-        if not isinstance(name, str) or name in self.broken or \
-                name.startswith(tuple(self.unread_prefixes)):
-            return None
-        kp = f"{path}.{key}"
-        if name in inputs:
-            found = inputs[name]
-            if not found.is_random:
-                self.issue(kp, f"{_show(name)} is fixed ({found.dist.describe()}), not random; "
-                               f"only random inputs can be correlated")
-                return None
-            return name
-        parts = name.split(".")
-        if len(parts) == 3 and parts[0] == "prices" and parts[2] == "event_multiplier" \
-                and parts[1] in set(price_names):
-            self.issue(kp, f"{_show(name)} is drawn afresh for every price event, not once per "
-                           f"path, so it cannot be correlated")
-            return None
-        randoms = [k for k, v in inputs.items() if v.is_random]
-        hint = _suggest(name, randoms) or _suggest(name, inputs)
-        self.issue(kp, f"unknown input {_show(name)}; name a random input by its full key path"
-                       f"{hint}")
-        return None
-
-    def check_positive_definite(self, correlations: Sequence[Correlation]) -> None:
-        """Spearman -> Pearson ``2 sin(pi rho / 6)``, then the Gaussian copula needs a PD matrix."""
-        names = list(dict.fromkeys(n for c in correlations for n in (c.a, c.b)))
-        index = {n: i for i, n in enumerate(names)}
-        matrix = np.eye(len(names))
-        for c in correlations:
-            i, j = index[c.a], index[c.b]
-            matrix[i, j] = matrix[j, i] = float(spearman_to_pearson(c.rho))
-        smallest = float(np.linalg.eigvalsh(matrix).min())
-        try:
-            np.linalg.cholesky(matrix)
-            factorable = True
-        except np.linalg.LinAlgError:
-            factorable = False
-        if not factorable or smallest <= 1e-12:
-            pairs = "; ".join(f"{c.a} ~ {c.b}: rho = {_num(c.rho)}" for c in correlations)
-            self.issue("correlations", f"the correlation matrix is not positive definite after "
-                                       f"conversion to Pearson (smallest eigenvalue "
-                                       f"{smallest:.3g}); the rho values are mutually "
-                                       f"inconsistent: {pairs}")
-
     # -- whole file --------------------------------------------------------------------
 
-    def scenario(self, raw: dict[str, object], *, name: str, file: Path | None,
-                 sha256: str) -> Scenario | None:
-        self.check_keys(raw, "", TOP_LEVEL, homes=_WORLD_HOMES)
+    def settings(self, raw: Mapping[str, object], name: str) -> dict[str, Any]:
+        """[scenario] and [simulation]: the plain settings, defaults applied."""
         head = self.table(raw, "scenario", "scenario", required=True) or {}
         self.check_keys(head, "scenario", SCENARIO_PLAIN, homes=_WORLD_HOMES)
         plain: dict[str, Any] = {
@@ -375,7 +286,10 @@ class _Parser(_SchemaReader):
         self.check_keys(sim, "simulation", SIMULATION_PLAIN, homes=_WORLD_HOMES)
         plain |= {k: self.plain(sim, "simulation", k, kind, default)
                   for k, (kind, default) in SIMULATION_PLAIN.items()}
+        return plain
 
+    def world(self, raw: Mapping[str, object]) -> tuple[dict[str, Input], dict[str, object]]:
+        """The world's numeric inputs, and the baseline's plain keys (name, price_index)."""
         inputs: dict[str, Input] = {}
         baseline_plain: dict[str, object] = {}
         for table_name, spec in WORLD_NUMERIC.items():
@@ -387,11 +301,11 @@ class _Parser(_SchemaReader):
             self.numbers(table or {}, table_name, spec, inputs, quiet=table is None)
             for key, (kind, default) in extra.items():
                 baseline_plain[key] = self.plain(table or {}, table_name, key, kind, default)
-        has_rag = isinstance(raw.get("rag"), dict)
+        return inputs, baseline_plain
 
-        price_indices = self.prices(raw, inputs)
-        self.price_ref("baseline.price_index", baseline_plain["price_index"], price_indices)
-
+    def options(self, raw: Mapping[str, object],
+                price_indices: Mapping[str, PriceIndexSpec]) -> dict[str, OptionSpec]:
+        """Every [options.<id>] table (ids that look like mistyped subtables are explained)."""
         options: dict[str, OptionSpec] = {}
         option_tables = self.table(raw, "options", "options", required=True)
         if option_tables is not None and not option_tables:
@@ -412,6 +326,18 @@ class _Parser(_SchemaReader):
                 # its problems are reported; correlations naming its inputs stay silent
                 # instead of calling them unknown
                 self.unread_prefixes.append(f"options.{option_id}.")
+        return options
+
+    def scenario(self, raw: dict[str, object], *, name: str, file: Path | None,
+                 sha256: str) -> Scenario | None:
+        self.check_keys(raw, "", TOP_LEVEL, homes=_WORLD_HOMES)
+        plain = self.settings(raw, name)
+        inputs, baseline_plain = self.world(raw)
+        has_rag = isinstance(raw.get("rag"), dict)
+
+        price_indices = self.prices(raw, inputs)
+        self.price_ref("baseline.price_index", baseline_plain["price_index"], price_indices)
+        options = self.options(raw, price_indices)
 
         every_input = dict(inputs)
         for spec in options.values():

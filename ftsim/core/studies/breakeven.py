@@ -191,6 +191,39 @@ def _option_curves(base: dict[str, Any], runs: Sequence[dict[str, Any]],
     return options
 
 
+def _curve(scenario: Scenario, seed: int, base: dict[str, Any],
+           runs: Sequence[dict[str, Any]], factors: Sequence[float]) -> dict[str, Any]:
+    """The JSON-ready curve of `breakeven_curve` from the base run and the scaled runs."""
+    base_tokens = base["volume"]["tokens_per_month"]["p50"]
+    base_requests = base["volume"]["requests_per_month"]["p50"]
+    tokens = [s["volume"]["tokens_per_month"]["p50"] for s in runs]
+    required = scenario.required_probability
+    options = _option_curves(base, runs, tokens, required, base_requests / base_tokens)
+    return {
+        "scenario": base["scenario"]["name"],
+        "currency": base["scenario"]["currency"],
+        "paths": base["simulation"]["paths"],
+        "seed": seed,
+        "sampler": base["simulation"]["sampler"],
+        "payback_within_months": scenario.payback_within_months,
+        "required_probability": required,
+        "levels": [0.5, required],
+        "scaling": f"{TRAFFIC_KEY} multiplied by a factor per point (same seed: common "
+                   "random numbers); x = median over paths of the baseline's mean tokens "
+                   "per month over the horizon",
+        "factors": list(factors),
+        "tokens_per_month": tokens,
+        "requests_per_month": [s["volume"]["requests_per_month"]["p50"] for s in runs],
+        "scenario_volume": {
+            "tokens_per_month": base_tokens, "requests_per_month": base_requests,
+            "p_payback_within": {oid: o["p_payback_within"]
+                                 for oid, o in base["options"].items()},
+        },
+        "marks": list(ARTICLE_MARKS),
+        "options": options,
+    }
+
+
 def breakeven_curve(
     scenario: Scenario, *, min_tokens: float | None = None,
     max_tokens: float | None = None, points: int | None = None,
@@ -233,7 +266,6 @@ def breakeven_curve(
     kwargs["seed"] = seed
     base = summarize(simulate(scenario, **kwargs))
     base_tokens = base["volume"]["tokens_per_month"]["p50"]
-    base_requests = base["volume"]["requests_per_month"]["p50"]
     if not base_tokens > 0:
         raise ScenarioError.single(TRAFFIC_KEY, "the median tokens per month is 0 at the "
                                                 "scenario's volume, so it cannot be scaled")
@@ -242,29 +274,4 @@ def breakeven_curve(
         raise ValueError(f"min_tokens ({min_tokens!r}) must be below max_tokens ({max_tokens!r})")
     factors = [float(t / base_tokens) for t in np.geomspace(min_tokens, max_tokens, points)]
     runs = _scaled_runs(scenario, factors, kwargs, on_point)
-    tokens = [s["volume"]["tokens_per_month"]["p50"] for s in runs]
-    required = scenario.required_probability
-    options = _option_curves(base, runs, tokens, required, base_requests / base_tokens)
-    return {
-        "scenario": base["scenario"]["name"],
-        "currency": base["scenario"]["currency"],
-        "paths": base["simulation"]["paths"],
-        "seed": seed,
-        "sampler": base["simulation"]["sampler"],
-        "payback_within_months": scenario.payback_within_months,
-        "required_probability": required,
-        "levels": [0.5, required],
-        "scaling": f"{TRAFFIC_KEY} multiplied by a factor per point (same seed: common "
-                   "random numbers); x = median over paths of the baseline's mean tokens "
-                   "per month over the horizon",
-        "factors": factors,
-        "tokens_per_month": tokens,
-        "requests_per_month": [s["volume"]["requests_per_month"]["p50"] for s in runs],
-        "scenario_volume": {
-            "tokens_per_month": base_tokens, "requests_per_month": base_requests,
-            "p_payback_within": {oid: o["p_payback_within"]
-                                 for oid, o in base["options"].items()},
-        },
-        "marks": list(ARTICLE_MARKS),
-        "options": options,
-    }
+    return _curve(scenario, seed, base, runs, factors)
