@@ -3,7 +3,7 @@
 Per-month arrays are month-major, shape (H, paths): a month is one contiguous row, and a
 per-path (paths,) vector broadcasts against them with no reshaping. The per-path
 coefficients are numpy on (paths,) vectors; each option's month recursion runs compiled
-in ``ftsim.kernel`` (one pass instead of some sixty numpy passes over (H, paths) arrays).
+in ``ftsim.core.kernel`` (one pass instead of some sixty numpy passes over (H, paths) arrays).
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def simulate_option(
       eval_run) replaces retrain_cost.
 
     The per-path coefficients are computed here on (paths,) vectors; the month recursion
-    runs in ``ftsim.kernel.option_months`` (compiled), one pass over each (H, paths) array.
+    runs in ``ftsim.core.kernel.option_months`` (compiled), one pass over each (H, paths) array.
     """
     from .kernel import COEFFICIENTS, SERVING_MODES, SUM_ROWS, option_months  # imports numba
 

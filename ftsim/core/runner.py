@@ -73,7 +73,7 @@ def simulate(
     precision: float | None = None, max_paths: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Result:
-    """Simulate the scenario and return per-path outcomes (``Result.summary()`` for MODEL.md 5).
+    """Simulate the scenario and return per-path outcomes (``ftsim.summarize(result)`` for MODEL.md 5).
 
     ``paths``, ``seed`` and ``sampler`` default to the scenario's ``[simulation]`` table;
     ``jobs`` to all cores. With ``precision``, chunks are added until every option's
