@@ -6,17 +6,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_simulation import RANDOM_WORLD
+from support import RANDOM_WORLD
 
 import ftsim
-from ftsim.scenario import parse_scenario
 
 distributed = pytest.importorskip("distributed")
 
 
 @pytest.mark.slow
 def test_local_cluster_matches_local_run():
-    scenario = parse_scenario(RANDOM_WORLD)
+    scenario = ftsim.parse_scenario(RANDOM_WORLD)
     kwargs = dict(paths=6000, seed=21, chunk_size=1024)
     local = ftsim.simulate(scenario, jobs=1, **kwargs)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -29,7 +28,7 @@ def test_local_cluster_matches_local_run():
             np.testing.assert_array_equal(getattr(option, name), getattr(other, name), err_msg=name)
     for key, values in local.inputs.items():
         np.testing.assert_array_equal(values, remote.inputs[key], err_msg=key)
-    assert local.summary() == remote.summary()
+    assert ftsim.summarize(local) == ftsim.summarize(remote)
 
 
 def test_unreachable_scheduler_is_a_bad_option_not_an_internal_error(tmp_path, capsys):

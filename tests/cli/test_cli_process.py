@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SUPPORT_BOT = ROOT / "scenarios" / "support_bot.toml"
 SHM = Path("/dev/shm")
 # the package under test, whatever the working folder or an installed copy

@@ -1,7 +1,7 @@
-"""The shell of ``python -m ftsim sweep`` and ``breakeven``: options, terminal tables, run folders.
+"""``python -m ftsim sweep`` and ``breakeven``: their options, run folders and files.
 
-ftsim/cli.py parses the common options and dispatches here through ftsim/sweep.py; the
-computing is in ftsim/sweep.py and the figures in ftsim/sweep_plots.py.
+The computing is in ftsim/core/studies, the figures in ftsim/figures, the terminal text in
+ftsim/cli/table.py.
 """
 
 from __future__ import annotations
@@ -15,106 +15,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from .output import atomic_write_text
-from .scenario import Scenario
-from .sweep import (
-    DEFAULT_PATHS,
-    breakeven_curve,
-    format_tokens,
-    parse_values,
-    sweep,
-    value_grid,
-)
+from ..core.studies.breakeven import breakeven_curve
+from ..core.studies.sweep import DEFAULT_PATHS, load_points, parse_values, sweep, value_grid
+from ..output import atomic_path, atomic_write_text
+from ..scenario import Scenario
+from .common import UsageError, check_memory, load, overrides, prepare_output, simulation_kwargs
+from .table import breakeven_text, sweep_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+    pass
 
 __all__ = ["add_sweep_arguments", "add_breakeven_arguments", "run_sweep", "run_breakeven",
-           "sweep_text", "breakeven_text"]
-
-
-def _describe_crossing(c: dict[str, Any], label: str, tokens: Sequence[float],
-                       probabilities: Sequence[float]) -> str:
-    lo, hi = format_tokens(tokens[0]), format_tokens(tokens[-1])
-    if c["status"] == "below_grid":
-        return (f"P reaches {label} at or below {lo} tokens/month (the grid's lowest point, "
-                f"P = {probabilities[0]:.3f})")
-    if c["status"] == "not_reached":
-        best = int(np.argmax(probabilities))
-        return (f"P never reaches {label} between {lo} and {hi} tokens/month (highest "
-                f"P = {probabilities[best]:.3f} at {format_tokens(tokens[best])})")
-    a, b = c["bracket"]
-    text = (f"P reaches {label} at {format_tokens(c['tokens_per_month'])} tokens/month")
-    if c["requests_per_month"]:
-        text += f" (~{format_tokens(c['requests_per_month'])} requests/month)"
-    text += (f", between {format_tokens(a['tokens_per_month'])} (P = {a['p']:.3f}) and "
-             f"{format_tokens(b['tokens_per_month'])} (P = {b['p']:.3f})")
-    if c["crossings"] > 1:
-        text += f"; P crosses {label} {c['crossings']} times, the first is given"
-    return text
-
-
-def breakeven_text(curve: dict[str, Any]) -> str:
-    """The terminal view of a break-even curve: the grid table and each option's break-evens."""
-    n = curve["payback_within_months"]
-    ids = list(curve["options"])
-    lines = [f"{curve['scenario']}: break-even volume",
-             f"P(payback within {n} months) against median tokens per month; "
-             f"{curve['paths']:,} paths per point, seed {curve['seed']} at every point "
-             "(common random numbers)", ""]
-    header = f"{'tokens/month':>12}  {'requests/month':>14}" + "".join(f"  {i:>22}" for i in ids)
-    lines.append(header)
-    for j, tokens in enumerate(curve["tokens_per_month"]):
-        row = f"{format_tokens(tokens):>12}  {format_tokens(curve['requests_per_month'][j]):>14}"
-        row += "".join(f"  {curve['options'][i]['p_payback_within'][j]:>22.3f}" for i in ids)
-        lines.append(row)
-    own = curve["scenario_volume"]
-    lines += ["", f"At the scenario's own volume (median {format_tokens(own['tokens_per_month'])}"
-                  f" tokens/month): " + ", ".join(f"{i} {own['p_payback_within'][i]:.3f}"
-                                                   for i in ids), ""]
-    for option_id, option in curve["options"].items():
-        p = option["p_payback_within"]
-        lines.append(f"{option['name']} [{option_id}]")
-        lines.append("  " + _describe_crossing(option["p50"], "0.5", curve["tokens_per_month"], p))
-        lines.append("  " + _describe_crossing(
-            option["required"], f"{curve['required_probability']:g} (required)",
-            curve["tokens_per_month"], p))
-    lo, hi = curve["marks"]
-    lines += ["", f"The article puts break-even at {format_tokens(lo)}-{format_tokens(hi)} "
-                  "tokens/month."]
-    return "\n".join(lines)
-
-
-def sweep_text(frame: pd.DataFrame, param: str, meta: dict[str, Any]) -> str:
-    """The terminal view of a sweep: one line per value x option."""
-    import pandas as pd
-
-    n = meta["payback_within_months"]
-    lines = [f"{meta['scenario']}: sweep of {param} over {len(meta['values'])} values",
-             f"{meta['paths']:,} paths per point, seed {meta['seed']} at every point "
-             "(common random numbers)", ""]
-    lines.append(f"{'value':>12}  {'option':<24} {'P(<= ' + str(n) + ' mo)':>11}  "
-                 f"{'95% CI':>13}  {'median NPV':>12}  {'median payback':>14}  verdict")
-    for row in frame.itertuples(index=False):
-        month = "-" if pd.isna(row.payback_month_p50) else str(row.payback_month_p50)
-        lines.append(
-            f"{row.value!s:>12}  {row.option:<24} {row.p_payback_within:>11.3f}  "
-            f"{row.p_payback_within_ci95_low:>6.3f}-{row.p_payback_within_ci95_high:<6.3f}  "
-            f"{_money(row.npv_p50, meta['currency']):>12}  {month:>14}  {row.verdict}")
-    return "\n".join(lines)
-
-
-def _money(value: float, currency: str) -> str:
-    from .plots import format_money
-
-    return format_money(value, currency)
-
-
-# --------------------------------------------------------------------------------------
-# Command line (called by ftsim/cli.py)
-# --------------------------------------------------------------------------------------
+           "sweep_points"]
 
 
 def _token_count(text: str) -> float:
@@ -150,7 +62,7 @@ def _values(text: str) -> list[int | float]:
 
 
 def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
-    """``sweep``'s own options (the common ones come from cli._add_common)."""
+    """``sweep``'s own options (the common ones come from common.add_common)."""
     parser.add_argument("--param", required=True, metavar="KEY",
                         help="dotted key to vary, e.g. drift.events_per_year")
     grid = parser.add_mutually_exclusive_group(required=True)
@@ -163,7 +75,7 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_breakeven_arguments(parser: argparse.ArgumentParser) -> None:
-    """``breakeven``'s own options (the common ones come from cli._add_common)."""
+    """``breakeven``'s own options (the common ones come from common.add_common)."""
     parser.add_argument("--min-tokens", type=_token_count, default=None, metavar="T",
                         help="lowest median tokens per month, e.g. 1M (default 1M, lower if "
                              "needed to reach a decade below the scenario's own volume)")
@@ -194,10 +106,9 @@ def _reporter(args: argparse.Namespace) -> Callable[[int, int], None] | None:
 
 
 def _write_png(path: Path, draw: Callable[[Any], object], figsize: tuple[float, float]) -> None:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy: matplotlib
 
-    from .output import atomic_path
-    from .plots import PNG_DPI, house_style
+    from ..figures.style import PNG_DPI, house_style
 
     with house_style():
         fig = Figure(figsize=figsize, layout="constrained")
@@ -212,9 +123,8 @@ def run_sweep(args: argparse.Namespace, command: str) -> int:
     Everything is checked before the first point runs (values, scenario at every value,
     memory, --out); the folder is written under a temporary name and renamed when complete.
     """
-    # cli.overrides: the same --set/--within/--horizon pairs `run` applies, before --param's
-    from .cli import UsageError, check_memory, load, overrides, prepare_output, simulation_kwargs
-    from .sweep_plots import sweep_chart
+    from ..figures.style import FIGSIZE  # lazy: matplotlib only once a figure is drawn
+    from ..figures.sweep import sweep_chart
 
     if args.grid is not None:
         try:
@@ -242,6 +152,7 @@ def run_sweep(args: argparse.Namespace, command: str) -> int:
     try:  # claimed inside the try: an interrupt right after the claim still cleans up
         folder = prepare_output(args, f"{args.scenario.stem}-sweep")
         started = time.perf_counter()
+        # overrides: the same --set/--within/--horizon pairs `run` applies, before --param's
         frame = sweep(args.scenario, args.param, values, overrides=overrides(args),
                       on_point=_reporter(args), allow_files_outside=args.allow_files_outside,
                       preloaded=points, **kwargs)
@@ -256,9 +167,8 @@ def run_sweep(args: argparse.Namespace, command: str) -> int:
         records = json.loads(frame.to_json(orient="records"))
         atomic_write_text(run_dir / "sweep.json",
                           json.dumps({**meta, "rows": records}, indent=2, allow_nan=False) + "\n")
-        _write_png(run_dir / "sweep.png",
-                   lambda fig: sweep_chart(tuple(fig.subplots(2, 1, sharex=True)), frame, meta),
-                   (7.4, 7.0))
+        _write_png(run_dir / "sweep.png", lambda fig: sweep_chart(
+            tuple(fig.subplots(2, 1, sharex=True)), frame, meta), (FIGSIZE[0], 7.0))
         run_dir = folder.commit()
     except BaseException:
         if folder is not None:
@@ -275,18 +185,14 @@ def run_sweep(args: argparse.Namespace, command: str) -> int:
 def sweep_points(args: argparse.Namespace, values: Sequence[object],
                  warn: Callable[[object], None]) -> list[Scenario]:
     """The scenario at every value of --param (ScenarioError, exit 2, if any is refused)."""
-    from .cli import overrides
-    from .sweep import load_points
-
     return load_points(args.scenario, args.param, values, overrides=overrides(args),
                        allow_files_outside=args.allow_files_outside, on_warning=warn)
 
 
 def run_breakeven(args: argparse.Namespace, command: str) -> int:
     """``python -m ftsim breakeven``: table on stdout; breakeven.csv, .json, .png."""
-    from .cli import UsageError, check_memory, load, prepare_output, simulation_kwargs
-    from .plots import FIGSIZE
-    from .sweep_plots import breakeven_chart
+    from ..figures.breakeven import breakeven_chart  # lazy: matplotlib
+    from ..figures.style import FIGSIZE
 
     if args.min_tokens is not None and args.max_tokens is not None and \
             not args.min_tokens < args.max_tokens:
@@ -325,7 +231,7 @@ def run_breakeven(args: argparse.Namespace, command: str) -> int:
 
 
 def _breakeven_csv(curve: dict[str, Any]) -> str:
-    import pandas as pd
+    import pandas as pd  # lazy: pandas is heavy to import
 
     rows = []
     for option_id, option in curve["options"].items():

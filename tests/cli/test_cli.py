@@ -11,12 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_scenario import REJECTIONS, snippet
+from support import REJECTIONS, snippet
 
 import ftsim
 from ftsim.cli import main
+from ftsim.core.memory import available_memory
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SUPPORT_BOT = ROOT / "scenarios" / "support_bot.toml"
 SECTION5_OPTION_KEYS = {
     "name", "p_payback_within", "p_payback_within_ci95", "p_payback_by_month", "payback_month",
@@ -166,7 +167,7 @@ def test_atomic_write_leaves_no_temp_and_uses_the_umask(tmp_path):
 def test_progress_bar_only_on_a_terminal_and_after_its_delay(capsys):
     import argparse
 
-    from ftsim.cli import ProgressBar, progress_bar
+    from ftsim.cli.common import ProgressBar, progress_bar
 
     assert progress_bar(argparse.Namespace(), quiet=False) is None  # captured stderr: no tty
     bar = ProgressBar(delay=3600.0)
@@ -185,12 +186,12 @@ def test_progress_bar_only_on_a_terminal_and_after_its_delay(capsys):
 
 def _no_simulation(monkeypatch):
     """Make any simulation an error: these runs must be refused before the first path."""
-    import ftsim.runner
-
     def refuse(*args, **kwargs):
         raise AssertionError("simulated although the command line was bad")
 
-    monkeypatch.setattr(ftsim.runner, "simulate", refuse)
+    for target in ("ftsim.cli.run.simulate", "ftsim.cli.run.breakeven_curve",
+                   "ftsim.cli.studies.sweep", "ftsim.cli.studies.breakeven_curve"):
+        monkeypatch.setattr(target, refuse)
 
 
 @pytest.mark.parametrize(
@@ -281,7 +282,7 @@ engineering_cost = { p5 = 5_000, p95 = 20_000 }
 
 
 def test_memory_estimate_matches_a_hand_count():
-    from ftsim.runner import WORKER_BASE_BYTES, estimate_memory, memory_breakdown
+    from ftsim.core.memory import WORKER_BASE_BYTES, estimate_memory, memory_breakdown
     from ftsim.scenario import parse_scenario
 
     scenario = parse_scenario(ESTIMATE_SCENARIO)
@@ -313,11 +314,11 @@ def test_memory_estimate_bounds_a_measured_run():
 
     scenario = ftsim.load_scenario(SUPPORT_BOT)
     ftsim.simulate(scenario, paths=100, jobs=1)  # compile and tabulate outside the count
-    from ftsim.runner import estimate_memory
+    from ftsim.core.memory import estimate_memory
 
     tracemalloc.start()
     try:
-        ftsim.simulate(scenario, paths=20_000, jobs=1, chunk_size=4096).summary()
+        ftsim.summarize(ftsim.simulate(scenario, paths=20_000, jobs=1, chunk_size=4096))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -327,12 +328,11 @@ def test_memory_estimate_bounds_a_measured_run():
 
 def test_a_run_larger_than_memory_is_refused_naming_what_to_change(tmp_path, capsys,
                                                                    monkeypatch):
-    import ftsim.runner
-    from ftsim.runner import estimate_memory
+    from ftsim.core.memory import estimate_memory
 
     _no_simulation(monkeypatch)
     scenario = ftsim.load_scenario(SUPPORT_BOT)
-    monkeypatch.setattr(ftsim.runner, "available_memory", lambda: 2**30)  # 1 GiB machine
+    monkeypatch.setattr("ftsim.cli.common.available_memory", lambda: 2**30)  # 1 GiB machine
     out = str(tmp_path / "out")
     assert main([str(SUPPORT_BOT), "--paths", "1000000000", "--jobs", "1", "--out", out]) == 2
     err = capsys.readouterr().err
@@ -352,8 +352,8 @@ def test_a_run_larger_than_memory_is_refused_naming_what_to_change(tmp_path, cap
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.skipif(__import__("ftsim.runner").runner.available_memory() is None
-                    or __import__("ftsim.runner").runner.available_memory() > 2**40,
+@pytest.mark.skipif(available_memory() is None
+                    or available_memory() > 2**40,
                     reason="machine with unknown or > 1 TiB available memory")
 def test_a_billion_paths_are_refused_on_this_machine(tmp_path, capsys, monkeypatch):
     # Before: the run started allocating (a billion paths need ~1 TiB).
@@ -369,12 +369,10 @@ def test_a_failure_while_writing_leaves_no_run_folder(tmp_path, capsys, monkeypa
     # Before: an exit-1 run left results/<stem>/<stamp>/ (empty, or with summary.json only).
     import errno
 
-    import ftsim.output
-
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(ftsim.output, "write_monthly_csv", full_disk)
+    monkeypatch.setattr("ftsim.cli.run.write_monthly_csv", full_disk)
     code = main([str(SUPPORT_BOT), "--paths", "500", "--jobs", "1", "--no-report",
                  "--out", str(tmp_path / "out")])
     assert code == 1 and "No space left on device" in capsys.readouterr().err
@@ -387,12 +385,10 @@ def test_a_failure_while_writing_leaves_no_run_folder(tmp_path, capsys, monkeypa
 
 def test_an_interrupt_while_writing_returns_130_and_leaves_no_run_folder(tmp_path, capsys,
                                                                         monkeypatch):
-    import ftsim.output
-
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ftsim.output, "write_paths_csv", interrupted)
+    monkeypatch.setattr("ftsim.cli.run.write_paths_csv", interrupted)
     assert main([str(SUPPORT_BOT), "--paths", "500", "--jobs", "1", "--no-report",
                  "--out", str(tmp_path)]) == 130
     assert "interrupted" in capsys.readouterr().err
@@ -425,8 +421,8 @@ def _dead_pid() -> int:
 def test_stale_shared_and_partial_folders_of_dead_owners_are_removed(tmp_path):
     import os
 
+    from ftsim.core.shared import remove_stale_shared
     from ftsim.output import remove_stale_partials
-    from ftsim.runner import remove_stale_shared
 
     dead = _dead_pid()
     shm = tmp_path / "shm"
