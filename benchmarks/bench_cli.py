@@ -6,7 +6,7 @@ Measured, each in a fresh process (so imports, worker start-up and file writing 
    100,000 paths, simulation + summary + run folder + report (PDF and markdown);
 2. ``... --paths 1000000 --no-report``;
 3. in-process "simulation plus summary" at 1,000,000 paths: ``ftsim.simulate`` then
-   ``Result.summary()`` (sensitivity included, nothing written), timed inside the process;
+   ``ftsim.summarize(result)`` (sensitivity included, nothing written), timed inside the process;
 4. with ``--big`` only: ``... --paths 10000000 --no-report`` (minutes).
 
 Memory, three figures per command:
@@ -65,7 +65,7 @@ t1 = time.perf_counter()
 scenario = ftsim.load_scenario(sys.argv[1])
 result = ftsim.simulate(scenario, paths=int(sys.argv[2]), jobs=int(sys.argv[3]))
 t2 = time.perf_counter()
-summary = result.summary()
+summary = ftsim.summarize(result)
 t3 = time.perf_counter()
 print("@@INPROCESS@@" + json.dumps({"import": t1 - t0, "simulate": t2 - t1, "summary": t3 - t2,
       "simulate_plus_summary": t3 - t1, "p": {k: o["p_payback_within"]

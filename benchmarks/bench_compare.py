@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.repeat} run(s) each, median reported\n")
 
     # Warm-up: imports, distribution tables, loky workers (start-up is not throughput).
-    ftsim.simulate(scenario, paths=8192, seed=args.seed, jobs=1).summary()
+    ftsim.summarize(ftsim.simulate(scenario, paths=8192, seed=args.seed, jobs=1))
     ftsim.simulate(scenario, paths=4 * 8192, seed=args.seed, jobs=2)
     reference_loop.run(scenario, 20, seed=0)
     monaco_model.run_monaco(scenario, 20, seed=0)
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             res = ftsim.simulate(scenario, paths=args.ftsim_paths, seed=args.seed, jobs=jobs)
             t1 = time.perf_counter()
-            res.summary()
+            ftsim.summarize(res)
             summaries.append(time.perf_counter() - t1)
             seconds.append(t1 - t0)
         ftsim_rows[jobs] = record(f"ftsim, jobs={jobs}", args.ftsim_paths, seconds,

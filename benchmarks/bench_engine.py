@@ -1,7 +1,7 @@
 """ftsim engine throughput: path-months per second at 10k / 100k / 1M paths, jobs 1 and 2,
 and a chunk-size sweep that justifies runner.DEFAULT_CHUNK_SIZE.
 
-Calls ``ftsim.simulate`` directly and times ``simulate`` and ``Result.summary()``
+Calls ``ftsim.simulate`` directly and times ``simulate`` and ``ftsim.summarize(result)``
 (percentiles, payback curve, sensitivity) separately. Warm-up first: one serial run
 (imports, distribution tables) and two small ``jobs=2`` runs, whose difference is
 reported as the worker start-up cost (loky keeps its workers between calls, so the timed
@@ -37,7 +37,7 @@ def timed_run(scenario, paths: int, jobs: int, chunk_size: int, seed: int) -> di
     t0 = time.perf_counter()
     result = ftsim.simulate(scenario, paths=paths, seed=seed, jobs=jobs, chunk_size=chunk_size)
     t1 = time.perf_counter()
-    result.summary()
+    ftsim.summarize(result)
     t2 = time.perf_counter()
     return {"simulate": t1 - t0, "summary": t2 - t1, "cpu_main": time.process_time() - cpu0}
 
@@ -47,7 +47,7 @@ def warm_up(scenario, seed: int, chunk_size: int) -> dict[str, float]:
     import ftsim
 
     t0 = time.perf_counter()
-    ftsim.simulate(scenario, paths=chunk_size, seed=seed, jobs=1, chunk_size=chunk_size).summary()
+    ftsim.summarize(ftsim.simulate(scenario, paths=chunk_size, seed=seed, jobs=1, chunk_size=chunk_size))
     t1 = time.perf_counter()
     n = 4 * chunk_size
     cold = timed_run(scenario, n, 2, chunk_size, seed)["simulate"]
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     repeat = 2 if args.quick and args.repeat == 3 else args.repeat
 
     import ftsim
-    from ftsim.runner import DEFAULT_CHUNK_SIZE
+    from ftsim.core.runner import DEFAULT_CHUNK_SIZE
 
     info = print_machine("ftsim engine throughput (bench_engine.py)")
     scenario = ftsim.load_scenario(args.scenario)

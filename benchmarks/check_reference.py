@@ -3,8 +3,8 @@
 Two checks, both on the same scenario:
 
 * ``exact`` (default on): the loop is fed ftsim's own draws for chunk 0 (static inputs
-  from ``ftsim.sampling.sample_static``, the traffic noise, price events, drift events and
-  base-model updates from the same ``ftsim.rng`` streams that ``ftsim.runner.run_chunk``
+  from ``ftsim.core.sampling.sample_static``, the traffic noise, price events, drift events and
+  base-model updates from the same ``ftsim.rng`` streams that ``ftsim.core.chunk.run_chunk``
   uses) and must reproduce ftsim's per-path outcomes up to floating-point rounding
   (MODEL.md preamble: "two correct implementations agree on every path ... given the
   same sampled inputs"). This pins a formula disagreement to individual paths.
@@ -40,12 +40,12 @@ FIELDS = ("payback_month", "npv", "upfront", "tco_baseline", "tco_option", "aban
 def ftsim_draws(scenario, n_paths: int, seed: int, chunk_size: int):
     """ftsim's static inputs and dynamic events of chunk 0, rebuilt from its streams.
 
-    Mirrors ftsim.runner.run_chunk (stream names and draw order); if those change, the
+    Mirrors ftsim.core.chunk.run_chunk (stream names and draw order); if those change, the
     exact check reports mismatches on every path rather than silently passing.
     """
-    from ftsim.dynamics import _U_EPS, poisson_counts
-    from ftsim.rng import stream
-    from ftsim.sampling import sample_static
+    from ftsim.core.dynamics import poisson_counts
+    from ftsim.core.sampling import sample_static
+    from ftsim.rng import U_MIN, stream
 
     h = scenario.horizon_months
     static = sample_static(scenario, n_paths, seed=seed, chunk_index=0, chunk_size=chunk_size,
@@ -56,7 +56,7 @@ def ftsim_draws(scenario, n_paths: int, seed: int, chunk_size: int):
     for name, spec in scenario.price_indices.items():
         rng = stream(seed, 0, f"world.prices.{name}")
         counts = poisson_counts(rng, static[f"prices.{name}.events_per_year"], h)
-        u = np.clip(rng.random(int(counts.sum())), _U_EPS, 1.0 - _U_EPS)
+        u = np.clip(rng.random(int(counts.sum())), U_MIN, 1.0 - U_MIN)
         mult = spec.event_multiplier.ppf(u)
         ends = np.cumsum(counts.ravel())  # multipliers follow the (month, path) cell order
         starts = ends - counts.ravel()
@@ -79,7 +79,7 @@ def ftsim_draws(scenario, n_paths: int, seed: int, chunk_size: int):
 
 
 def exact_check(scenario, n_paths: int, seed: int) -> bool:
-    from ftsim.runner import run_chunk
+    from ftsim.core.chunk import run_chunk
 
     chunk_size = max(n_paths, 1)
     chunk = run_chunk(scenario, 0, n_paths, seed=seed, sampler="random", chunk_size=chunk_size)
