@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .core.engine import BASELINE_COMPONENTS, COST_COMPONENTS
+from .core.shared import pid_alive
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -30,23 +31,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["RunFolder", "remove_stale_partials", "pid_alive", "WriteCancelled",
            "atomic_path", "atomic_write_bytes", "atomic_write_text", "write_summary_json",
            "write_paths_csv", "monthly_frame", "write_monthly_csv"]
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether process ``pid`` exists and is not a zombie (a dead owner not yet reaped)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no /proc (not Linux): kill(0) succeeded
-    return stat[stat.rfind(")") + 2:][:1] not in ("Z", "X")
 
 
 # ``.<stamp>.partial-<pid>-<random>``: the owner's pid tells a crashed run from a live one.

@@ -32,6 +32,31 @@ def _wrap_key(key: str, width: float = 2.0, size: float = 7.5, max_lines: int = 
     return "\n".join(clip(wrap(key, width, size), max_lines))
 
 
+def _decile_panel(right: Axes, rows: list[dict[str, Any]], y: np.ndarray,
+                  option: dict[str, Any], sim: dict[str, Any]) -> None:
+    """The right panel: P(payback within N) with each input in its bottom vs top decile."""
+    low = floats([r["p_payback_low"] for r in rows])
+    high = floats([r["p_payback_high"] for r in rows])
+    right.hlines(y, low, high, color="0.6", lw=2)
+    right.plot(low, y, ls="none", marker="o", ms=6, mfc="white", mec=OPTION_COLORS[0],
+               mew=1.5, label="input in bottom decile", gid="p_low")
+    right.plot(high, y, ls="none", marker="o", ms=6, color=OPTION_COLORS[0],
+               label="input in top decile", gid="p_high")
+    p_all = finite_or_none(option["p_payback_within"])
+    if p_all is not None:
+        right.axvline(p_all, color="0.3", ls="--", lw=1,
+                      label=f"all paths {format_probability(p_all)}")
+    right.axvline(sim["required_probability"], color=LOSS_COLOR, ls=":", lw=1.2,
+                  label=f"required {format_probability(sim['required_probability'])}")
+    right.set_xlim(-0.02, 1.02)
+    right.xaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0))
+    right.tick_params(axis="y", left=False, labelleft=False)
+    right.grid(axis="y", visible=False)
+    right.set_xlabel(f"P(payback within {sim['payback_within_months']} months)")
+    right.set_title("when the input is low vs high", loc="left", fontsize=8.5, color="0.3")
+    right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
+
+
 @plain_text
 def drivers(axes: tuple[Axes, Axes] | None, summary: dict[str, Any], option_id: str,
             top: int = 10) -> tuple[Axes, Axes]:
@@ -80,24 +105,5 @@ def drivers(axes: tuple[Axes, Axes] | None, summary: dict[str, Any], option_id: 
     left.set_title("higher input → higher NPV when > 0", loc="left", fontsize=8.5,
                    color="0.3")
 
-    low = floats([r["p_payback_low"] for r in rows])
-    high = floats([r["p_payback_high"] for r in rows])
-    right.hlines(y, low, high, color="0.6", lw=2)
-    right.plot(low, y, ls="none", marker="o", ms=6, mfc="white", mec=OPTION_COLORS[0],
-               mew=1.5, label="input in bottom decile", gid="p_low")
-    right.plot(high, y, ls="none", marker="o", ms=6, color=OPTION_COLORS[0],
-               label="input in top decile", gid="p_high")
-    p_all = finite_or_none(option["p_payback_within"])
-    if p_all is not None:
-        right.axvline(p_all, color="0.3", ls="--", lw=1,
-                      label=f"all paths {format_probability(p_all)}")
-    right.axvline(sim["required_probability"], color=LOSS_COLOR, ls=":", lw=1.2,
-                  label=f"required {format_probability(sim['required_probability'])}")
-    right.set_xlim(-0.02, 1.02)
-    right.xaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0))
-    right.tick_params(axis="y", left=False, labelleft=False)
-    right.grid(axis="y", visible=False)
-    right.set_xlabel(f"P(payback within {sim['payback_within_months']} months)")
-    right.set_title("when the input is low vs high", loc="left", fontsize=8.5, color="0.3")
-    right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
+    _decile_panel(right, rows, y, option, sim)
     return left, right
