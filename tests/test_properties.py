@@ -1115,8 +1115,10 @@ def mutated_docs(draw: st.DrawFn, base: st.SearchStrategy[dict[str, Any]]) -> di
                 parent[key] = draw(st.sampled_from([1, 0.5, [value], {"dist": value}]))
             elif isinstance(value, dict):
                 parent[key] = list(value.values())
-            else:
+            elif isinstance(value, list):
                 parent[key] = {str(i): v for i, v in enumerate(value)}
+            else:  # a date or time
+                parent[key] = str(value)
         elif op == "rename" and isinstance(parent, dict):
             new = _renamed(draw, key)
             del parent[key]
