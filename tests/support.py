@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from ftsim.core.engine import World, baseline_costs
+from ftsim.core.inputs import build_inputs
 from ftsim.errors import ScenarioError
 from ftsim.scenario import BuildSpec, OptionSpec, ServingSpec, parse_scenario
 
@@ -77,7 +78,7 @@ def make_world(static: dict[str, np.ndarray], requests: np.ndarray,
     requests = month_major(np.asarray(requests, float))
     indices = {name: month_major(np.asarray(a, float)) for name, a in (indices or {}).items()}
     api = indices.get("api", np.ones(requests.shape))
-    q, cost = baseline_costs(static, requests, api)
+    q, cost = baseline_costs(build_inputs(static), requests, api)
     drift = (np.zeros(requests.shape, np.int64) if drift_counts is None
              else month_major(drift_counts))
     return World(requests=requests, baseline_cost_per_request=q, baseline_cost=cost,

@@ -13,6 +13,7 @@ from ..rng import stream
 from ..scenario import Scenario
 from .dynamics import poisson_counts, price_index, traffic
 from .engine import World, baseline_costs, index_or_one, simulate_option
+from .inputs import build_inputs
 from .result import OptionResult, Result
 from .sampling import random_inputs, sample_static
 
@@ -44,31 +45,32 @@ def run_chunk(
     shape = (horizon, n_paths)
     static = sample_static(scenario, n_paths, seed=seed, chunk_index=chunk_index,
                            chunk_size=chunk_size, sampler=sampler)
+    inputs = build_inputs(static, scenario.options.values(), scenario.price_indices)
+    t = inputs.traffic
     requests = traffic(stream(seed, chunk_index, "world.traffic"),
-                       static["traffic.requests_per_month"], static["traffic.monthly_growth"],
-                       static["traffic.monthly_volatility"], horizon)
+                       t.requests_per_month, t.monthly_growth, t.monthly_volatility, horizon)
     indices = {
         name: price_index(stream(seed, chunk_index, f"world.prices.{name}"),
-                          static[f"prices.{name}.annual_decline"],
-                          static[f"prices.{name}.events_per_year"], spec.event_multiplier, horizon)
+                          inputs.prices[name].annual_decline, inputs.prices[name].events_per_year,
+                          spec.event_multiplier, horizon)
         for name, spec in scenario.price_indices.items()
     }
-    q_b, cost_b = baseline_costs(static, requests,
+    q_b, cost_b = baseline_costs(inputs, requests,
                                  index_or_one(indices, scenario.baseline_price_index, shape))
     drift = poisson_counts(stream(seed, chunk_index, "world.drift"),
-                           static["drift.events_per_year"], horizon)
+                           inputs.drift.events_per_year, horizon)
     world = World(requests=requests, baseline_cost_per_request=q_b, baseline_cost=cost_b,
                   drift_counts=drift, indices=indices)
     options = {}
     for option_id, option in scenario.options.items():
         updates = poisson_counts(
             stream(seed, chunk_index, f"option.{option_id}.base_model_updates"),
-            static[f"options.{option_id}.maintenance.base_model_updates_per_year"], horizon)
-        paths = simulate_option(option, static, world, updates, horizon_months=horizon,
+            inputs.options[option_id].maintenance.base_model_updates_per_year, horizon)
+        paths = simulate_option(option, inputs, world, updates, horizon_months=horizon,
                                 discount_rate_annual=scenario.discount_rate_annual)
         options[option_id] = OptionResult.from_paths(paths)
-    tokens = (static["traffic.input_tokens"] + static["rag.context_tokens"]
-              + static["baseline.prompt_overhead_tokens"] + static["traffic.output_tokens"])
+    tokens = (t.input_tokens + inputs.rag.context_tokens
+              + inputs.baseline.prompt_overhead_tokens + t.output_tokens)
     mean_requests = requests.mean(axis=0)
     random_keys = [i.key_path for group in random_inputs(scenario).values() for i in group]
     return ChunkResult(chunk_index=chunk_index, n_paths=n_paths,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..scenario import OptionSpec
+from .inputs import ApiServingDraws, GpuServingDraws, Inputs, OptionDraws
 
 __all__ = [
     "World",
@@ -67,28 +68,28 @@ def index_or_one(indices: Mapping[str, np.ndarray], name: str, shape: tuple[int,
 
 
 def baseline_costs(
-    static: Mapping[str, np.ndarray], requests: np.ndarray, price_index: np.ndarray
+    inputs: Inputs, requests: np.ndarray, price_index: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Baseline cost per request q_B,t and monthly cost C^B_t, each (H, paths).
 
     q_B,t = ((in + ctx + o_B (1 - h_B + h_B f_B)) pin_B + out pout_B) / 1e6 * I^B_t
     C^B_t = R_t q_B,t + rag_m + R_t e_B c_err                       (MODEL.md section 4)
     """
-    billed_in = (static["traffic.input_tokens"] + static["rag.context_tokens"]
-                 + static["baseline.prompt_overhead_tokens"]
-                 * (1.0 - static["baseline.cached_share"]
-                    + static["baseline.cached_share"] * static["baseline.cached_price_factor"]))
-    per_request = (billed_in * static["baseline.price_input_per_mtok"]
-                   + static["traffic.output_tokens"] * static["baseline.price_output_per_mtok"]) / 1e6
+    traffic, base, quality = inputs.traffic, inputs.baseline, inputs.quality
+    billed_in = (traffic.input_tokens + inputs.rag.context_tokens
+                 + base.prompt_overhead_tokens
+                 * (1.0 - base.cached_share + base.cached_share * base.cached_price_factor))
+    per_request = (billed_in * base.price_input_per_mtok
+                   + traffic.output_tokens * base.price_output_per_mtok) / 1e6
     q = per_request * price_index
     cost = requests * q
-    cost += requests * (static["quality.baseline_error_rate"] * static["quality.cost_per_error"])
-    cost += static["rag.monthly_cost"]
+    cost += requests * (quality.baseline_error_rate * quality.cost_per_error)
+    cost += inputs.rag.monthly_cost
     return q, cost
 
 
 def _serving_coefficients(
-    option: OptionSpec, v: Mapping[str, np.ndarray], static: Mapping[str, np.ndarray],
+    option: OptionSpec, v: OptionDraws, inputs: Inputs,
 ) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
     """How serving turns R_t into serve_t: (mode, a, min_gpus, gpu_month), each (paths,).
 
@@ -97,60 +98,72 @@ def _serving_coefficients(
     gpu/requests: serve_t = max(min_gpus, ceil(R_t / a)) gpu_month I_t, a = requests per GPU-month;
     with gpu_month = gpu_hourly_cost * hours_per_month (ceil-sized rented GPUs).
     """
-    context = static["rag.context_tokens"] if option.uses_rag else 0.0
-    out_tokens = v["output_token_ratio"] * static["traffic.output_tokens"]
+    traffic = inputs.traffic
+    context = inputs.rag.context_tokens if option.uses_rag else 0.0
+    out_tokens = v.output_token_ratio * traffic.output_tokens
     zero = np.zeros_like(out_tokens)
-    if option.serving.mode == "api":
-        h, f = v["serving.cached_share"], v["serving.cached_price_factor"]
-        billed_in = static["traffic.input_tokens"] + context + v["prompt_overhead_tokens"] * (1 - h + h * f)
-        per_request = (billed_in * v["serving.price_input_per_mtok"]
-                       + out_tokens * v["serving.price_output_per_mtok"]) / 1e6
+    serving = v.serving
+    if isinstance(serving, ApiServingDraws):
+        h, f = serving.cached_share, serving.cached_price_factor
+        billed_in = traffic.input_tokens + context + v.prompt_overhead_tokens * (1 - h + h * f)
+        per_request = (billed_in * serving.price_input_per_mtok
+                       + out_tokens * serving.price_output_per_mtok) / 1e6
         return "api", per_request, zero, zero
-    hours = v["serving.hours_per_month"]
-    seconds_usable = 3600.0 * hours * v["serving.utilization"]
-    gpu_month = v["serving.gpu_hourly_cost"] * hours
+    hours = serving.hours_per_month
+    seconds_usable = 3600.0 * hours * serving.utilization
+    gpu_month = serving.gpu_hourly_cost * hours
     if option.serving.capacity == "tokens":
-        tokens = static["traffic.input_tokens"] + context + v["prompt_overhead_tokens"] + out_tokens
-        capacity = v["serving.throughput_tokens_per_second"] * seconds_usable  # tokens/GPU-month
-        return "gpu_tokens", tokens / capacity, v["serving.min_gpus"], gpu_month
-    return ("gpu_requests", v["serving.requests_per_second"] * seconds_usable,
-            v["serving.min_gpus"], gpu_month)
+        tokens = traffic.input_tokens + context + v.prompt_overhead_tokens + out_tokens
+        capacity = _present(serving.throughput_tokens_per_second) * seconds_usable  # tokens/GPU-month
+        return "gpu_tokens", tokens / capacity, serving.min_gpus, gpu_month
+    return ("gpu_requests", _present(serving.requests_per_second) * seconds_usable,
+            serving.min_gpus, gpu_month)
 
 
-def _training_compute(option: OptionSpec, v: Mapping[str, np.ndarray]) -> np.ndarray:
+def _present(a: np.ndarray | None) -> np.ndarray:
+    """A mode-specific draw that ``inputs.option_draws`` has checked is there."""
+    assert a is not None
+    return a
+
+
+def _training_compute(option: OptionSpec, v: OptionDraws) -> np.ndarray:
     """One trial's compute at today's prices: gpu_hours * hourly cost, or trained tokens * price."""
+    build = v.build
     if option.build.training_mode == "gpu":
-        hourly = (v["serving.gpu_hourly_cost"] if option.build.gpu_cost_from_serving
-                  else v["build.training_gpu_hourly_cost"])
-        return v["build.gpu_hours"] * hourly
-    trained_mtok = v["build.examples"] * v["build.tokens_per_example"] * v["build.epochs"] / 1e6
-    return trained_mtok * v["build.training_price_per_mtok"]
+        if option.build.gpu_cost_from_serving:
+            assert isinstance(v.serving, GpuServingDraws)
+            hourly = v.serving.gpu_hourly_cost
+        else:
+            hourly = _present(build.training_gpu_hourly_cost)
+        return _present(build.gpu_hours) * hourly
+    trained_mtok = build.examples * build.tokens_per_example * build.epochs / 1e6
+    return trained_mtok * _present(build.training_price_per_mtok)
 
 
 def _coefficients(
-    option: OptionSpec, v: Mapping[str, np.ndarray], static: Mapping[str, np.ndarray],
-    n_paths: int, names: tuple[str, ...],
+    option: OptionSpec, v: OptionDraws, inputs: Inputs, n_paths: int, names: tuple[str, ...],
 ) -> tuple[str, np.ndarray, np.ndarray]:
     """The serving mode, the upfront cost U, and the per-path coefficient matrix
     (len(names), paths) in the kernel's row order (``kernel.COEFFICIENTS``)."""
     compute = _training_compute(option, v)
-    trials, eval_run = v["build.trials"], v["build.eval_cost_per_run"]
-    upfront = (v["build.examples"] * v["build.data_cost_per_example"] + trials * (compute + eval_run)
-               + v["build.eval_setup_cost"] + v["build.engineering_cost"])
+    build, maint = v.build, v.maintenance
+    trials, eval_run = build.trials, build.eval_cost_per_run
+    upfront = (build.examples * build.data_cost_per_example + trials * (compute + eval_run)
+               + build.eval_setup_cost + build.engineering_cost)
 
-    mode, serve_a, min_gpus, gpu_month = _serving_coefficients(option, v, static)
-    e_b, c_err, esc = (static["quality.baseline_error_rate"], static["quality.cost_per_error"],
-                       v["escalation_rate"])
+    mode, serve_a, min_gpus, gpu_month = _serving_coefficients(option, v, inputs)
+    e_b, c_err, esc = (inputs.quality.baseline_error_rate, inputs.quality.cost_per_error,
+                       v.escalation_rate)
     rows = {
         "serve_a": serve_a, "serve_min_gpus": min_gpus, "serve_gpu_month": gpu_month,
-        "escalation_rate": esc, "error_level": e_b + v["error_rate_gap"],
+        "escalation_rate": esc, "error_level": e_b + v.error_rate_gap,
         "error_scale": (1.0 - esc) * c_err, "error_floor": esc * e_b * c_err,
-        "drift_increase": static["drift.error_increase"],
-        "drift_max": static["drift.max_error_increase"],
-        "detection_lag": v["maintenance.detection_lag_months"],
-        "retrain_cost": v["maintenance.retrain_cost"], "trials": trials,
-        "trial_compute": compute, "eval_run": eval_run, "rag": static["rag.monthly_cost"],
-        "maintenance": v["maintenance.monthly_cost"], "upfront": upfront,
+        "drift_increase": inputs.drift.error_increase,
+        "drift_max": inputs.drift.max_error_increase,
+        "detection_lag": maint.detection_lag_months,
+        "retrain_cost": maint.retrain_cost, "trials": trials,
+        "trial_compute": compute, "eval_run": eval_run, "rag": inputs.rag.monthly_cost,
+        "maintenance": maint.monthly_cost, "upfront": upfront,
         "baseline_error_cost": e_b * c_err,
     }
     coefficients = np.empty((len(names), n_paths))
@@ -160,12 +173,13 @@ def _coefficients(
 
 
 def simulate_option(
-    option: OptionSpec, static: Mapping[str, np.ndarray], world: World,
+    option: OptionSpec, inputs: Inputs, world: World,
     base_model_updates: np.ndarray, *, horizon_months: int, discount_rate_annual: float,
 ) -> OptionPaths:
     """Cash flows and outcomes of one option on every path (MODEL.md section 4).
 
-    ``static`` maps key path -> (paths,) arrays; ``base_model_updates`` is the option's own
+    ``inputs`` holds the chunk's static draws (``inputs.build_inputs``, this option's
+    among them); ``base_model_updates`` is the option's own
     count of base-model updates per month, (H, paths). Per path, with S = clip(L, 0, H) + 1
     and the option live in months S..H unless abandoned (gap > max_acceptable_gap):
 
@@ -185,17 +199,16 @@ def simulate_option(
     """
     from .kernel import COEFFICIENTS, SERVING_MODES, SUM_ROWS, option_months  # imports numba
 
-    prefix = f"options.{option.id}."
-    v = {k[len(prefix):]: a for k, a in static.items() if k.startswith(prefix)}
+    v = inputs.options[option.id]
     requests = world.requests
     horizon, n_paths = requests.shape
     shape = (horizon, n_paths)
 
-    lead = np.clip(v["lead_time_months"], 0, horizon).astype(np.int64)
+    lead = np.clip(v.lead_time_months, 0, horizon).astype(np.int64)
     start = lead + 1
-    abandoned = v["error_rate_gap"] > v["max_acceptable_gap"]
+    abandoned = v.error_rate_gap > v.max_acceptable_gap
 
-    mode, upfront, coefficients = _coefficients(option, v, static, n_paths, COEFFICIENTS)
+    mode, upfront, coefficients = _coefficients(option, v, inputs, n_paths, COEFFICIENTS)
 
     def matrix(a: np.ndarray, dtype: type) -> np.ndarray:
         return np.ascontiguousarray(np.broadcast_to(a, shape), dtype=dtype)
@@ -215,7 +228,7 @@ def simulate_option(
         matrix(base_model_updates, np.int64),
         matrix(index_or_one(world.indices, option.serving.price_index, shape), np.float64),
         matrix(index_or_one(world.indices, option.build.price_index, shape), np.float64),
-        start, v["maintenance.retrain_every_months"].astype(np.int64),
+        start, v.maintenance.retrain_every_months.astype(np.int64),
         np.ascontiguousarray(abandoned), coefficients, discount,
         cumulative, sums, payback, npv_paths, tco_b, tco_o, retrains, dips,
     )

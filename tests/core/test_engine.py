@@ -8,6 +8,7 @@ from support import make_option, make_static, make_world, month_major
 
 import ftsim
 from ftsim.core.engine import World, simulate_option
+from ftsim.core.inputs import build_inputs
 
 H8 = 8
 
@@ -16,7 +17,7 @@ def run(option, static, world, updates=None, rate=0.0):
     """Simulate one option; ``updates`` given path-major like the other test inputs.
     Per-month outputs come back month-major (H, paths)."""
     updates = np.zeros(world.requests.shape, np.int64) if updates is None else month_major(updates)
-    return simulate_option(option, static, world, updates,
+    return simulate_option(option, build_inputs(static, [option]), world, updates,
                            horizon_months=world.requests.shape[0], discount_rate_annual=rate)
 
 
