@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..scenario import OptionSpec
 from .inputs import ApiServingDraws, GpuServingDraws, Inputs, OptionDraws
+
+if TYPE_CHECKING:
+    from .kernel import MonthInputs
 
 __all__ = [
     "World",
@@ -197,7 +201,15 @@ def simulate_option(
     The per-path coefficients are computed here on (paths,) vectors; the month recursion
     runs in ``ftsim.core.kernel.option_months`` (compiled), one pass over each (H, paths) array.
     """
-    from .kernel import COEFFICIENTS, SERVING_MODES, SUM_ROWS, option_months  # imports numba
+    from .kernel import (  # imports numba
+        COEFFICIENTS,
+        SERVING_MODES,
+        SUM_ROWS,
+        OptionOutputs,
+        OptionRule,
+        PathInputs,
+        option_months,
+    )
 
     v = inputs.options[option.id]
     requests = world.requests
@@ -210,31 +222,43 @@ def simulate_option(
 
     mode, upfront, coefficients = _coefficients(option, v, inputs, n_paths, COEFFICIENTS)
 
+    monthly_rate = (1.0 + discount_rate_annual) ** (1.0 / 12.0) - 1.0
+    discount = (1.0 + monthly_rate) ** -np.arange(1, horizon + 1, dtype=float)
+    out = OptionOutputs(
+        cumulative=np.empty(shape, np.float32), sums=np.zeros((len(SUM_ROWS), horizon)),
+        payback=np.empty(n_paths, np.int64), npv=np.empty(n_paths),
+        tco_baseline=np.empty(n_paths), tco_option=np.empty(n_paths),
+        retrains=np.empty(n_paths, np.int64), dips_after_payback=np.empty(n_paths, np.bool_))
+    per_path = PathInputs(start=start,
+                          retrain_every=v.maintenance.retrain_every_months.astype(np.int64),
+                          abandoned=np.ascontiguousarray(abandoned), coefficients=coefficients)
+    option_months(OptionRule(SERVING_MODES[mode], bool(option.retrain_on_drift), discount),
+                  _month_inputs(option, world, base_model_updates), per_path, out)
+    return OptionPaths(
+        upfront=upfront, abandoned=abandoned, start_month=start,
+        cumulative=out.cumulative, payback_month=out.payback, npv=out.npv,
+        tco_baseline=out.tco_baseline, tco_option=out.tco_option, retrains=out.retrains,
+        dips_after_payback=out.dips_after_payback,
+        monthly_cost_sums=dict(zip(SUM_ROWS, out.sums, strict=True)),
+    )
+
+
+def _month_inputs(option: OptionSpec, world: World, base_model_updates: np.ndarray) -> MonthInputs:
+    """The kernel's (H, paths) inputs, C-contiguous in the dtypes it was compiled for."""
+    from .kernel import MonthInputs  # imports numba
+
+    shape = world.requests.shape
+
     def matrix(a: np.ndarray, dtype: type) -> np.ndarray:
         return np.ascontiguousarray(np.broadcast_to(a, shape), dtype=dtype)
 
-    monthly_rate = (1.0 + discount_rate_annual) ** (1.0 / 12.0) - 1.0
-    discount = (1.0 + monthly_rate) ** -np.arange(1, horizon + 1, dtype=float)
-    cumulative = np.empty(shape, np.float32)
-    sums = np.zeros((len(SUM_ROWS), horizon))
-    payback = np.empty(n_paths, np.int64)
-    npv_paths, tco_b, tco_o = np.empty(n_paths), np.empty(n_paths), np.empty(n_paths)
-    retrains = np.empty(n_paths, np.int64)
-    dips = np.empty(n_paths, np.bool_)
-    option_months(
-        SERVING_MODES[mode], option.retrain_on_drift, matrix(requests, np.float64),
-        matrix(world.baseline_cost_per_request, np.float64),
-        matrix(world.baseline_cost, np.float64), matrix(world.drift_counts, np.int64),
-        matrix(base_model_updates, np.int64),
-        matrix(index_or_one(world.indices, option.serving.price_index, shape), np.float64),
-        matrix(index_or_one(world.indices, option.build.price_index, shape), np.float64),
-        start, v.maintenance.retrain_every_months.astype(np.int64),
-        np.ascontiguousarray(abandoned), coefficients, discount,
-        cumulative, sums, payback, npv_paths, tco_b, tco_o, retrains, dips,
-    )
-    return OptionPaths(
-        upfront=upfront, abandoned=abandoned, start_month=start, cumulative=cumulative,
-        payback_month=payback, npv=npv_paths, tco_baseline=tco_b, tco_option=tco_o,
-        retrains=retrains, dips_after_payback=dips,
-        monthly_cost_sums=dict(zip(SUM_ROWS, sums, strict=True)),
-    )
+    return MonthInputs(
+        requests=matrix(world.requests, np.float64),
+        baseline_cost_per_request=matrix(world.baseline_cost_per_request, np.float64),
+        baseline_cost=matrix(world.baseline_cost, np.float64),
+        drift_counts=matrix(world.drift_counts, np.int64),
+        base_model_updates=matrix(base_model_updates, np.int64),
+        serving_index=matrix(index_or_one(world.indices, option.serving.price_index, shape),
+                             np.float64),
+        build_index=matrix(index_or_one(world.indices, option.build.price_index, shape),
+                           np.float64))

@@ -18,10 +18,13 @@ and loky workers load machine code instead of compiling.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
 __all__ = ["COEFFICIENTS", "SERVING_MODES", "SUM_ROWS", "INDEX_MIN", "INDEX_MAX", "CS_LIMIT",
+           "OptionRule", "MonthInputs", "PathInputs", "OptionOutputs",
            "count_events", "option_months", "price_index_months"]
 
 # Safety clamps (notes/ranges.md, engine safety): they never bind in a plausible scenario,
@@ -73,22 +76,66 @@ SUM_ROWS = ("serving", "escalation", "errors", "rag", "maintenance", "retraining
  _S_BASE_API, _S_BASE_ERR, _S_BASE_RAG) = range(len(SUM_ROWS))
 
 
+# The kernel's arguments, four typed bundles (numba compiles a namedtuple of arrays as a
+# heterogeneous tuple: field access is resolved at compile time, nothing is looked up).
+class OptionRule(NamedTuple):
+    """How the option behaves (scalars) and the discount factors."""
+
+    serving_mode: int  # SERVING_MODES value
+    retrain_on_drift: bool
+    discount: np.ndarray  # (H,) 1 / (1 + r_m)^t
+
+
+class MonthInputs(NamedTuple):
+    """Per-month, per-path inputs, each (H, paths), C-contiguous."""
+
+    requests: np.ndarray  # R_t
+    baseline_cost_per_request: np.ndarray  # q_B,t
+    baseline_cost: np.ndarray  # C^B_t
+    drift_counts: np.ndarray  # int64
+    base_model_updates: np.ndarray  # int64
+    serving_index: np.ndarray
+    build_index: np.ndarray
+
+
+class PathInputs(NamedTuple):
+    """Per-path inputs, each (paths,), and the coefficient matrix (len(COEFFICIENTS), paths)."""
+
+    start: np.ndarray  # int64, month S
+    retrain_every: np.ndarray  # int64, K
+    abandoned: np.ndarray  # bool
+    coefficients: np.ndarray
+
+
+class OptionOutputs(NamedTuple):
+    """What ``option_months`` fills: (paths,) arrays unless noted."""
+
+    cumulative: np.ndarray  # (H, paths) float32
+    sums: np.ndarray  # (len(SUM_ROWS), H), added to
+    payback: np.ndarray  # int64
+    npv: np.ndarray
+    tco_baseline: np.ndarray
+    tco_option: np.ndarray
+    retrains: np.ndarray  # int64
+    dips_after_payback: np.ndarray  # bool
+
+
 @numba.njit(cache=True)
 def option_months(
-    serving_mode, retrain_on_drift, requests, baseline_cost_per_request, baseline_cost,
-    drift_counts, base_model_updates, serving_index, build_index, start, retrain_every,
-    abandoned, coefficients, discount, cumulative, sums, payback, npv, tco_baseline,
-    tco_option, retrains, dips_after_payback,
+    rule, months, per_path, out,
 ):  # pragma: no cover - compiled; exercised through ftsim.engine.simulate_option
-    """Fill the outputs (last eight arguments) for every path.
+    """Fill ``out`` (an ``OptionOutputs``) for every path.
 
-    (H, paths): requests, baseline_cost_per_request, baseline_cost, drift_counts (int),
-    base_model_updates (int), serving_index, build_index; cumulative (float32 out).
-    (paths,): start (int, month S), retrain_every (int), abandoned (bool); payback (int),
-    npv, tco_baseline, tco_option, retrains (int), dips_after_payback (bool) out.
-    coefficients: (len(COEFFICIENTS), paths); discount: (H,); sums: (len(SUM_ROWS), H),
-    added to.
+    ``rule``: ``OptionRule``; ``months``: ``MonthInputs`` (H, paths); ``per_path``:
+    ``PathInputs``. The bundles only name the arrays: the loop below is the same
+    arithmetic in the same order as when they were 22 positional arguments.
     """
+    serving_mode, retrain_on_drift, discount = rule
+    (requests, baseline_cost_per_request, baseline_cost, drift_counts, base_model_updates,
+     serving_index, build_index) = months
+    start, retrain_every, abandoned, coefficients = per_path
+    (cumulative, sums, payback, npv, tco_baseline, tco_option, retrains,
+     dips_after_payback) = out
     horizon, n_paths = requests.shape
     c = coefficients
     for i in range(n_paths):
