@@ -189,10 +189,19 @@ def finite_or_none(value: float | None) -> float | None:
     return float(value)
 
 
+_NOTE_CHARS = 56  # characters per line of an empty-figure note
+
+
 def empty_note(ax: Axes, text: str) -> None:
-    """Say on the axes, in words, why there is nothing (or only one value) to show."""
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=9,
-            color="0.25", wrap=True, gid="empty_note",
+    """Say on the axes, in words, why there is nothing (or only one value) to show.
+
+    Wrapped here, not with matplotlib's ``wrap=True``: that measures lines with
+    ``is_math_text`` whatever ``parse_math`` says, so a currency holding "$...$" crashed.
+    """
+    lines = [part for line in text.splitlines()
+             for part in (textwrap.wrap(line, _NOTE_CHARS, break_long_words=True) or [""])]
+    ax.text(0.5, 0.5, "\n".join(lines), transform=ax.transAxes, ha="center", va="center",
+            fontsize=9, color="0.25", parse_math=False, gid="empty_note",
             bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "0.6", "lw": 0.8})
 
 
