@@ -13,24 +13,25 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .core.engine import BASELINE_COMPONENTS, COST_COMPONENTS
 from .core.shared import pid_alive
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from .core.result import Result
+    from .core.summary_types import Summary
 
 __all__ = ["RunFolder", "remove_stale_partials", "pid_alive", "WriteCancelled",
            "atomic_path", "atomic_write_bytes", "atomic_write_text", "write_summary_json",
-           "write_paths_csv", "monthly_frame", "write_monthly_csv"]
+           "write_paths_csv", "write_monthly_csv", "RunInfo", "summary_json"]
 
 
 # ``.<stamp>.partial-<pid>-<random>``: the owner's pid tells a crashed run from a live one.
@@ -160,28 +161,31 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def write_summary_json(run_dir: Path, summary: dict) -> Path:
+@dataclass(frozen=True)
+class RunInfo:
+    """What the command line adds to summary.json (not part of the `Summary`)."""
+
+    seconds: float
+
+
+def summary_json(summary: Summary, run: RunInfo | None = None) -> dict[str, Any]:
+    """``summary.to_dict()`` with ``simulation.seconds`` (rounded to ms) from ``run``, placed
+    before the ``precision_*`` keys as summary.json has always had it."""
+    out = summary.to_dict()
+    if run is not None:
+        simulation = out["simulation"]
+        head = {k: v for k, v in simulation.items() if not k.startswith("precision_")}
+        tail = {k: v for k, v in simulation.items() if k.startswith("precision_")}
+        out["simulation"] = {**head, "seconds": round(run.seconds, 3), **tail}
+    return out
+
+
+def write_summary_json(run_dir: Path, summary: Summary, run: RunInfo | None = None) -> Path:
     """summary.json: MODEL.md section 5 plus extras; NaN/inf would be invalid JSON, so none."""
     path = Path(run_dir) / "summary.json"
-    atomic_write_text(path, json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    atomic_write_text(path, json.dumps(summary_json(summary, run), indent=2, allow_nan=False)
+                      + "\n")
     return path
-
-
-def _path_columns(result: Result, option_id: str) -> dict[str, np.ndarray]:
-    """Columns of one option's rows; its own inputs are named ``option.<key>`` so all align."""
-    own = f"options.{option_id}."
-    option = result.options[option_id]
-    columns: dict[str, np.ndarray] = {"path": np.arange(result.n_paths)}
-    for key, values in result.inputs.items():
-        if key.startswith(own):
-            columns["option." + key[len(own):]] = values
-        elif not key.startswith("options."):
-            columns[key] = values
-    columns.update({"payback_month": option.payback_month, "npv": option.npv,
-                    "upfront": option.upfront, "tco_baseline": option.tco_baseline,
-                    "tco_option": option.tco_option, "abandoned": option.abandoned,
-                    "retrains": option.retrains})
-    return columns
 
 
 _MONEY = frozenset({"npv", "upfront", "tco_baseline", "tco_option"})
@@ -223,7 +227,7 @@ def write_paths_csv(
     import pyarrow.csv as pacsv
 
     path = Path(run_dir) / "paths.csv.gz"
-    per_option = {oid: _path_columns(result, oid) for oid in result.options}
+    per_option = {oid: result.path_columns(oid) for oid in result.options}
     names: list[str] = []  # union of the options' columns, first-seen order
     for columns in per_option.values():
         names += [name for name in columns if name not in names]
@@ -276,30 +280,8 @@ def write_paths_csv(
     return path
 
 
-def monthly_frame(summary: dict) -> pd.DataFrame:
-    """Per option and month: percentiles of cumulative net savings and mean monthly costs."""
-    import pandas as pd
-
-    rows = []
-    for option_id, option in summary["options"].items():
-        horizon = len(option["p_payback_by_month"])
-        cost = option["monthly_mean_cost"]
-        for j in range(horizon):
-            row = {"option": option_id, "month": j + 1}
-            for q, values in option["cumulative_net_savings"].items():
-                row[f"cumulative_net_savings_{q}"] = values[j]
-            row["mean_baseline_cost"] = cost["baseline"][j]
-            for k in BASELINE_COMPONENTS:
-                row[f"mean_{k}"] = cost[k][j]
-            row["mean_option_cost"] = sum(cost[k][j] for k in COST_COMPONENTS)
-            for k in COST_COMPONENTS:
-                row[f"mean_option_{k}"] = cost[k][j]
-            row["p_payback_by_month"] = option["p_payback_by_month"][j]
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def write_monthly_csv(run_dir: Path, summary: dict) -> Path:
+def write_monthly_csv(run_dir: Path, summary: Summary) -> Path:
+    """monthly.csv: ``summary.monthly_frame()``."""
     path = Path(run_dir) / "monthly.csv"
-    atomic_write_text(path, monthly_frame(summary).to_csv(index=False, float_format="%.6g"))
+    atomic_write_text(path, summary.monthly_frame().to_csv(index=False, float_format="%.6g"))
     return path

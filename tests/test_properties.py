@@ -927,7 +927,7 @@ def run_valid_in_process(case: Case, seed: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         scenario = load_scenario(case.write(Path(tmp)))
     result = ftsim.simulate(scenario, paths=200, seed=seed, jobs=1)
-    summary = json.loads(json.dumps(ftsim.summarize(result), allow_nan=False),
+    summary = json.loads(json.dumps(ftsim.summarize(result).to_dict(), allow_nan=False),
                          parse_constant=_no_constant)
     check_summary(summary, case.horizon, case.within, 200)
 

@@ -31,7 +31,7 @@ def _below(lower: list[float], higher: list[float]) -> bool:
 
 def _factor(scenario: ftsim.Scenario, tokens_per_month: float) -> float:
     """The R0 multiplier that puts the median baseline tokens per month at the target."""
-    base = ftsim.summarize(ftsim.simulate(scenario, paths=PATHS, jobs=1))
+    base = ftsim.summarize(ftsim.simulate(scenario, paths=PATHS, jobs=1)).to_dict()
     return tokens_per_month / base["volume"]["tokens_per_month"]["p50"]
 
 
@@ -96,7 +96,7 @@ def test_monthly_drift_with_quarterly_retraining_pays_back_less_often(retrain_co
             for name, s in (("quarterly", quarterly),
                             ("monthly", _drift_variant(12, 1, retrain_cost)),
                             ("no_drift", _drift_variant(0, 3, retrain_cost)))}
-    summary = {k: ftsim.summarize(r)["options"]["lora_7b"] for k, r in runs.items()}
+    summary = {k: ftsim.summarize(r).to_dict()["options"]["lora_7b"] for k, r in runs.items()}
     ci = {k: s["p_payback_within_ci95"] for k, s in summary.items()}
     assert _below(ci["quarterly"], ci["monthly"])
     assert _below(ci["quarterly"], ci["no_drift"])
@@ -115,7 +115,7 @@ def test_option_beyond_the_acceptable_gap_is_abandoned_and_never_pays_back():
     scenario = ftsim.load_scenario(SEED_ARTICLE, overrides=[
         ("options.lora_7b.error_rate_gap", {"dist": "uniform", "min": 0.035, "max": 0.10})])
     result = ftsim.simulate(_at_tokens(scenario, 5e8), paths=PATHS, jobs=1)
-    option = ftsim.summarize(result)["options"]["lora_7b"]
+    option = ftsim.summarize(result).to_dict()["options"]["lora_7b"]
     assert option["p_abandoned"] == 1.0
     assert option["p_payback_within"] == 0.0 and max(option["p_payback_by_month"]) == 0.0
     lora = result.options["lora_7b"]

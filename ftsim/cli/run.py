@@ -15,8 +15,8 @@ from .._version import __version__
 from ..core.result import Result
 from ..core.runner import simulate
 from ..core.studies.breakeven import breakeven_curve
-from ..core.summary import summarize
-from ..output import write_monthly_csv, write_paths_csv, write_summary_json
+from ..core.summary import Summary, summarize
+from ..output import RunInfo, summary_json, write_monthly_csv, write_paths_csv, write_summary_json
 from ..scenario import Scenario
 from .common import (
     MAX_PATHS,
@@ -52,7 +52,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def write_run(
-    run_dir: Path, result: Result, summary: dict[str, Any], scenario: Scenario, *, command: str,
+    run_dir: Path, result: Result, summary: Summary, scenario: Scenario, *, command: str,
     report: bool, paths: bool = True, breakeven: dict[str, Any] | None = None,
 ) -> None:
     """Every file of a run folder; report.pdf last, so its presence means a finished run.
@@ -63,7 +63,7 @@ def write_run(
     report fails or the run is interrupted, the paths writer is told to stop instead of
     finishing a file that is about to be thrown away.
     """
-    write_summary_json(run_dir, summary)
+    write_summary_json(run_dir, summary, RunInfo(result.seconds))
     write_monthly_csv(run_dir, summary)
     cancel = threading.Event()
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -74,7 +74,7 @@ def write_run(
                 from ..report import write_report  # matplotlib: only when a report is made
 
                 kwargs = {"breakeven": breakeven} if breakeven is not None else {}
-                write_report(run_dir, summary, scenario, command=command,
+                write_report(run_dir, summary.to_dict(), scenario, command=command,
                              seconds=result.seconds,
                              before_pdf=pending.result if pending is not None else None,
                              **kwargs)
@@ -119,16 +119,10 @@ def run_command(args: argparse.Namespace, command: str) -> int:
         breakeven = None
         if args.breakeven:
             breakeven = breakeven_curve(scenario, **kwargs)
-        summary["simulation"]["seconds"] = round(result.seconds, 3)
-        if result.precision_target is not None:
-            summary["simulation"].update(
-                precision_target=result.precision_target,
-                precision_reached=result.precision_reached,
-                precision_half_width=round(result.precision_half_width, 6))
-            if not result.precision_reached:
-                print(f"warning: --precision {result.precision_target:g} not reached: stopped "
-                      f"at --max-paths {result.n_paths:,} with a largest 95% half-width of "
-                      f"{result.precision_half_width:.4f}", file=sys.stderr)
+        if result.precision_target is not None and not result.precision_reached:
+            print(f"warning: --precision {result.precision_target:g} not reached: stopped "
+                  f"at --max-paths {result.n_paths:,} with a largest 95% half-width of "
+                  f"{result.precision_half_width:.4f}", file=sys.stderr)
         write_run(folder.path, result, summary, scenario, command=command,
                   report=not args.no_report, paths=not args.no_paths, breakeven=breakeven)
         run_dir = folder.commit()
@@ -137,7 +131,8 @@ def run_command(args: argparse.Namespace, command: str) -> int:
             folder.discard()
         raise
     if args.json:
-        sys.stdout.write(json.dumps(summary, indent=2, allow_nan=False) + "\n")
+        sys.stdout.write(json.dumps(summary_json(summary, RunInfo(result.seconds)), indent=2,
+                                    allow_nan=False) + "\n")
     elif not args.quiet:
         print(format_table(summary))
         print(f"Wrote {run_dir} in {time.perf_counter() - started:.1f} s "

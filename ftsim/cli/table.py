@@ -12,33 +12,35 @@ from ..format import format_money, format_tokens
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from ..core.summary_types import Summary
+
 __all__ = ["format_table", "breakeven_text", "sweep_text"]
 
 
-def format_table(summary: dict[str, Any]) -> str:
+def format_table(summary: Summary) -> str:
     """The terminal view: one block per option with the figures an analyst reads first."""
-    sim, cur = summary["simulation"], summary["scenario"]["currency"]
-    within = sim["payback_within_months"]
-    lines = [f"{summary['scenario']['name']}: {sim['paths']:,} paths, seed {sim['seed']}, "
-             f"{sim['sampler']} sampler, {sim['horizon_months']} months; baseline: "
-             f"{summary['baseline']['name']}", ""]
-    for option_id, o in summary["options"].items():
-        lo, hi = o["p_payback_within_ci95"]
-        median = o["payback_month"]["p50"]
-        median_text = str(median) if median is not None else f"not within {sim['horizon_months']}"
-        npv = o["npv"]
+    sim, cur = summary.simulation, summary.scenario.currency
+    within = sim.payback_within_months
+    lines = [f"{summary.scenario.name}: {sim.paths:,} paths, seed {sim.seed}, "
+             f"{sim.sampler} sampler, {sim.horizon_months} months; baseline: "
+             f"{summary.baseline_name}", ""]
+    for option_id, o in summary.options.items():
+        lo, hi = o.p_payback_within_ci95
+        median = o.payback_month.p50
+        median_text = str(median) if median is not None else f"not within {sim.horizon_months}"
+        npv = o.npv
         drivers = ", ".join(
-            f"{row['input']} (rho {row['spearman']:+.2f})"
-            for row in o["sensitivity"][:3] if row["spearman"] is not None) or "none"
+            f"{row.input} (rho {row.spearman:+.2f})"
+            for row in o.sensitivity[:3] if row.spearman is not None) or "none"
         lines += [
-            f"{o['name']} [{option_id}]: {o['verdict'].upper()}",
-            f"  P(payback within {within} months)  {o['p_payback_within']:.3f}  "
-            f"(95% CI {lo:.3f}-{hi:.3f}; required {sim['required_probability']:.2f})",
+            f"{o.name} [{option_id}]: {o.verdict.upper()}",
+            f"  P(payback within {within} months)  {o.p_payback_within:.3f}  "
+            f"(95% CI {lo:.3f}-{hi:.3f}; required {sim.required_probability:.2f})",
             f"  median payback month             {median_text}",
-            f"  NPV P5 / P50 / P95               {format_money(npv['p5'], cur)} / "
-            f"{format_money(npv['p50'], cur)} / {format_money(npv['p95'], cur)}",
-            f"  expected upfront cost            {format_money(o['upfront_cost']['mean'], cur)}",
-            f"  P(abandoned)                     {o['p_abandoned']:.3f}",
+            f"  NPV P5 / P50 / P95               {format_money(npv.p5, cur)} / "
+            f"{format_money(npv.p50, cur)} / {format_money(npv.p95, cur)}",
+            f"  expected upfront cost            {format_money(o.upfront_cost.mean, cur)}",
+            f"  P(abandoned)                     {o.p_abandoned:.3f}",
             f"  top drivers                      {drivers}",
             "",
         ]

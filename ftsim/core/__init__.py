@@ -9,6 +9,7 @@ from .runner import DEFAULT_CHUNK_SIZE, SchedulerUnreachable, simulate
 from .studies.breakeven import breakeven_curve
 from .studies.sweep import sweep
 from .summary import summarize
+from .summary_types import OptionSummary, Summary
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "OptionResult", "Result", "SchedulerUnreachable",
+__all__ = ["DEFAULT_CHUNK_SIZE", "OptionResult", "OptionSummary", "Result", "SchedulerUnreachable", "Summary",
            "breakeven_curve", "simulate", "summarize", "sweep"]

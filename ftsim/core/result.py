@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from ..scenario import Scenario
 from .engine import BASELINE_COMPONENTS, COST_COMPONENTS, OptionPaths
 from .sampling import random_inputs
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+# The per-path outcome columns of paths.csv.gz and `Result.paths_frame`, in order.
+PATH_OUTCOMES = ("payback_month", "npv", "upfront", "tco_baseline", "tco_option", "abandoned",
+                 "retrains")
 
 __all__ = ["OptionResult", "Result", "PER_PATH_FIELDS", "ArrayFactory", "ChunkRows"]
 
@@ -196,3 +203,34 @@ class Result:
         within = self.scenario.payback_within_months
         return {oid: int(np.count_nonzero((o.payback_month > 0) & (o.payback_month <= within)))
                 for oid, o in self.options.items()}
+
+    def path_columns(self, option_id: str) -> dict[str, np.ndarray]:
+        """Columns of one option's per-path rows (paths.csv.gz): path, the world's inputs,
+        the option's own inputs named ``option.<key>`` (so all options align), outcomes."""
+        own = f"options.{option_id}."
+        option = self.options[option_id]
+        columns: dict[str, np.ndarray] = {"path": np.arange(self.n_paths)}
+        for key, values in self.inputs.items():
+            if key.startswith(own):
+                columns["option." + key[len(own):]] = values
+            elif not key.startswith("options."):
+                columns[key] = values
+        columns.update({name: getattr(option, name) for name in PATH_OUTCOMES})
+        return columns
+
+    def paths_frame(self) -> pd.DataFrame:
+        """One row per option and path: ``option``, ``path``, inputs (an option's own as
+        ``option.<key>``), outcomes -- the columns of paths.csv.gz. ``payback_month`` is a
+        nullable integer, missing (``<NA>``) when the path never pays back."""
+        import pandas as pd
+
+        frames = []
+        for option_id in self.options:
+            columns = self.path_columns(option_id)
+            frame = pd.DataFrame({"option": option_id, **columns})
+            frame["payback_month"] = frame["payback_month"].astype("Int64").mask(
+                frame["payback_month"] == 0)
+            frames.append(frame)
+        frame = pd.concat(frames, ignore_index=True)
+        names = [n for n in frame.columns if n not in PATH_OUTCOMES] + list(PATH_OUTCOMES)
+        return frame[names]

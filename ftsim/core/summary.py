@@ -1,5 +1,5 @@
 """summarize(result): the MODEL.md section 5 summary of a run (plus documented extras), as
-the JSON-ready dict written to summary.json."""
+a typed, frozen `Summary` (summary_types.py); ``Summary.to_dict()`` is summary.json."""
 
 from __future__ import annotations
 
@@ -26,20 +26,46 @@ from .metrics import (
 )
 from .result import OptionResult, Result
 from .sampling import WORLD
+from .summary_types import (
+    FanBands,
+    Histogram,
+    InputRow,
+    MeanMedian,
+    MonthlyCosts,
+    OptionSummary,
+    PaybackMonths,
+    ScenarioInfo,
+    SensitivityRow,
+    SimulationInfo,
+    Spread,
+    Summary,
+)
 
-__all__ = ["CS_PERCENTILES", "json_safe", "summarize"]
+__all__ = ["CS_PERCENTILES", "Summary", "json_safe", "summarize"]
 
 CS_PERCENTILES = (5, 25, 50, 75, 95)
 
 
-def _stats(x: np.ndarray, percentiles: Sequence[int] = (5, 50, 95), mean: bool = True) -> dict[str, float]:
-    out = {"mean": float(np.mean(x))} if mean else {}
-    values = np.percentile(x, percentiles)
-    out.update({f"p{q}": float(v) for q, v in zip(percentiles, values, strict=True)})
-    return out
+def _f(x: Any) -> float | None:
+    """A finite float, or None for inf / -inf / NaN (JSON has no such numbers)."""
+    x = float(x)
+    return x if math.isfinite(x) else None
 
 
-def _histogram(x: np.ndarray, bins: int = 40) -> dict[str, list[float] | list[int]]:
+def _fs(values: Any) -> tuple[float | None, ...]:
+    return tuple(_f(v) for v in np.asarray(values).tolist())
+
+
+def _spread(x: np.ndarray) -> Spread:
+    p5, p50, p95 = np.percentile(x, (5, 50, 95))
+    return Spread(_f(np.mean(x)), _f(p5), _f(p50), _f(p95))
+
+
+def _mean_median(x: np.ndarray) -> MeanMedian:
+    return MeanMedian(_f(np.mean(x)), _f(np.percentile(x, (50,))[0]))
+
+
+def _histogram(x: np.ndarray, bins: int = 40) -> Histogram:
     """Counts over the central 99 % of ``x`` (finite values), edges strictly increasing.
 
     A (nearly) constant sample gets a range of +-1, widened to +-1e-9 of its magnitude when
@@ -48,53 +74,59 @@ def _histogram(x: np.ndarray, bins: int = 40) -> dict[str, list[float] | list[in
     """
     finite = x[np.isfinite(x)]
     if finite.size == 0:
-        return {"edges": [], "counts": []}
+        return Histogram((), ())
     lo, hi = (float(v) for v in np.percentile(finite, [0.5, 99.5]))
     scale = max(abs(lo), abs(hi))
     if hi - lo <= 1e-9 * scale:
         mid, pad = lo + 0.5 * (hi - lo), max(1.0, 1e-9 * scale)
         lo, hi = mid - pad, mid + pad
     counts, edges = np.histogram(finite, bins=bins, range=(lo, hi))
-    return {"edges": edges.tolist(), "counts": counts.tolist()}
+    return Histogram(_fs(edges), tuple(counts.tolist()))  # type: ignore[arg-type]
+
+
+def _sensitivity(row: Mapping[str, Any]) -> SensitivityRow:
+    return SensitivityRow(row["input"], None if row["spearman"] is None else _f(row["spearman"]),
+                          _f(row["p_payback_low"]), _f(row["p_payback_high"]))
 
 
 def _option_summary(
     result: Result, option_id: str, option: OptionResult, sorted_cs: np.ndarray,
     sensitivity_rows: list[dict[str, Any]],
-) -> dict[str, Any]:
+) -> OptionSummary:
     scenario = result.scenario
     n, horizon, within = result.n_paths, scenario.horizon_months, scenario.payback_within_months
     payback = option.payback_month
     hit = (payback > 0) & (payback <= within)
     hits = int(np.count_nonzero(hit))
-    interval = wilson_interval(hits, n)
+    low, high = wilson_interval(hits, n)
     cs = sorted_quantiles(sorted_cs, CS_PERCENTILES).T
-    monthly = {k: (option.monthly_cost_sums[k] / n).tolist()
+    monthly = {k: _fs(option.monthly_cost_sums[k] / n)
                for k in ("baseline", *COST_COMPONENTS, *BASELINE_COMPONENTS)}
-    return {
-        "name": scenario.options[option_id].name,
-        "p_payback_within": hits / n,
-        "p_payback_within_ci95": list(interval),
-        "p_payback_by_month": payback_probability_by_month(payback, horizon).tolist(),
-        "payback_month": {f"p{q}": payback_month_quantile(payback, q, horizon) for q in (10, 50, 90)},
-        "p_abandoned": float(np.mean(option.abandoned)),
-        "npv": _stats(option.npv),
-        "upfront_cost": _stats(option.upfront),
-        "tco": {"baseline": _stats(option.tco_baseline, (50,)),
-                "option": _stats(option.tco_option, (50,))},
-        "cumulative_net_savings": {f"p{q}": row.astype(float).tolist()
-                                   for q, row in zip(CS_PERCENTILES, cs, strict=True)},
-        "sensitivity": by_importance(sensitivity_rows),
-        "verdict": verdict(interval, scenario.required_probability),
-        "p_npv_negative": float(np.mean(option.npv < 0)),
-        "p_dips_below_zero_after_payback": float(np.mean(option.dips_after_payback)),
-        "mean_retrains": float(np.mean(option.retrains)),
-        "npv_histogram": _histogram(option.npv),
-        "monthly_mean_cost": monthly,
-    }
+    return OptionSummary(
+        id=option_id,
+        name=scenario.options[option_id].name,
+        p_payback_within=hits / n,
+        p_payback_within_ci95=(_f(low), _f(high)),  # type: ignore[arg-type]
+        p_payback_by_month=_fs(payback_probability_by_month(payback, horizon)),  # type: ignore[arg-type]
+        payback_month=PaybackMonths(*(payback_month_quantile(payback, q, horizon)
+                                      for q in (10, 50, 90))),
+        p_abandoned=float(np.mean(option.abandoned)),
+        npv=_spread(option.npv),
+        upfront_cost=_spread(option.upfront),
+        tco_baseline=_mean_median(option.tco_baseline),
+        tco_option=_mean_median(option.tco_option),
+        cumulative_net_savings=FanBands(*(_fs(row.astype(float)) for row in cs)),  # type: ignore[arg-type]
+        sensitivity=tuple(_sensitivity(r) for r in by_importance(sensitivity_rows)),
+        verdict=verdict((low, high), scenario.required_probability),
+        p_npv_negative=float(np.mean(option.npv < 0)),
+        p_dips_below_zero_after_payback=float(np.mean(option.dips_after_payback)),
+        mean_retrains=float(np.mean(option.retrains)),
+        npv_histogram=_histogram(option.npv),
+        monthly_mean_cost=MonthlyCosts(**monthly),  # type: ignore[arg-type]
+    )
 
 
-def _input_rows(result: Result, quantiles: Mapping[str, Mapping[int, float]]) -> list[dict[str, Any]]:
+def _input_rows(result: Result, quantiles: Mapping[str, Mapping[int, float]]) -> tuple[InputRow, ...]:
     rows = []
     for key, item in result.scenario.all_inputs().items():
         owner = key.split(".")[1] if key.startswith("options.") else WORLD
@@ -104,9 +136,9 @@ def _input_rows(result: Result, quantiles: Mapping[str, Mapping[int, float]]) ->
             p5, p50, p95 = (float(v) for v in np.percentile(result.inputs[key], [5, 50, 95]))
         else:
             p5 = p50 = p95 = float(item.dist.ppf(np.array([0.5]))[0])
-        rows.append({"input": key, "written": item.dist.describe(), "random": item.is_random,
-                     "owner": owner, "p5": p5, "p50": p50, "p95": p95})
-    return rows
+        rows.append(InputRow(key, item.dist.describe(), item.is_random, owner,
+                             _f(p5), _f(p50), _f(p95)))
+    return tuple(rows)
 
 
 def json_safe(value: Any) -> Any:
@@ -171,38 +203,36 @@ def _heavy_statistics(
     return sorted_cs, quantiles, rows_by_option
 
 
-def summarize(result: Result, threads: int | None = None) -> dict[str, Any]:
+def summarize(result: Result, threads: int | None = None) -> Summary:
     """The section 5 summary of a run, with extras used by the report (see README).
 
-    JSON-safe: it holds only finite numbers or null (``json_safe``); null means not finite
-    or not defined, e.g. an input's P50 of null is ``max_acceptable_gap = inf`` (the
-    default: never abandoned), a Spearman of null means a constant NPV or input, a payback
-    quantile of null means not reached within the horizon.
+    JSON-safe: it holds only finite numbers or None (null in summary.json); None means not
+    finite or not defined, e.g. an input's P50 of None is ``max_acceptable_gap = inf`` (the
+    default: never abandoned), a Spearman of None means a constant NPV or input, a payback
+    quantile of None means not reached within the horizon.
     """
     scenario = result.scenario
     sorted_cs, quantiles, rows_by_option = _heavy_statistics(result, threads)
-    return json_safe({
-        "ftsim_version": __version__,
-        "scenario": {
-            "name": scenario.name,
-            "file": scenario.file.name if scenario.file is not None else None,
-            "sha256": scenario.sha256,
-            "currency": scenario.currency,
-        },
-        "simulation": {
-            "paths": result.n_paths,
-            "seed": result.seed,
-            "sampler": result.sampler,
-            "horizon_months": scenario.horizon_months,
-            "payback_within_months": scenario.payback_within_months,
-            "chunk_size": result.chunk_size,
-            "required_probability": scenario.required_probability,
-            "discount_rate_annual": scenario.discount_rate_annual,
-        },
-        "baseline": {"name": scenario.baseline_name},
-        "volume": {"tokens_per_month": _stats(result.tokens_per_month),
-                   "requests_per_month": _stats(result.requests_per_month)},
-        "inputs": _input_rows(result, quantiles),
-        "options": {oid: _option_summary(result, oid, option, sorted_cs[oid], rows_by_option[oid])
-                    for oid, option in result.options.items()},
-    })
+    half_width = result.precision_half_width
+    return Summary(
+        ftsim_version=__version__,
+        scenario=ScenarioInfo(scenario.name,
+                              scenario.file.name if scenario.file is not None else None,
+                              scenario.sha256, scenario.currency),
+        simulation=SimulationInfo(
+            paths=result.n_paths, seed=result.seed, sampler=result.sampler,
+            horizon_months=scenario.horizon_months,
+            payback_within_months=scenario.payback_within_months,
+            chunk_size=result.chunk_size,
+            required_probability=json_safe(scenario.required_probability),
+            discount_rate_annual=json_safe(scenario.discount_rate_annual),
+            precision_target=result.precision_target,
+            precision_reached=result.precision_reached,
+            precision_half_width=None if half_width is None else round(half_width, 6)),
+        baseline_name=scenario.baseline_name,
+        tokens_per_month=_spread(result.tokens_per_month),
+        requests_per_month=_spread(result.requests_per_month),
+        inputs=_input_rows(result, quantiles),
+        options={oid: _option_summary(result, oid, option, sorted_cs[oid], rows_by_option[oid])
+                 for oid, option in result.options.items()},
+    )

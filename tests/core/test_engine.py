@@ -439,7 +439,7 @@ def test_hard_range_corner_gives_finite_money_without_warnings(rate):
         warnings.simplefilter("error")
         scenario = parse_scenario(EXTREME.format(rate=rate))
         result = ftsim.simulate(scenario, jobs=1)
-        summary = ftsim.summarize(result)
+        summary = ftsim.summarize(result).to_dict()
     json.dumps(summary, allow_nan=False)
     assert np.isfinite(result.requests_per_month).all()
     assert result.requests_per_month.max() <= 1e15

@@ -203,7 +203,7 @@ DEGENERATE_CASES = {
 def _summary(**fields: str) -> dict:
     from ftsim.scenario import parse_scenario
     fields = {"price_in": "2.0", **fields}
-    return ftsim.summarize(ftsim.simulate(parse_scenario(DEGENERATE.format(**fields)), jobs=1))
+    return ftsim.summarize(ftsim.simulate(parse_scenario(DEGENERATE.format(**fields)), jobs=1)).to_dict()
 
 
 def test_default_max_acceptable_gap_is_null_in_json_safe_summary():
@@ -270,6 +270,6 @@ def test_degenerate_cases_are_what_their_names_say():
 def test_histogram_of_a_constant_has_increasing_edges(value):
     from ftsim.core.summary import _histogram
     h = _histogram(np.full(50, value))
-    edges = np.array(h["edges"])
+    edges = np.array(h.edges)
     assert len(edges) == 41 and np.isfinite(edges).all() and (np.diff(edges) > 0).all()
-    assert edges[0] < value < edges[-1] and sum(h["counts"]) == 50
+    assert edges[0] < value < edges[-1] and sum(h.counts) == 50

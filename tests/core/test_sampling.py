@@ -216,7 +216,7 @@ def test_engine_payback_spread_across_seeds_is_no_larger_with_sobol():
     expected = two_inputs_closed_form()
     scenario = parse_scenario(TWO_INPUTS)
     n = 4096
-    p = {s: [ftsim.summarize(ftsim.simulate(scenario, paths=n, seed=seed, jobs=1, sampler=s))
+    p = {s: [ftsim.summarize(ftsim.simulate(scenario, paths=n, seed=seed, jobs=1, sampler=s)).to_dict()
              ["options"]["ft"]["p_payback_within"] for seed in range(8)]
          for s in ("random", "sobol")}
     se = math.sqrt(expected * (1 - expected) / n)

@@ -54,7 +54,7 @@ def test_deterministic_scenario_matches_hand_calculation():
     # = 41.94 + 300 maintenance -> saving 286.06/month; U = 1,000.
     # CS_t = -1000 + 286.06 t -> first >= 0 at t = 4; NPV (r = 0) = -1000 + 12 * 286.06.
     result = ftsim.simulate(parse_scenario(DETERMINISTIC.format(lead=0)), jobs=1)
-    option = ftsim.summarize(result)["options"]["ft"]
+    option = ftsim.summarize(result).to_dict()["options"]["ft"]
     assert option["p_payback_within"] == 1.0
     assert option["payback_month"] == {"p10": 4, "p50": 4, "p90": 4}
     assert option["p_payback_by_month"] == [0, 0, 0] + [1.0] * 9
@@ -70,7 +70,7 @@ def test_deterministic_scenario_matches_hand_calculation():
 def test_lead_time_delays_payback_by_hand():
     # S = 3: CS_t = -1000 for t <= 2, then -1000 + 286.06 (t - 2): first >= 0 at t = 6.
     result = ftsim.simulate(parse_scenario(DETERMINISTIC.format(lead=2)), jobs=1)
-    option = ftsim.summarize(result)["options"]["ft"]
+    option = ftsim.summarize(result).to_dict()["options"]["ft"]
     assert option["payback_month"]["p50"] == 6
     assert option["p_payback_within"] == 1.0  # 6 <= N = 6
 
@@ -97,7 +97,7 @@ def test_payback_probability_matches_lognormal_closed_form():
     expected = lognormal_closed_form()
     n = 40_000
     result = ftsim.simulate(parse_scenario(LOGNORMAL_TRAFFIC), paths=n, seed=11, jobs=1)
-    p = ftsim.summarize(result)["options"]["ft"]["p_payback_within"]
+    p = ftsim.summarize(result).to_dict()["options"]["ft"]["p_payback_within"]
     se = math.sqrt(expected * (1 - expected) / n)
     assert abs(p - expected) < 4 * se, (p, expected, se)
 
@@ -110,7 +110,7 @@ def test_quasi_random_samplers_agree_with_the_closed_form(sampler):
     n = 16_384
     result = ftsim.simulate(parse_scenario(LOGNORMAL_TRAFFIC), paths=n, seed=5, jobs=1,
                             sampler=sampler)
-    p = ftsim.summarize(result)["options"]["ft"]["p_payback_within"]
+    p = ftsim.summarize(result).to_dict()["options"]["ft"]["p_payback_within"]
     assert abs(p - expected) < 4 * math.sqrt(expected * (1 - expected) / n)
 
 
@@ -134,7 +134,7 @@ def test_same_seed_same_result_whatever_the_jobs():
     for key in a:
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
         np.testing.assert_array_equal(a[key], c[key], err_msg=key)
-    assert ftsim.summarize(serial) == ftsim.summarize(parallel)
+    assert ftsim.summarize(serial).to_dict() == ftsim.summarize(parallel).to_dict()
 
 
 def test_different_seeds_differ_and_options_keep_their_streams():
@@ -149,7 +149,7 @@ def test_different_seeds_differ_and_options_keep_their_streams():
 
 
 def test_summary_has_every_section5_key():
-    summary = ftsim.summarize(ftsim.simulate(parse_scenario(RANDOM_WORLD), paths=3000, seed=9, jobs=1))
+    summary = ftsim.summarize(ftsim.simulate(parse_scenario(RANDOM_WORLD), paths=3000, seed=9, jobs=1)).to_dict()
     assert set(summary) >= {"ftsim_version", "scenario", "simulation", "options"}
     assert set(summary["simulation"]) >= {"paths", "seed", "sampler", "horizon_months",
                                           "payback_within_months"}
@@ -213,7 +213,7 @@ def test_monthly_cost_parts_add_up_to_the_totals():
     # parts (with the baseline paid while not live) add up to its TCO less the upfront cost.
     from ftsim.core.engine import BASELINE_COMPONENTS, COST_COMPONENTS
 
-    summary = ftsim.summarize(ftsim.simulate(parse_scenario(RANDOM_WORLD), paths=3000, seed=8, jobs=1))
+    summary = ftsim.summarize(ftsim.simulate(parse_scenario(RANDOM_WORLD), paths=3000, seed=8, jobs=1)).to_dict()
     for option in summary["options"].values():
         cost = {k: np.asarray(v) for k, v in option["monthly_mean_cost"].items()}
         np.testing.assert_allclose(sum(cost[k] for k in BASELINE_COMPONENTS), cost["baseline"],

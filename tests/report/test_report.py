@@ -394,7 +394,7 @@ _MONEY_KEYS = ("npv", "npv_histogram", "cumulative_net_savings", "monthly_mean_c
 def _degenerate_run(kind: str):
     """(summary, scenario) of a degenerate case, simulated once for the whole module."""
     scenario = parse_scenario(one_option_text(**DEGENERATE[kind][0]))
-    summary = summarize(simulate(scenario, paths=200, jobs=1, seed=5))
+    summary = summarize(simulate(scenario, paths=200, jobs=1, seed=5)).to_dict()
     return summary, scenario
 
 
@@ -528,7 +528,7 @@ def test_hostile_names_are_inert_in_every_output(tmp_path):
                            baseline_name="# base | line", currency="$$",
                            requests='{ p5 = 1000, p95 = 1000000 }')
     scenario = parse_scenario(text)
-    summary = summarize(simulate(scenario, paths=200, jobs=1, seed=5))
+    summary = summarize(simulate(scenario, paths=200, jobs=1, seed=5)).to_dict()
     written = report.write_report(tmp_path, summary, scenario, command="ftsim run 'a|b'.toml",
                                   seconds=1.0)
     _assert_report_complete(tmp_path, written, summary)
@@ -583,7 +583,7 @@ def test_plausibility_warnings_lead_the_report(tmp_path):
     text = one_option_text(extra_traffic="monthly_growth = 0.5")
     scenario = parse_scenario(text)
     assert [w.key_path for w in scenario.warnings] == ["traffic.monthly_growth"]
-    summary = summarize(simulate(scenario, paths=200, jobs=1, seed=5))
+    summary = summarize(simulate(scenario, paths=200, jobs=1, seed=5)).to_dict()
     report.write_report(tmp_path, summary, scenario, command="x", seconds=1.0)
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     warning = str(scenario.warnings[0])

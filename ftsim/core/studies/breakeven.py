@@ -19,7 +19,7 @@ from ...distributions import Distribution
 from ...errors import ScenarioError
 from ...scenario import Input, Scenario
 from ..runner import simulate
-from ..summary import summarize
+from ..summary import Summary, summarize
 from .sweep import DEFAULT_PATHS
 
 __all__ = ["ARTICLE_MARKS", "TRAFFIC_KEY", "ScaledDistribution", "scale_traffic", "crossing",
@@ -155,7 +155,7 @@ def _check_grid_arguments(min_tokens: float | None, max_tokens: float | None,
 
 
 def _scaled_runs(scenario: Scenario, factors: Sequence[float], kwargs: dict[str, Any],
-                 on_point: Callable[[int, int], None] | None) -> list[dict[str, Any]]:
+                 on_point: Callable[[int, int], None] | None) -> list[Summary]:
     """The summary at each traffic factor (the base run counts as point 1 of the progress)."""
     total = len(factors) + 1
     if on_point is not None:
@@ -168,21 +168,21 @@ def _scaled_runs(scenario: Scenario, factors: Sequence[float], kwargs: dict[str,
     return runs
 
 
-def _option_curves(base: dict[str, Any], runs: Sequence[dict[str, Any]],
+def _option_curves(base: Summary, runs: Sequence[Summary],
                    tokens: Sequence[float], required: float,
                    per_token: float) -> dict[str, Any]:
     """Per option: P, its interval and median NPV at each point, and the two break-evens."""
     options: dict[str, Any] = {}
-    for option_id, option in base["options"].items():
-        p = [s["options"][option_id]["p_payback_within"] for s in runs]
+    for option_id, option in base.options.items():
+        p = [s.options[option_id].p_payback_within for s in runs]
         at_half = crossing(tokens, p, 0.5, per_token)
         at_required = crossing(tokens, p, required, per_token)
         options[option_id] = {
-            "name": option["name"],
+            "name": option.name,
             "p_payback_within": p,
-            "p_payback_within_ci95": [s["options"][option_id]["p_payback_within_ci95"]
+            "p_payback_within_ci95": [list(s.options[option_id].p_payback_within_ci95)
                                       for s in runs],
-            "npv_p50": [s["options"][option_id]["npv"]["p50"] for s in runs],
+            "npv_p50": [s.options[option_id].npv.p50 for s in runs],
             "breakeven_p50": at_half["tokens_per_month"],
             "breakeven_required": at_required["tokens_per_month"],
             "p50": at_half,
@@ -191,20 +191,20 @@ def _option_curves(base: dict[str, Any], runs: Sequence[dict[str, Any]],
     return options
 
 
-def _curve(scenario: Scenario, seed: int, base: dict[str, Any],
-           runs: Sequence[dict[str, Any]], factors: Sequence[float]) -> dict[str, Any]:
+def _curve(scenario: Scenario, seed: int, base: Summary,
+           runs: Sequence[Summary], factors: Sequence[float]) -> dict[str, Any]:
     """The JSON-ready curve of `breakeven_curve` from the base run and the scaled runs."""
-    base_tokens = base["volume"]["tokens_per_month"]["p50"]
-    base_requests = base["volume"]["requests_per_month"]["p50"]
-    tokens = [s["volume"]["tokens_per_month"]["p50"] for s in runs]
+    base_tokens = base.tokens_per_month.p50
+    base_requests = base.requests_per_month.p50
+    tokens = [s.tokens_per_month.p50 for s in runs]
     required = scenario.required_probability
     options = _option_curves(base, runs, tokens, required, base_requests / base_tokens)
     return {
-        "scenario": base["scenario"]["name"],
-        "currency": base["scenario"]["currency"],
-        "paths": base["simulation"]["paths"],
+        "scenario": base.scenario.name,
+        "currency": base.scenario.currency,
+        "paths": base.simulation.paths,
         "seed": seed,
-        "sampler": base["simulation"]["sampler"],
+        "sampler": base.simulation.sampler,
         "payback_within_months": scenario.payback_within_months,
         "required_probability": required,
         "levels": [0.5, required],
@@ -213,11 +213,11 @@ def _curve(scenario: Scenario, seed: int, base: dict[str, Any],
                    "per month over the horizon",
         "factors": list(factors),
         "tokens_per_month": tokens,
-        "requests_per_month": [s["volume"]["requests_per_month"]["p50"] for s in runs],
+        "requests_per_month": [s.requests_per_month.p50 for s in runs],
         "scenario_volume": {
             "tokens_per_month": base_tokens, "requests_per_month": base_requests,
-            "p_payback_within": {oid: o["p_payback_within"]
-                                 for oid, o in base["options"].items()},
+            "p_payback_within": {oid: o.p_payback_within
+                                 for oid, o in base.options.items()},
         },
         "marks": list(ARTICLE_MARKS),
         "options": options,
@@ -265,7 +265,7 @@ def breakeven_curve(
     seed = scenario.seed if kwargs.get("seed") is None else int(kwargs["seed"])
     kwargs["seed"] = seed
     base = summarize(simulate(scenario, **kwargs))
-    base_tokens = base["volume"]["tokens_per_month"]["p50"]
+    base_tokens = base.tokens_per_month.p50
     if not base_tokens > 0:
         raise ScenarioError.single(TRAFFIC_KEY, "the median tokens per month is 0 at the "
                                                 "scenario's volume, so it cannot be scaled")

@@ -19,6 +19,7 @@ from ...errors import ScenarioError, ScenarioIssue
 from ...scenario import Scenario, load_scenario, parse_scenario
 from ..runner import simulate
 from ..summary import summarize
+from ..summary_types import OptionSummary
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -108,18 +109,18 @@ def load_points(
     return scenarios
 
 
-def _option_row(value: object, option_id: str, option: dict[str, Any],
-                volume: dict[str, Any]) -> dict[str, Any]:
-    lo, hi = option["p_payback_within_ci95"]
+def _option_row(value: object, option_id: str, option: OptionSummary,
+                tokens_p50: float | None) -> dict[str, Any]:
+    lo, hi = option.p_payback_within_ci95
     return {
-        "value": value, "option": option_id, "name": option["name"],
-        "p_payback_within": option["p_payback_within"],
+        "value": value, "option": option_id, "name": option.name,
+        "p_payback_within": option.p_payback_within,
         "p_payback_within_ci95_low": lo, "p_payback_within_ci95_high": hi,
-        "npv_p50": option["npv"]["p50"], "npv_mean": option["npv"]["mean"],
-        "npv_p5": option["npv"]["p5"], "npv_p95": option["npv"]["p95"],
-        "payback_month_p50": option["payback_month"]["p50"],
-        "p_abandoned": option["p_abandoned"], "verdict": option["verdict"],
-        "tokens_per_month_p50": volume["tokens_per_month"]["p50"],
+        "npv_p50": option.npv.p50, "npv_mean": option.npv.mean,
+        "npv_p5": option.npv.p5, "npv_p95": option.npv.p95,
+        "payback_month_p50": option.payback_month.p50,
+        "p_abandoned": option.p_abandoned, "verdict": option.verdict,
+        "tokens_per_month_p50": tokens_p50,
     }
 
 
@@ -181,8 +182,8 @@ def sweep(
     rows = []
     for done, (value, scenario) in enumerate(zip(values, scenarios, strict=True), start=1):
         summary = summarize(simulate(scenario, **simulation_kwargs))
-        rows += [_option_row(value, oid, option, summary["volume"])
-                 for oid, option in summary["options"].items()]
+        rows += [_option_row(value, oid, option, summary.tokens_per_month.p50)
+                 for oid, option in summary.options.items()]
         if on_point is not None:
             on_point(done, len(scenarios))
     frame = pd.DataFrame(rows)

@@ -1,0 +1,112 @@
+"""The typed Summary: to_dict is byte-for-byte the dict summarize built before the typed
+Summary existed, from_dict round-trips, and the pandas frames agree with independent counts.
+
+Fixture recipe (tests/core/data/summaries_before_typed.json, written on commit 3099df7 by
+the dict-building summarize, before the typed Summary): ``json.dumps(out, indent=1,
+allow_nan=False)`` where ``out[name] = ftsim.summarize(simulate(...))`` for the runs in
+RUNS below, with, for the --precision run, ``simulation`` updated as the CLI then did:
+``precision_target``, ``precision_reached``, ``precision_half_width`` (rounded to 6).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ftsim
+from ftsim import Summary, load_scenario, parse_scenario, simulate
+from support import LORA, WORLD
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = Path(__file__).parent / "data" / "summaries_before_typed.json"
+
+
+def _run(name: str) -> ftsim.Result:
+    bot = load_scenario(ROOT / "scenarios" / "support_bot.toml")
+    if name == "support_bot":
+        return simulate(bot, paths=2000, seed=11, jobs=1, chunk_size=1024)
+    if name == "drift_heavy":
+        return simulate(load_scenario(ROOT / "scenarios" / "drift_heavy.toml"), paths=2000,
+                        seed=12, jobs=1, chunk_size=1024)
+    if name == "minimal":  # defaults everywhere; max_acceptable_gap = inf gives nulls
+        return simulate(parse_scenario(WORLD + LORA), paths=500, seed=13, jobs=1)
+    return simulate(bot, paths=1000, seed=14, jobs=1, chunk_size=1024, precision=0.05,
+                    max_paths=4096)
+
+
+RUNS = ("support_bot", "drift_heavy", "minimal", "precision")
+
+
+@pytest.mark.parametrize("name", RUNS)
+def test_to_dict_is_the_old_summary_and_round_trips(name: str) -> None:
+    expected = json.loads(FIXTURE.read_text())[name]
+    summary = ftsim.summarize(_run(name))
+    d = summary.to_dict()
+    # same keys in the same order, same values (the JSON text compares both)
+    assert json.dumps(d, indent=1, allow_nan=False) == json.dumps(expected, indent=1)
+    again = Summary.from_dict(json.loads(json.dumps(d)))
+    assert again.to_dict() == d
+    assert again == summary
+
+
+def test_summary_is_frozen() -> None:
+    summary = ftsim.summarize(simulate(parse_scenario(WORLD + LORA), paths=200, seed=1, jobs=1))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        summary.baseline_name = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        summary.options["lora"] = summary.options["lora"]  # type: ignore[index]
+    assert summary.option("lora") is summary.options["lora"]
+    assert "precision_target" not in summary.to_dict()["simulation"]
+
+
+def test_frames_agree_with_independent_counts() -> None:
+    result = simulate(load_scenario(ROOT / "scenarios" / "support_bot.toml"), paths=1500,
+                      seed=3, jobs=1)
+    summary = ftsim.summarize(result)
+    paths = result.paths_frame()
+    within = summary.simulation.payback_within_months
+    assert list(paths["option"].unique()) == list(summary.options)
+    assert len(paths) == len(summary.options) * result.n_paths
+    options = summary.options_frame()
+    for oid, option in summary.options.items():
+        rows = paths[paths["option"] == oid]
+        assert list(rows["path"]) == list(range(result.n_paths))
+        hit = rows["payback_month"].fillna(0).to_numpy()
+        p = float(np.mean((hit > 0) & (hit <= within)))
+        assert p == option.p_payback_within == options.loc[oid, "p_payback_within"]
+        assert float(np.mean(rows["npv"] < 0)) == option.p_npv_negative
+        assert options.loc[oid, "npv_p50"] == float(np.percentile(rows["npv"], 50))
+        for key in result.inputs:
+            own = f"options.{oid}."
+            if key.startswith(own):
+                column = "option." + key[len(own):]
+                assert np.array_equal(rows[column].to_numpy(), result.inputs[key])
+    monthly = summary.monthly_frame()
+    assert len(monthly) == len(summary.options) * summary.simulation.horizon_months
+    for oid, option in summary.options.items():
+        part = monthly[monthly["option"] == oid]
+        assert list(part["p_payback_by_month"]) == list(option.p_payback_by_month)
+        hit = paths[paths["option"] == oid]["payback_month"].fillna(0).to_numpy()
+        assert part["p_payback_by_month"].iloc[within - 1] == pytest.approx(
+            np.mean((hit > 0) & (hit <= within)))
+    inputs = summary.inputs_frame()
+    assert list(inputs["input"]) == [row.input for row in summary.inputs]
+    assert list(inputs.columns) == ["input", "written", "random", "owner", "p5", "p50", "p95"]
+
+
+def test_paths_frame_matches_paths_csv(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from ftsim.output import write_paths_csv
+
+    result = simulate(load_scenario(ROOT / "scenarios" / "support_bot.toml"), paths=300,
+                      seed=4, jobs=1)
+    frame = result.paths_frame()
+    written = pd.read_csv(write_paths_csv(tmp_path, result))
+    assert list(frame.columns) == list(written.columns)
+    assert frame["payback_month"].isna().sum() == written["payback_month"].isna().sum()
+    assert np.allclose(frame["npv"], written["npv"])
