@@ -13,8 +13,8 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,6 @@ import numpy as np
 from .core.shared import pid_alive
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
 
     from .core.result import Result
     from .core.summary_types import Summary

@@ -149,7 +149,8 @@ def test_different_seeds_differ_and_options_keep_their_streams():
 
 
 def test_summary_has_every_section5_key():
-    summary = ftsim.summarize(ftsim.simulate(parse_scenario(RANDOM_WORLD), paths=3000, seed=9, jobs=1)).to_dict()
+    result = ftsim.simulate(parse_scenario(RANDOM_WORLD), paths=3000, seed=9, jobs=1)
+    summary = ftsim.summarize(result).to_dict()
     assert set(summary) >= {"ftsim_version", "scenario", "simulation", "options"}
     assert set(summary["simulation"]) >= {"paths", "seed", "sampler", "horizon_months",
                                           "payback_within_months"}
@@ -213,7 +214,8 @@ def test_monthly_cost_parts_add_up_to_the_totals():
     # parts (with the baseline paid while not live) add up to its TCO less the upfront cost.
     from ftsim.core.engine import BASELINE_COMPONENTS, COST_COMPONENTS
 
-    summary = ftsim.summarize(ftsim.simulate(parse_scenario(RANDOM_WORLD), paths=3000, seed=8, jobs=1)).to_dict()
+    result = ftsim.simulate(parse_scenario(RANDOM_WORLD), paths=3000, seed=8, jobs=1)
+    summary = ftsim.summarize(result).to_dict()
     for option in summary["options"].values():
         cost = {k: np.asarray(v) for k, v in option["monthly_mean_cost"].items()}
         np.testing.assert_allclose(sum(cost[k] for k in BASELINE_COMPONENTS), cost["baseline"],

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import LORA, WORLD
 
 import ftsim
 from ftsim import Summary, load_scenario, parse_scenario, simulate
-from support import LORA, WORLD
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).parent / "data" / "summaries_before_typed.json"
