@@ -24,7 +24,6 @@ import numpy as np
 from .core.shared import pid_alive
 
 if TYPE_CHECKING:  # pragma: no cover
-
     from .core.result import Result
     from .core.summary_types import Summary
 
