@@ -5,12 +5,13 @@ the progress bar."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ __all__ = [
     "progress_bar",
     "remove_leftovers",
     "prepare_output",
+    "staged_output",
 ]
 
 
@@ -294,3 +296,17 @@ def prepare_output(args: argparse.Namespace, stem: str) -> RunFolder:
     except OSError as error:
         raise UsageError(f"--out: cannot write a run folder in {shown(str(out), 120)} "
                          f"({error.strerror or type(error).__name__})") from None
+
+
+@contextlib.contextmanager
+def staged_output(args: argparse.Namespace, stem: str) -> Iterator[RunFolder]:
+    """`prepare_output` as a block: the temporary folder is discarded if the block fails or
+    is interrupted (the block calls ``folder.commit()`` when everything is written)."""
+    folder = None
+    try:  # claimed inside the try: an interrupt right after the claim still cleans up
+        folder = prepare_output(args, stem)
+        yield folder
+    except BaseException:
+        if folder is not None:
+            folder.discard()
+        raise

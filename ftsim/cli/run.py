@@ -24,9 +24,9 @@ from .common import (
     check_memory,
     half_width,
     load,
-    prepare_output,
     progress_bar,
     simulation_kwargs,
+    staged_output,
     whole,
 )
 from .table import format_table
@@ -104,9 +104,7 @@ def run_command(args: argparse.Namespace, command: str) -> int:
     kwargs = simulation_kwargs(args)
     kwargs.update(_precision_kwargs(args, scenario))
     check_memory(scenario, kwargs, write_paths=not args.no_paths)
-    folder = None
-    try:  # claimed inside the try: an interrupt right after the claim still cleans up
-        folder = prepare_output(args, args.scenario.stem)
+    with staged_output(args, args.scenario.stem) as folder:
         quiet = args.quiet or args.json
         bar = progress_bar(args, quiet)
         started = time.perf_counter()
@@ -126,10 +124,6 @@ def run_command(args: argparse.Namespace, command: str) -> int:
         write_run(folder.path, result, summary, scenario, command=command,
                   report=not args.no_report, paths=not args.no_paths, breakeven=breakeven)
         run_dir = folder.commit()
-    except BaseException:
-        if folder is not None:
-            folder.discard()
-        raise
     if args.json:
         sys.stdout.write(json.dumps(summary_json(summary, RunInfo(result.seconds)), indent=2,
                                     allow_nan=False) + "\n")

@@ -19,7 +19,7 @@ from ..core.studies.breakeven import breakeven_curve
 from ..core.studies.sweep import DEFAULT_PATHS, load_points, parse_values, sweep, value_grid
 from ..output import atomic_path, atomic_write_text
 from ..scenario import Scenario
-from .common import UsageError, check_memory, load, overrides, prepare_output, simulation_kwargs
+from .common import UsageError, check_memory, load, overrides, simulation_kwargs, staged_output
 from .table import breakeven_text, sweep_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -148,9 +148,7 @@ def run_sweep(args: argparse.Namespace, command: str) -> int:
     # every point is loaded (and refused, exit 2) before the first one runs
     points = sweep_points(args, values, warn)
     check_memory(scenario, kwargs, write_paths=False)
-    folder = None
-    try:  # claimed inside the try: an interrupt right after the claim still cleans up
-        folder = prepare_output(args, f"{args.scenario.stem}-sweep")
+    with staged_output(args, f"{args.scenario.stem}-sweep") as folder:
         started = time.perf_counter()
         # overrides: the same --set/--within/--horizon pairs `run` applies, before --param's
         frame = sweep(args.scenario, args.param, values, overrides=overrides(args),
@@ -170,10 +168,6 @@ def run_sweep(args: argparse.Namespace, command: str) -> int:
         _write_png(run_dir / "sweep.png", lambda fig: sweep_chart(
             tuple(fig.subplots(2, 1, sharex=True)), frame, meta), (FIGSIZE[0], 7.0))
         run_dir = folder.commit()
-    except BaseException:
-        if folder is not None:
-            folder.discard()
-        raise
     if not args.quiet:
         if note:
             print(note)
@@ -204,9 +198,7 @@ def run_breakeven(args: argparse.Namespace, command: str) -> int:
     check_memory(scenario, {**kwargs, "paths": kwargs["paths"] or min(scenario.paths,
                                                                       DEFAULT_PATHS)},
                  write_paths=False)
-    folder = None
-    try:  # claimed inside the try: an interrupt right after the claim still cleans up
-        folder = prepare_output(args, f"{args.scenario.stem}-breakeven")
+    with staged_output(args, f"{args.scenario.stem}-breakeven") as folder:
         started = time.perf_counter()
         curve = breakeven_curve(scenario, min_tokens=args.min_tokens, max_tokens=args.max_tokens,
                                 points=args.points, on_point=_reporter(args), **kwargs)
@@ -218,10 +210,6 @@ def run_breakeven(args: argparse.Namespace, command: str) -> int:
         _write_png(run_dir / "breakeven.png",
                    lambda fig: breakeven_chart(fig.add_subplot(), curve), FIGSIZE)
         run_dir = folder.commit()
-    except BaseException:
-        if folder is not None:
-            folder.discard()
-        raise
     if not args.quiet:
         if note:
             print(note)
