@@ -87,6 +87,12 @@ class _ZTabulated(Distribution):
     def _isf(self, q: np.ndarray) -> np.ndarray:
         return self._finish(self._std_at_z(-special.ndtri(q)))
 
+    def _ppf_exact(self, u: np.ndarray) -> np.ndarray:
+        return self._finish(self._exact_std(special.ndtri(u)))
+
+    def _isf_exact(self, q: np.ndarray) -> np.ndarray:
+        return self._finish(self._exact_std(-special.ndtri(q)))
+
     def _x_at_z(self, z: np.ndarray) -> np.ndarray:
         return self._loc + self._scale * self._exact_std(z)
 
