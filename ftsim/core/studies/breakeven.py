@@ -191,12 +191,17 @@ def _option_curves(base: Summary, runs: Sequence[Summary],
     return options
 
 
+def _median(value: float | None) -> float:
+    """A traffic median as a number: None (not finite) reads as 0, which the grid refuses."""
+    return 0.0 if value is None else value
+
+
 def _curve(scenario: Scenario, seed: int, base: Summary,
            runs: Sequence[Summary], factors: Sequence[float]) -> dict[str, Any]:
     """The JSON-ready curve of `breakeven_curve` from the base run and the scaled runs."""
-    base_tokens = base.tokens_per_month.p50
-    base_requests = base.requests_per_month.p50
-    tokens = [s.tokens_per_month.p50 for s in runs]
+    base_tokens = _median(base.tokens_per_month.p50)
+    base_requests = _median(base.requests_per_month.p50)
+    tokens = [_median(s.tokens_per_month.p50) for s in runs]
     required = scenario.required_probability
     options = _option_curves(base, runs, tokens, required, base_requests / base_tokens)
     return {
@@ -265,7 +270,7 @@ def breakeven_curve(
     seed = scenario.seed if kwargs.get("seed") is None else int(kwargs["seed"])
     kwargs["seed"] = seed
     base = summarize(simulate(scenario, **kwargs))
-    base_tokens = base.tokens_per_month.p50
+    base_tokens = _median(base.tokens_per_month.p50)
     if not base_tokens > 0:
         raise ScenarioError.single(TRAFFIC_KEY, "the median tokens per month is 0 at the "
                                                 "scenario's volume, so it cannot be scaled")

@@ -94,7 +94,8 @@ def load_points(
     """
     if not len(values):
         raise ValueError("a sweep needs at least one value")
-    scenarios, issues = [], {}
+    scenarios: list[Scenario] = []
+    issues: dict[str, ScenarioIssue] = {}
     for value in values:
         try:
             scenarios.append(_load(source, [*overrides, (param, value)], allow_files_outside))
