@@ -15,12 +15,15 @@ __all__ = ["Input", "PriceIndexSpec", "ServingSpec", "BuildSpec", "OptionSpec", 
 
 @dataclass(frozen=True)
 class Input:
-    """One numeric input key: its full dotted path, its law, and whether it is a count."""
+    """One numeric input key: its full dotted path, its law, whether it is a count, and where
+    its figure comes from (``source``, ``as_of``: its distribution table's, else its table's)."""
 
     key_path: str
     dist: Distribution
     is_count: bool = False
     written: object = None  # the TOML value as written (number or table), for the report
+    source: str | None = None  # who published the figure (one line, at most 300 characters)
+    as_of: str | None = None  # when: "YYYY-MM" or "YYYY-MM-DD" as written
 
     @property
     def is_random(self) -> bool:
@@ -128,6 +131,8 @@ class Scenario:
     # range, e.g. monthly_growth = 2 written for 2 %): the run goes on, the CLI prints
     # each as one line and the report lists them.
     warnings: tuple[ScenarioIssue, ...] = ()
+    # [report] npv_targets: money thresholds t for P(NPV < t), sorted ascending, no duplicates
+    npv_targets: tuple[float, ...] = (0.0,)
 
     def all_inputs(self) -> dict[str, Input]:
         """World inputs then each option's, by full key path."""
