@@ -1,0 +1,40 @@
+"""The files of a run: the run folder (written under a temporary name, renamed when
+complete), summary.json, monthly.csv and the per-path file (paths.parquet or paths.csv.gz)."""
+
+from __future__ import annotations
+
+from ..core.shared import pid_alive
+from .files import (
+    RunInfo,
+    monthly_csv_text,
+    monthly_table,
+    summary_json,
+    summary_json_text,
+    write_monthly_csv,
+    write_summary_json,
+)
+from .folder import (
+    RunFolder,
+    atomic_path,
+    atomic_write_bytes,
+    atomic_write_text,
+    remove_stale_partials,
+)
+from .paths import (
+    PATHS_CSV,
+    PATHS_PARQUET,
+    PathsFormat,
+    PathsWriter,
+    WriteCancelled,
+    path_column_names,
+    paths_schema,
+    write_paths_csv,
+    write_paths_parquet,
+)
+
+__all__ = ["RunFolder", "remove_stale_partials", "pid_alive", "atomic_path",
+           "atomic_write_bytes", "atomic_write_text", "RunInfo", "summary_json",
+           "summary_json_text", "write_summary_json", "monthly_table", "monthly_csv_text",
+           "write_monthly_csv", "PATHS_PARQUET", "PATHS_CSV", "PathsFormat", "PathsWriter",
+           "WriteCancelled", "path_column_names", "paths_schema", "write_paths_parquet",
+           "write_paths_csv"]
