@@ -27,7 +27,11 @@ from .builders import (
 from .discrete import Choice, Empirical
 from .files import _short_repr, _show
 
-__all__ = ["DIST_NAMES", "parse_distribution", "safe_ppf"]
+__all__ = ["DIST_NAMES", "METADATA_KEYS", "parse_distribution", "safe_ppf"]
+
+# Provenance of the figures (``source = "..."``, ``as_of = "2025-06"``): allowed in every
+# distribution table, ignored by the law; the scenario layer checks and keeps them.
+METADATA_KEYS = ("source", "as_of")
 
 
 def _is_number(v: object) -> bool:
@@ -156,7 +160,8 @@ def _form_of(value: dict, key_path: str) -> tuple[_Form | None, str, list[Scenar
 def _unknown_keys(value: dict, form: _Form, label: str, key_path: str,
                   issues: _Issues) -> None:
     variant_keys = [k for variant in form.variants for k in variant]
-    allowed = list(dict.fromkeys(["dist", *variant_keys, *form.optional, "truncate"]))
+    allowed = list(dict.fromkeys(["dist", *variant_keys, *form.optional, "truncate",
+                                  *METADATA_KEYS]))
     for key in value:
         if key not in allowed:
             hint = " (set dist to use other parameters)" if form is _AUTO else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import re
@@ -20,10 +21,12 @@ from .schema import (
     _ENUM_LABEL,
     _KIND_TEXT,
     _KIND_TYPES,
+    AS_OF_YEARS,
     BUILTIN_INDICES,
     CLIPPED_KEYS,
     ENUMS,
     INF,
+    METADATA_KEYS,
     TEXT_LIMITS,
     UNITS,
     Bounds,
@@ -50,6 +53,8 @@ def _range_text(bounds: Bounds) -> str:
 
 
 _BARE_KEY = _BARE = re.compile(r"[A-Za-z0-9_-]+")
+_AS_OF = re.compile(r"([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?")
+_AS_OF_FORMS = '"YYYY-MM" or "YYYY-MM-DD"'
 
 
 def _join(prefix: str, key: str) -> str:
@@ -96,13 +101,14 @@ class _SchemaReader:
 
     def check_keys(self, table: Mapping[str, object], prefix: str, allowed: Iterable[str],
                    foreign: Mapping[str, str] | None = None,
-                   homes: Mapping[str, str] | None = None) -> None:
-        """Report every key not in ``allowed``.
+                   homes: Mapping[str, str] | None = None, metadata: bool = True) -> None:
+        """Report every key not in ``allowed`` (nor, with ``metadata``, source and as_of).
 
         ``foreign`` maps keys of the other serving/training mode to the reason; ``homes``
         maps keys that live in another table to that table, for the hint.
         """
-        allowed = tuple(allowed)
+        own = tuple(allowed)
+        allowed = (*own, *METADATA_KEYS) if metadata else own
         for key, value in table.items():
             if key in allowed:
                 continue
@@ -114,7 +120,8 @@ class _SchemaReader:
             if homes and key in homes:
                 hint = f"; it belongs in {homes[key]}"
             else:
-                hint = _suggest(key, allowed) or f"; allowed: {', '.join(sorted(allowed))}"
+                also = f"; also {', '.join(METADATA_KEYS)}" if metadata else ""
+                hint = _suggest(key, allowed) or f"; allowed: {', '.join(sorted(own))}{also}"
             self.issue(path, f"unknown {what} {key!r} (found {_show(value)}){hint}")
 
     def plain(self, table: Mapping[str, object], prefix: str, key: str, kind: str,
@@ -174,6 +181,50 @@ class _SchemaReader:
         else:
             return True
         return False
+
+    def metadata(self, table: Mapping[str, object], prefix: str
+                 ) -> tuple[str | None, str | None]:
+        """A table's ``source`` and ``as_of``, each checked; None when absent or invalid."""
+        source = as_of = None
+        if "source" in table:
+            path, value = _join(prefix, "source"), table["source"]
+            if not isinstance(value, str):
+                self.issue(path, f"expected a string naming the publisher, page and date, got "
+                                 f"{_show(value)}")
+            elif value and not value.strip():
+                self.issue(path, f"must not be blank, got {_show(value)}")
+            elif self.check_text(path, value, TEXT_LIMITS["source"]):
+                source = value
+        if "as_of" in table:
+            as_of = self.check_as_of(_join(prefix, "as_of"), table["as_of"])
+        return source, as_of
+
+    def check_as_of(self, path: str, value: object) -> str | None:
+        """``value`` if it is a real month (or day) "YYYY-MM[-DD]" within AS_OF_YEARS."""
+        if isinstance(value, datetime.date | datetime.time):
+            self.issue(path, f"expected a string {_AS_OF_FORMS}, got the TOML date or time "
+                             f"{value.isoformat()}; write it in quotes")
+            return None
+        if not isinstance(value, str):
+            self.issue(path, f"expected a string {_AS_OF_FORMS}, got {_show(value)}")
+            return None
+        match = _AS_OF.fullmatch(value)
+        if match is None:
+            empty = "must not be empty; " if not value else ""
+            self.issue(path, f"{empty}expected {_AS_OF_FORMS}, got {_show(value)}")
+            return None
+        year, month, day = int(match[1]), int(match[2]), match[3]
+        try:
+            datetime.date(year, month, int(day) if day else 1)
+        except ValueError:
+            what = "date" if day else "month"
+            self.issue(path, f"{_show(value)} is not a real {what} (expected {_AS_OF_FORMS})")
+            return None
+        first, last = AS_OF_YEARS
+        if not first <= year <= last:
+            self.issue(path, f"must be between {first}-01 and {last}-12, got {_show(value)}")
+            return None
+        return value
 
     def check_value(self, path: str, bounds: Bounds, x: float, written: object = None) -> bool:
         if _within(x, bounds):

@@ -41,6 +41,7 @@ class _CorrelationReader(_SchemaReader):
         for i, entry in enumerate(entries):
             path = f"correlations[{i}]"
             self.check_keys(entry, path, CORRELATION_PLAIN)
+            source, as_of = self.metadata(entry, path)
             a = self.correlated_input(entry, path, "a", inputs, price_names)
             b = self.correlated_input(entry, path, "b", inputs, price_names)
             rho = self.plain(entry, path, "rho", "number", REQUIRED)
@@ -58,7 +59,7 @@ class _CorrelationReader(_SchemaReader):
                 complete = False
                 continue
             seen[pair] = i
-            result.append(Correlation(a=a, b=b, rho=rho))
+            result.append(Correlation(a=a, b=b, rho=rho, source=source, as_of=as_of))
         if complete and result:
             self.check_positive_definite(result)
         return tuple(result)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..distributions import Distribution
 from ..errors import ScenarioIssue
+from .schema import DEFAULT_NPV_TARGETS
 
 __all__ = ["Input", "PriceIndexSpec", "ServingSpec", "BuildSpec", "OptionSpec", "Correlation",
            "Scenario"]
@@ -93,6 +94,8 @@ class Correlation:
     a: str  # full key path of a random static input
     b: str
     rho: float  # Spearman rank correlation as written
+    source: str | None = None  # the entry's source and as_of, if written
+    as_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ class Scenario:
     # each as one line and the report lists them.
     warnings: tuple[ScenarioIssue, ...] = ()
     # [report] npv_targets: money thresholds t for P(NPV < t), sorted ascending, no duplicates
-    npv_targets: tuple[float, ...] = (0.0,)
+    npv_targets: tuple[float, ...] = DEFAULT_NPV_TARGETS
 
     def all_inputs(self) -> dict[str, Input]:
         """World inputs then each option's, by full key path."""

@@ -23,6 +23,7 @@ from .schema import (
     MAINTENANCE_NUMERIC,
     MAINTENANCE_PLAIN,
     MAX_ID,
+    METADATA_KEYS,
     OPTION_NUMERIC,
     OPTION_PLAIN,
     OPTION_SUBTABLES,
@@ -39,6 +40,7 @@ from .schema import (
     WORLD_NUMERIC,
     _Required,
 )
+from .targets import npv_targets
 
 __all__: list[str] = []
 
@@ -54,13 +56,29 @@ class _Parser(_CorrelationReader):
         self.broken: set[str] = set()
         # tables whose numeric keys could not be read (unknown mode): same reason
         self.unread_prefixes: list[str] = []
+        # each table's (source, as_of), by key path, read once
+        self.table_meta: dict[str, tuple[str | None, str | None]] = {}
+
+    def table_metadata(self, table: Mapping[str, object], prefix: str
+                       ) -> tuple[str | None, str | None]:
+        """The table's (source, as_of), checked the first time they are asked for."""
+        if prefix not in self.table_meta:
+            self.table_meta[prefix] = self.metadata(table, prefix)
+        return self.table_meta[prefix]
 
     def number(self, table: Mapping[str, object], prefix: str, key: str,
                default: float | _Required, out: dict[str, Input], quiet: bool = False) -> None:
-        """Parse a numeric input key (plain number or distribution table) into ``out``."""
+        """Parse a numeric input key (plain number or distribution table) into ``out``; a
+        written key's source and as_of are its distribution table's, else its table's."""
         path = _join(prefix, key)
+        source = as_of = None
         if key in table:
             written = table[key]
+            source, as_of = self.table_metadata(table, prefix)
+            if isinstance(written, dict):
+                own_source, own_as_of = self.metadata(written, path)
+                source, as_of = own_source or source, own_as_of or as_of
+                written = {k: v for k, v in written.items() if k not in METADATA_KEYS}
             dist, issues = parse_distribution(written, path, self.base_dir,
                                               allow_outside=self.allow_files_outside)
             self.issues.extend(issues)
@@ -77,8 +95,9 @@ class _Parser(_CorrelationReader):
             self.broken.add(path)
             return
         else:
+            self.table_metadata(table, prefix)
             dist, written = Fixed(default), None
-        out[path] = Input(path, dist, key in COUNT_KEYS, written)
+        out[path] = Input(path, dist, key in COUNT_KEYS, written, source, as_of)
 
     def numbers(self, table: Mapping[str, object], prefix: str,
                 spec: Mapping[str, float | _Required], out: dict[str, Input],
@@ -106,6 +125,8 @@ class _Parser(_CorrelationReader):
             multiplier: Distribution = Fixed(1.0)
             if "event_multiplier" in index:
                 kp = f"{path}.event_multiplier"
+                if isinstance(index["event_multiplier"], dict):
+                    self.metadata(index["event_multiplier"], kp)
                 dist, issues = parse_distribution(index["event_multiplier"], kp, self.base_dir,
                                                   allow_outside=self.allow_files_outside)
                 self.issues.extend(issues)
@@ -167,6 +188,7 @@ class _Parser(_CorrelationReader):
         if not isinstance(mode, str):  # missing or unknown: mode keys cannot be sorted out
             self.check_keys(table, path, (*SERVING_PLAIN, *SERVING_MODE_KEYS["gpu"],
                                           *SERVING_MODE_KEYS["api"]))
+            self.table_metadata(table, path)
             self.unread_prefixes.append(f"{path}.")
             return None, None
         other = "api" if mode == "gpu" else "gpu"
@@ -275,6 +297,7 @@ class _Parser(_CorrelationReader):
         """[scenario] and [simulation]: the plain settings, defaults applied."""
         head = self.table(raw, "scenario", "scenario", required=True) or {}
         self.check_keys(head, "scenario", SCENARIO_PLAIN, homes=_WORLD_HOMES)
+        self.table_metadata(head, "scenario")
         plain: dict[str, Any] = {
             k: self.plain(head, "scenario", k, kind, name if default is None else default)
             for k, (kind, default) in SCENARIO_PLAIN.items()}
@@ -284,6 +307,7 @@ class _Parser(_CorrelationReader):
                        f"must be in [1, horizon_months = {horizon}], got {payback}")
         sim = self.table(raw, "simulation", "simulation") or {}
         self.check_keys(sim, "simulation", SIMULATION_PLAIN, homes=_WORLD_HOMES)
+        self.table_metadata(sim, "simulation")
         plain |= {k: self.plain(sim, "simulation", k, kind, default)
                   for k, (kind, default) in SIMULATION_PLAIN.items()}
         return plain
@@ -330,7 +354,7 @@ class _Parser(_CorrelationReader):
 
     def scenario(self, raw: dict[str, object], *, name: str, file: Path | None,
                  sha256: str) -> Scenario | None:
-        self.check_keys(raw, "", TOP_LEVEL, homes=_WORLD_HOMES)
+        self.check_keys(raw, "", TOP_LEVEL, homes=_WORLD_HOMES, metadata=False)
         plain = self.settings(raw, name)
         inputs, baseline_plain = self.world(raw)
         has_rag = isinstance(raw.get("rag"), dict)
@@ -343,6 +367,7 @@ class _Parser(_CorrelationReader):
         for spec in options.values():
             every_input.update(spec.inputs)
         correlations = self.correlations(raw, every_input, price_indices)
+        targets = npv_targets(self, raw)
 
         if self.issues:
             return None
@@ -357,5 +382,5 @@ class _Parser(_CorrelationReader):
             baseline_name=str(baseline_plain["name"]),
             baseline_price_index=str(baseline_plain["price_index"]),
             price_indices=price_indices, inputs=inputs, options=options,
-            correlations=correlations, warnings=tuple(self.warnings),
+            correlations=correlations, warnings=tuple(self.warnings), npv_targets=targets,
         )

@@ -81,6 +81,8 @@ ALLOWED_RANGES: dict[str, Bounds] = {
     "base_model_updates_per_year": (0, 52, False, False),
     # [[correlations]]
     "rho": (-1, 1, False, False),
+    # [report]: each NPV target, money in the scenario currency
+    "npv_targets": (-1e12, 1e12, False, False),
 }
 # [prices.<name>] keys whose range differs from the same key name elsewhere: a price index
 # with more than weekly list-price events is not a price index any more.

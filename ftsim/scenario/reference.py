@@ -13,9 +13,11 @@ from .schema import (
     CAPACITY_KEYS,
     CLIPPED_KEYS,
     CORRELATION_PLAIN,
+    DEFAULT_NPV_TARGETS,
     ENUMS,
     MAINTENANCE_NUMERIC,
     MAINTENANCE_PLAIN,
+    NPV_TARGETS_MAX,
     OPTION_NUMERIC,
     OPTION_PLAIN,
     PRICE_NUMERIC,
@@ -61,6 +63,8 @@ def _default_text(table: str, key: str, default: object) -> str:
         return "true" if default else "false"
     if isinstance(default, str):
         return f'"{default}"'
+    if isinstance(default, tuple):
+        return "[" + ", ".join(_default_text(table, key, x) for x in default) + "]"
     if isinstance(default, float) and default.is_integer():
         return str(int(default))
     return _num(default) if isinstance(default, int | float) else str(default)
@@ -86,6 +90,8 @@ def _hard_text(table: str, key: str) -> str:
         text += " and <= horizon_months"
     if key == "max_acceptable_gap":
         text += " (inf = never abandoned)"
+    if key == "npv_targets":
+        text = f"1-{NPV_TARGETS_MAX} entries, each {text}"
     return text
 
 
@@ -151,6 +157,7 @@ def render_reference_tables() -> str:
         ("[options.<id>.maintenance]", "options.<id>.maintenance",
          [*_numeric(MAINTENANCE_NUMERIC), *_plain(MAINTENANCE_PLAIN)]),
         ("[[correlations]]", "correlations", _plain(CORRELATION_PLAIN)),
+        ("[report]", "report", [("npv_targets", DEFAULT_NPV_TARGETS, "list of numbers")]),
     ]
     lines: list[str] = []
     for title, table, rows in sections:

@@ -3,6 +3,7 @@ labels; the ranges live in `ranges` and are re-exported here."""
 
 from __future__ import annotations
 
+from ..distributions.forms import METADATA_KEYS  # source, as_of: in every table
 from .ranges import (
     ALLOWED_RANGES,
     INF,
@@ -17,6 +18,10 @@ from .ranges import (
 __all__ = [
     "LABELS",
     "METADATA_KEYS",
+    "AS_OF_YEARS",
+    "REPORT_KEYS",
+    "NPV_TARGETS_MAX",
+    "DEFAULT_NPV_TARGETS",
     "Bounds",
     "hard_range",
     "plausible_range",
@@ -97,7 +102,7 @@ UNITS: dict[str, str] = {
     "eval_cost_per_run": f"{_MONEY} per trial", "engineering_cost": _MONEY,
     "retrain_every_months": "months (0 = no schedule)", "detection_lag_months": "months",
     "retrain_cost": f"{_MONEY} per retrain", "base_model_updates_per_year": "events per year",
-    "rho": "Spearman rank correlation",
+    "rho": "Spearman rank correlation", "npv_targets": f"list of amounts in {_MONEY}",
 }
 
 # A short human label per key, by the section it is written in ("option" is the
@@ -164,12 +169,12 @@ LABELS: dict[str, dict[str, str]] = {
     "report": {"npv_targets": "NPV targets"},
     "metadata": {"source": "Source of the figures", "as_of": "Date of the figures"},
 }
-# Provenance keys allowed in every scenario table and every distribution table.
-METADATA_KEYS = ("source", "as_of")
 
 # Texts: name keys -> most characters; at least one character, printable, no control
 # characters (a newline would forge report headings or error lines).
-TEXT_LIMITS: dict[str, int] = {"name": 120, "currency": 12}
+TEXT_LIMITS: dict[str, int] = {"name": 120, "currency": 12, "source": 300}
+# as_of: "YYYY-MM" or "YYYY-MM-DD", a real month in these years
+AS_OF_YEARS = (1990, 2100)
 MAX_ID = 64  # option ids and price index names (bare TOML keys)
 
 # Keys the model clips (MODEL.md section 4: e_O,t = clip(e_B + gap + X_t, 0, 1)), so a random
@@ -259,8 +264,14 @@ MAINTENANCE_PLAIN: Plain = {"retrain_on_drift": ("boolean", False)}
 CORRELATION_PLAIN: Plain = {"a": ("string", REQUIRED), "b": ("string", REQUIRED),
                             "rho": ("number", REQUIRED)}
 
+# [report]: npv_targets, a list of 1..NPV_TARGETS_MAX money amounts (each in the hard range
+# of "npv_targets"); default (0,)
+REPORT_KEYS = ("npv_targets",)
+NPV_TARGETS_MAX = 12
+DEFAULT_NPV_TARGETS = (0.0,)
+
 TOP_LEVEL = ("scenario", "simulation", "traffic", "rag", "quality", "drift", "prices",
-             "baseline", "options", "correlations")
+             "baseline", "options", "correlations", "report")
 OPTION_SUBTABLES = ("serving", "build", "maintenance")
 # Price indices the model knows without a [prices.<name>] table (constant 1 when undefined).
 BUILTIN_INDICES = ("api", "gpu")
@@ -281,6 +292,8 @@ def _world_homes() -> dict[str, str]:
     for table, plain in (("scenario", SCENARIO_PLAIN), ("simulation", SIMULATION_PLAIN)):
         for key in plain:
             homes.setdefault(key, f"[{table}]")
+    for key in REPORT_KEYS:
+        homes.setdefault(key, "[report]")
     return homes
 
 
