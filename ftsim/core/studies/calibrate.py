@@ -1,0 +1,365 @@
+"""Price dynamics fitted to a dated price history: the laws of a ``[prices.<name>]`` table.
+
+The scenario's price index is ``I_t = (1-d)^((t-1)/12) * prod k_j`` (MODEL.md): a smooth
+yearly decline ``d`` drawn once per path, plus sudden changes at Poisson rate ``c`` per year,
+each multiplying the price by a fresh draw ``k``. The fit separates the two from a history:
+
+1. Each series (a model or a tier) is put on a monthly grid: its log price interpolated
+   linearly between observations, read on the 1st of each month. A row is an observation
+   of the price in force on its date; give the day before and the day of a list-price
+   change, so that the change falls within one month.
+2. A **step** is a month-to-month change beyond the threshold in either direction (ratio
+   below ``1 - threshold`` or above ``1 / (1 - threshold)``). Steps are the events; their
+   count over the series-years observed gives ``c`` (Poisson; its law is the Jeffreys
+   posterior Gamma(n + 1/2, years)), their ratios give ``k`` (lognormal fitted to the log
+   ratios, each less one month of its series' smooth trend).
+3. With the steps taken out, each series of at least ``min_months`` months gets an ordinary
+   least-squares slope of log price on time, ``b`` per year. The slopes are pooled across
+   series: mean ``beta`` and a between-series variance ``tau^2`` = their variance less the
+   mean squared standard error (method of moments, floored at 0). A new model's slope is
+   then ``b ~ N(beta, tau^2 + se(beta)^2)`` and its decline ``d = 1 - exp(b)``: reported as a
+   normal law with that d's mean and sd, truncated to [0, 0.95] (a rising trend has no place
+   in ``d``: increases come through the steps).
+
+Pure functions over arrays and typed records; reading the file is the caller's.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["HistoryError", "Observation", "Step", "SeriesFit", "DynamicsFit",
+           "parse_price_history", "monthly_grid", "fit_series", "fit_dynamics",
+           "dynamics_toml", "DEFAULT_THRESHOLD", "DEFAULT_MIN_MONTHS", "DECLINE_TRUNCATE"]
+
+DEFAULT_THRESHOLD = 0.15  # a month-to-month change of more than 15% is a step
+DEFAULT_MIN_MONTHS = 6  # shortest series whose slope enters the pooled decline
+DECLINE_TRUNCATE = (0.0, 0.95)  # annual_decline's hard range [0, 1), plausible to 0.95
+Z95 = 1.6448536269514722  # standard normal 95th percentile
+REQUIRED_COLUMNS = ("date", "series", "price", "source")
+OPTIONAL_COLUMNS = ("index", "unit", "note")
+
+
+class HistoryError(ValueError):
+    """A price-history file that cannot be read: one line naming the row and column."""
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One row: ``series`` cost ``price`` on ``day`` (unit consistent within the series)."""
+
+    day: dt.date
+    series: str
+    price: float
+    index: str  # the scenario price index it informs ("api", "gpu", ...)
+    source: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step change of one series within one month (the grid month it ended in)."""
+
+    series: str
+    month: str  # "YYYY-MM": the 1st of this month is the first grid point after the step
+    ratio: float  # new / old price, less one month of the series' smooth trend
+
+
+@dataclass(frozen=True)
+class SeriesFit:
+    series: str
+    months: int  # month-to-month transitions on the grid (exposure = months / 12 years)
+    slope: float | None  # log price per year with the steps removed; None if too short
+    slope_se: float | None
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class DynamicsFit:
+    """The fitted laws of one price index, and what they were fitted from."""
+
+    index: str
+    threshold: float
+    series: tuple[SeriesFit, ...]
+    first_day: dt.date
+    last_day: dt.date
+    slope_mean: float | None  # beta, log price per year
+    slope_mean_se: float | None
+    slope_tau: float | None  # between-series sd of the slope
+    decline_mean: float | None  # of d = 1 - exp(b), b ~ N(beta, tau^2 + se^2)
+    decline_sd: float | None
+    events: int
+    exposure_years: float
+    log_ratio_mean: float | None
+    log_ratio_sd: float | None
+
+    @property
+    def events_per_year(self) -> float:
+        """Poisson rate whose chance of at least one event in a month is the observed share
+        of step months: ``-12 log(1 - steps / months)`` (two events in one month look like
+        one step)."""
+        months = 12.0 * self.exposure_years
+        if months <= 0 or self.events >= months:
+            return math.inf if self.events else 0.0
+        return -12.0 * math.log1p(-self.events / months)
+
+    @property
+    def slope_series(self) -> int:
+        return sum(1 for s in self.series if s.slope is not None)
+
+
+def _day(text: str) -> dt.date | None:
+    """``YYYY-MM-DD`` or ``YYYY-MM`` (its 1st) between 1990 and 2100, else None."""
+    parts = text.strip().split("-")
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+        return None
+    try:
+        day = dt.date(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) == 3 else 1)
+    except ValueError:
+        return None
+    return day if 1990 <= day.year <= 2100 else None
+
+
+def _row(row: dict[str, str | None], line: int) -> Observation:
+    """One CSV row as an Observation, or a HistoryError naming the line and column."""
+    cell = {k: (row.get(k) or "").strip() for k in (*REQUIRED_COLUMNS, "index")}
+    day = _day(cell["date"])
+    if day is None:
+        raise HistoryError(f"line {line}, date: expected YYYY-MM-DD or YYYY-MM between 1990 "
+                           f"and 2100, got {cell['date']!r}")
+    for key in ("series", "source"):
+        if not cell[key]:
+            raise HistoryError(f"line {line}, {key}: empty")
+    try:
+        price = float(cell["price"])
+    except ValueError:
+        price = math.nan
+    if not (math.isfinite(price) and price > 0):
+        raise HistoryError(f"line {line}, price: expected a positive number, got "
+                           f"{cell['price']!r}")
+    return Observation(day, cell["series"], price, cell["index"] or "api", cell["source"])
+
+
+def parse_price_history(text: str) -> tuple[Observation, ...]:
+    """A price history in CSV (columns date, series, price, source; optional index, unit,
+    note; lines starting with '#' are comments) as observations; one-line HistoryError."""
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1)
+             if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        raise HistoryError("no rows: expected a header line 'date,series,price,source'")
+    reader = csv.DictReader(io.StringIO("\n".join(line for _, line in lines)))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)]
+    if missing or unknown:
+        problem = f"missing column(s) {', '.join(missing)}" if missing else \
+            f"unknown column(s) {', '.join(unknown)}"
+        raise HistoryError(f"line {lines[0][0]}, header: {problem}; the columns are "
+                           f"{', '.join(REQUIRED_COLUMNS)} and optionally "
+                           f"{', '.join(OPTIONAL_COLUMNS)}")
+    reader.fieldnames = header
+    out: list[Observation] = []
+    seen: dict[tuple[str, str, dt.date], float] = {}
+    for (line, _), row in zip(lines[1:], reader, strict=False):
+        if None in row:
+            raise HistoryError(f"line {line}: more cells than the header's {len(header)}")
+        obs = _row(row, line)
+        key = (obs.index, obs.series, obs.day)
+        if key in seen and seen[key] != obs.price:
+            raise HistoryError(f"line {line}: a second price for series {obs.series!r} on "
+                               f"{obs.day.isoformat()}")
+        seen[key] = obs.price
+        out.append(obs)
+    if not out:
+        raise HistoryError("no data rows after the header")
+    return tuple(out)
+
+
+def _month_number(day: dt.date) -> float:
+    """Months since 0000-01 as a real number: the 1st of a month is a whole number."""
+    days = (dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+            - dt.date(day.year, day.month, 1)).days
+    return day.year * 12 + day.month - 1 + (day.day - 1) / days
+
+
+def monthly_grid(days: Sequence[dt.date], prices: Sequence[float]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(whole month numbers, log prices) on the 1st of every month the observations span,
+    interpolated linearly in log price; empty when they span no month start."""
+    t = np.array([_month_number(d) for d in days])
+    order = np.argsort(t, kind="stable")
+    t, y = t[order], np.log(np.asarray(prices, dtype=float))[order]
+    grid = np.arange(math.ceil(t[0]), math.floor(t[-1]) + 1, dtype=float)
+    return grid, np.interp(grid, t, y)
+
+
+def _month_text(month_number: float) -> str:
+    n = int(month_number)
+    return f"{n // 12:04d}-{n % 12 + 1:02d}"
+
+
+def _ols_slope(x: np.ndarray, y: np.ndarray) -> float:
+    xc = x - x.mean()
+    return float(xc @ (y - y.mean()) / (xc @ xc))
+
+
+def fit_series(series: str, grid: np.ndarray, log_price: np.ndarray, threshold: float,
+               min_months: int) -> SeriesFit:
+    """Steps (|log change| beyond the threshold) and the smooth slope of one gridded series.
+
+    A step month also carries a month of the smooth trend ``b / 12``, so the steps taken out
+    are ``change - b / 12``: the slope of ``y - cumsum(step change)`` is ``s0`` and that of
+    ``cumsum(is_step) / 12`` is ``s1``, and ``b = s0 + b * s1`` gives ``b = s0 / (1 - s1)``.
+    """
+    change = np.diff(log_price)
+    is_step = np.abs(change) > -math.log1p(-threshold)
+    slope = se = None
+    if len(change) >= min_months and len(grid) >= 3:
+        years = (grid - grid[0]) / 12.0
+        zero = np.zeros(1)
+        s0 = _ols_slope(years, log_price - np.concatenate([zero, np.cumsum(change * is_step)]))
+        s1 = _ols_slope(years, np.concatenate([zero, np.cumsum(is_step)]) / 12.0)
+        if s1 < 1:
+            slope = s0 / (1 - s1)
+            smooth = log_price - np.concatenate(
+                [zero, np.cumsum((change - slope / 12.0) * is_step)])
+            x = years - years.mean()
+            resid = smooth - smooth.mean() - slope * x
+            se = float(math.sqrt(resid @ resid / (len(x) - 2) / (x @ x)))
+    trend = (slope or 0.0) / 12.0
+    steps = tuple(Step(series, _month_text(grid[i + 1]), float(math.exp(change[i] - trend)))
+                  for i in np.flatnonzero(is_step))
+    return SeriesFit(series, len(change), slope, se, steps)
+
+
+def _pooled(fits: Sequence[SeriesFit]) -> tuple[float | None, float | None, float | None]:
+    """(beta, se(beta), tau): mean slope, its standard error, between-series sd."""
+    slopes = np.array([f.slope for f in fits if f.slope is not None], dtype=float)
+    ses = np.array([f.slope_se for f in fits if f.slope is not None], dtype=float)
+    if len(slopes) == 0:
+        return None, None, None
+    beta = float(slopes.mean())
+    if len(slopes) == 1:
+        return beta, float(ses[0]), 0.0
+    variance = float(slopes.var(ddof=1))
+    tau2 = max(0.0, variance - float(np.mean(ses ** 2)))
+    return beta, math.sqrt(variance / len(slopes)), math.sqrt(tau2)
+
+
+def _decline_law(beta: float, sd: float) -> tuple[float, float]:
+    """Mean and sd of d = 1 - exp(b) for b ~ N(beta, sd^2) (lognormal moments)."""
+    level = math.exp(beta + sd * sd / 2)
+    return 1.0 - level, level * math.sqrt(math.expm1(sd * sd))
+
+
+def fit_dynamics(observations: Sequence[Observation], index: str = "api",
+                 threshold: float = DEFAULT_THRESHOLD,
+                 min_months: int = DEFAULT_MIN_MONTHS) -> DynamicsFit:
+    """The fitted laws of price index ``index`` from its observations (module docstring)."""
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+    rows = [o for o in observations if o.index == index]
+    if not rows:
+        raise HistoryError(f"no rows for price index {index!r}")
+    by_series: dict[str, list[Observation]] = {}
+    for o in rows:
+        by_series.setdefault(o.series, []).append(o)
+    fits = []
+    for name, obs in by_series.items():
+        grid, log_price = monthly_grid([o.day for o in obs], [o.price for o in obs])
+        if len(grid) >= 2:
+            fits.append(fit_series(name, grid, log_price, threshold, min_months))
+    if not fits:
+        raise HistoryError(f"price index {index!r}: no series spans two month starts")
+    beta, beta_se, tau = _pooled(fits)
+    decline_mean = decline_sd = None
+    if beta is not None and beta_se is not None and tau is not None:
+        decline_mean, decline_sd = _decline_law(beta, math.hypot(tau, beta_se))
+    logs = np.log([s.ratio for f in fits for s in f.steps])
+    months = sum(f.months for f in fits)
+    mean, sd = _one_event_moments(logs, len(logs) / months)
+    return DynamicsFit(
+        index, threshold, tuple(fits), min(o.day for o in rows), max(o.day for o in rows),
+        beta, beta_se, tau, decline_mean, decline_sd, len(logs), months / 12.0, mean, sd)
+
+
+def _one_event_moments(logs: np.ndarray, step_share: float
+                       ) -> tuple[float | None, float | None]:
+    """Mean and sd of one event's log multiplier from the step months' log ratios.
+
+    A step month holds K >= 1 events, K ~ Poisson(lam) given K >= 1 with
+    ``lam = -log(1 - step_share)``, so its log ratio has mean ``mu E[K]`` and variance
+    ``sigma^2 E[K] + mu^2 Var[K]`` (moments of a random sum); solved for mu and sigma.
+    """
+    if len(logs) == 0:
+        return None, None
+    lam = -math.log1p(-step_share) if step_share < 1 else math.inf
+    if not math.isfinite(lam):
+        return float(logs.mean()), float(logs.std(ddof=1)) if len(logs) >= 2 else None
+    p_any = -math.expm1(-lam)
+    k_mean = lam / p_any if lam > 0 else 1.0
+    k_var = ((lam + lam * lam) / p_any - k_mean ** 2) if lam > 0 else 0.0
+    mu = float(logs.mean()) / k_mean
+    if len(logs) < 2:
+        return mu, None
+    sigma2 = (float(logs.var(ddof=1)) - mu * mu * k_var) / k_mean
+    return mu, math.sqrt(max(sigma2, 0.0))
+
+
+def _g(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def _meta(source: str, as_of: str) -> str:
+    text = source.replace("\\", "/").replace('"', "'")
+    return f'source = "{text}", as_of = "{as_of}"'
+
+
+def _decline_line(fit: DynamicsFit, meta: str) -> str:
+    if fit.decline_mean is None or fit.decline_sd is None:
+        return "# annual_decline: no series long enough for a slope; keep your own"
+    lo, hi = DECLINE_TRUNCATE
+    if fit.decline_sd < 1e-4 or fit.decline_mean + 3 * fit.decline_sd < lo:
+        # no spread, or (almost) all of it below 0: a truncated normal would be degenerate
+        return (f"annual_decline = 0.0  # smooth trend {_g(fit.decline_mean)} +- "
+                f"{_g(fit.decline_sd)}: no decline between steps")
+    return (f"annual_decline = {{ dist = \"normal\", mean = {_g(fit.decline_mean)}, "
+            f"sd = {_g(fit.decline_sd)}, truncate = [{lo}, {hi}], {meta} }}")
+
+
+def dynamics_toml(fit: DynamicsFit, source: str) -> str:
+    """The ``[prices.<index>]`` table with the fitted laws, each citing ``source``."""
+    as_of = fit.last_day.strftime("%Y-%m")
+    meta = _meta(source, as_of)
+    lines = [f"[prices.{fit.index}]",
+             f"# {len(fit.series)} series, {fit.first_day:%Y-%m}..{fit.last_day:%Y-%m}, "
+             f"{fit.exposure_years:.1f} series-years; {fit.events} steps (month-to-month "
+             f"changes beyond {fit.threshold:.0%}); smooth slopes from {fit.slope_series} "
+             f"series",
+             _decline_line(fit, meta)]
+    n, years = fit.events, fit.exposure_years
+    if n == 0:
+        upper = -math.log(0.05) / years if years > 0 else math.inf
+        lines.append(f"events_per_year = 0.0  # no step in {years:.1f} series-years "
+                     f"(95% upper bound {_g(upper)} a year)")
+    else:
+        # Jeffreys posterior Gamma(n + 1/2, years) of the step rate, scaled by the
+        # correction for months holding two events (events_per_year / (n / years))
+        scale = fit.events_per_year / (n / years)
+        lines.append(f"events_per_year = {{ dist = \"gamma\", "
+                     f"mean = {_g(scale * (n + 0.5) / years)}, "
+                     f"sd = {_g(scale * math.sqrt(n + 0.5) / years)}, {meta} }}")
+    if fit.log_ratio_mean is not None and fit.log_ratio_sd is not None and fit.log_ratio_sd > 0:
+        mu, sd = fit.log_ratio_mean, fit.log_ratio_sd
+        lines.append(f"event_multiplier = {{ dist = \"lognormal\", "
+                     f"p5 = {_g(math.exp(mu - Z95 * sd))}, p95 = {_g(math.exp(mu + Z95 * sd))}, "
+                     f"{meta} }}")
+    elif fit.log_ratio_mean is not None:
+        lines.append(f"event_multiplier = {_g(math.exp(fit.log_ratio_mean))}  # one step only")
+    return "\n".join(lines)
