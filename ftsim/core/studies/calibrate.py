@@ -325,12 +325,14 @@ def _decline_line(fit: DynamicsFit, meta: str) -> str:
     if fit.decline_mean is None or fit.decline_sd is None:
         return "# annual_decline: no series long enough for a slope; keep your own"
     lo, hi = DECLINE_TRUNCATE
-    if fit.decline_sd < 1e-4 or fit.decline_mean + 3 * fit.decline_sd < lo:
-        # no spread, or (almost) all of it below 0: a truncated normal would be degenerate
-        return (f"annual_decline = 0.0  # smooth trend {_g(fit.decline_mean)} +- "
-                f"{_g(fit.decline_sd)}: no decline between steps")
-    return (f"annual_decline = {{ dist = \"normal\", mean = {_g(fit.decline_mean)}, "
-            f"sd = {_g(fit.decline_sd)}, truncate = [{lo}, {hi}], {meta} }}")
+    mean, sd = fit.decline_mean, fit.decline_sd
+    if mean + 3 * sd < lo:  # (nearly) all of the law below 0: prices rise between steps
+        return (f"annual_decline = 0.0  # smooth trend {_g(mean)} +- {_g(sd)}: prices rise "
+                f"between steps, which a decline cannot express")
+    if sd < 1e-4:  # no spread to speak of: a number, not a degenerate normal
+        return f"annual_decline = {_g(min(max(mean, lo), hi))}  # no spread between series"
+    return (f"annual_decline = {{ dist = \"normal\", mean = {_g(mean)}, sd = {_g(sd)}, "
+            f"truncate = [{lo}, {hi}], {meta} }}")
 
 
 def dynamics_toml(fit: DynamicsFit, source: str) -> str:
