@@ -12,38 +12,44 @@ import json
 import math
 from collections.abc import Iterable
 
-__all__ = ["MAX_SHOWN", "format_money", "format_probability", "format_count", "format_tokens",
-           "format_months", "shorten", "suggest", "show_value", "number_text"]
+__all__ = ["MAX_SHOWN", "format_money", "format_probability", "format_points", "format_count",
+           "format_number", "format_tokens", "format_months", "shorten", "suggest", "show_value",
+           "number_text"]
 
 # A value quoted in a message is cut to this many characters (a table or list of any size,
 # nested to any depth, is walked only as far as needed).
 MAX_SHOWN = 80
 
 
+def _grouped(value: float, decimals: int) -> str:
+    """``value`` in fixed notation with thousands separators (never an exponent)."""
+    return f"{value:,.{decimals}f}"
+
+
 def format_money(value: float | None, currency: str) -> str:
     """One amount, e.g. ``-1.8M USD``, ``350k EUR``, ``12,345 USD``, ``12.50 USD``.
 
-    B and M take one decimal, k none (from 100k up; a value that rounds into the next unit
-    is written in it: 999,950 is ``1.0M``, never ``1,000k``), smaller amounts are written in
-    full with thousands separators (two decimals below 100). None (a non-finite value in
-    summary.json) and non-finite values print as ``n/a``; no minus sign on a value that
-    prints as zero.
+    T, B and M take one decimal, k none (from 100k up; a value that rounds into the next
+    unit is written in it: 999,950 is ``1.0M`` and 999.99 million ``1.0B``, never
+    ``1,000k``), smaller amounts are written in full with thousands separators (two
+    decimals below 100). Never an exponent: beyond a thousand trillion the T amount takes
+    thousands separators. None (a non-finite value in summary.json) and non-finite values
+    print as ``n/a``; no minus sign on a value that prints as zero.
     """
     if value is None or not math.isfinite(value):
         return "n/a"
     a = abs(value)
-    if a >= 1e15:  # beyond a million billion, thousands separators only make it unreadable
-        number = f"{a:.3g}"
-    elif round(a / 1e9, 1) >= 1:
-        number = f"{a / 1e9:,.1f}B"
-    elif round(a / 1e6, 1) >= 1:
-        number = f"{a / 1e6:.1f}M"
-    elif round(a) >= 1e5:
-        number = f"{a / 1e3:.0f}k"
-    elif a >= 99.995:
-        number = f"{a:,.0f}"
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if round(a / scale, 1) >= 1:
+            number = _grouped(a / scale, 1) + suffix
+            break
     else:
-        number = f"{a:.2f}"
+        if round(a) >= 1e5:
+            number = f"{a / 1e3:.0f}k"
+        elif a >= 99.995:
+            number = _grouped(a, 0)
+        else:
+            number = f"{a:.2f}"
     if a == 0:
         number = "0"
     sign = "-" if value < 0 and any(ch in "123456789" for ch in number) else ""
@@ -66,17 +72,61 @@ def format_probability(p: float | None) -> str:
     return f"{100 * p:.1f}%"
 
 
+def format_points(delta: float | None, signed: bool = True) -> str:
+    """A difference of probabilities or rates in percentage points: ``+45 pp``, ``-0.3 pp``,
+    ``+0.04 pp`` (two significant digits, whole points from 10 up); ``n/a`` for None."""
+    if delta is None or not math.isfinite(delta):
+        return "n/a"
+    points = 100 * delta
+    text = _significant(points, 2) if abs(points) >= 0.005 else "0"
+    if text == "0" or not signed:
+        return f"{text.lstrip('-')} pp" if text == "0" else f"{text} pp"
+    return f"{'+' if points > 0 else ''}{text} pp"
+
+
+def _significant(x: float, digits: int) -> str:
+    """``x`` rounded to ``digits`` significant digits, in fixed notation with thousands
+    separators (no exponent), trailing zeros after the decimal point dropped."""
+    if x == 0 or not math.isfinite(x):
+        return "0" if x == 0 else str(x)
+    place = digits - 1 - math.floor(math.log10(abs(x)))
+    rounded = round(x, place)
+    text = f"{rounded:,.{max(0, place)}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def format_count(x: float | None) -> str:
-    """Volumes and counts: ``770M``, ``3.1B``, ``12.3k``, ``562``; three significant digits,
-    rounded before the suffix is chosen (999.99M is ``1B``, never ``1e+03M``); None and
-    non-finite values as ``n/a``."""
+    """Volumes and counts: ``770M``, ``3.1B``, ``12.3k``, ``562``, ``0.25``; three
+    significant digits, rounded before the suffix is chosen (999.99M is ``1B``, never
+    ``1e+03M``); never an exponent (beyond 1,000T the T amount takes thousands separators;
+    below a billionth ``≈0``); None and non-finite values as ``n/a``."""
     if x is None or not math.isfinite(x):
         return "n/a"
-    rounded = float(f"{x:.3g}")
+    if x != 0 and abs(x) < 1e-9:
+        return "≈0"
+    rounded = float(_significant(x, 3).replace(",", ""))
     for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(rounded) >= limit:
-            return f"{rounded / limit:.3g}{suffix}"
-    return f"{rounded:.3g}"
+            return _significant(rounded / limit, 3) + suffix
+    return _significant(rounded, 3)
+
+
+def format_number(x: float | None) -> str:
+    """A value of an input in tables: ``0.025``, ``2.5``, ``1,500``, ``12,345``, ``1.2M``;
+    three significant digits below 1,000, whole numbers with separators up to a million,
+    then :func:`format_count`; never an exponent."""
+    if x is None or math.isnan(x):
+        return "n/a"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    a = abs(x)
+    if a >= 999_999.5:
+        return format_count(x)
+    if a >= 999.5:
+        return _grouped(x, 0)
+    return format_count(x)
 
 
 def format_tokens(x: float) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -26,13 +27,14 @@ __all__ = ["breakeven_chart"]
 
 
 @plain_text
-def breakeven_chart(ax: Axes | None, curve: dict[str, Any]) -> Axes:
+def breakeven_chart(ax: Axes | None, curve: Mapping[str, Any]) -> Axes:
     """P(payback within N) against median tokens per month (log axis), every option.
 
     ``curve`` is `ftsim.core.studies.breakeven.breakeven_curve`'s dict. Shows each option's 95% band, the
     0.5 and required-probability levels, the break-evens found (diamonds, ``gid=
-    "breakeven_<id>"``), the scenario's own volume (dotted line) and the article's
-    10M-100M band (shaded, with both marks). The curves carry ``gid="curve_<id>"``.
+    "breakeven_<id>"``, their volumes in the option's legend entry), the scenario's own
+    volume (dotted line) and the article's 10M-100M band (shaded, with both marks). The
+    curves carry ``gid="curve_<id>"``.
     """
     if ax is None:
         ax = Figure(figsize=FIGSIZE, layout="constrained").add_subplot()
@@ -46,19 +48,19 @@ def breakeven_chart(ax: Axes | None, curve: dict[str, Any]) -> Axes:
         color = index_color(index)
         band = np.asarray(option["p_payback_within_ci95"], dtype=float)
         ax.fill_between(x, band[:, 0], band[:, 1], color=color, alpha=0.18, lw=0)
-        ax.plot(x, option["p_payback_within"], color=color, lw=2, marker="o", ms=3.5,
-                label=fit(option["name"], LEGEND_NAME_IN, LEGEND_SIZE),
-                gid=f"curve_{option_id}")
         found = [(c["tokens_per_month"], c["level"]) for c in (option["p50"], option["required"])
                  if c["tokens_per_month"] is not None]
+        # the break-even volumes go in the legend, never beside the diamonds: two options
+        # crossing near each other printed "8.79B" over "11.1B"
+        where = ", ".join(f"{format_probability(level)} at {format_tokens(tokens)}"
+                          for tokens, level in found)
+        name = fit(option["name"], LEGEND_NAME_IN - (1.6 if where else 0), LEGEND_SIZE)
+        ax.plot(x, option["p_payback_within"], color=color, lw=2, marker="o", ms=3.5,
+                label=f"{name}: {where}" if where else name, gid=f"curve_{option_id}")
         if found:
             xs, ys = zip(*found, strict=True)
             ax.plot(xs, ys, ls="none", marker="D", ms=7, mfc="white", mec=color, mew=1.6,
                     zorder=5, gid=f"breakeven_{option_id}")
-            for xb, yb in found:
-                ax.annotate(format_tokens(xb), xy=(xb, yb), xytext=(4, -12),
-                            textcoords="offset points", color=color, fontsize=8,
-                            fontweight="bold")
     required = curve["required_probability"]
     ax.axhline(0.5, color="0.3", ls="--", lw=1, label="P = 50%")
     ax.axhline(required, color=LOSS_COLOR, ls=":", lw=1.2,

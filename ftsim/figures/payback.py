@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from matplotlib import ticker
 from matplotlib.axes import Axes
 
+from ..core.summary_types import Summary
 from ..format import format_probability
 from .style import (
     LEGEND_NAME_IN,
@@ -42,24 +42,24 @@ def _spread_labels(ys: Sequence[float], gap: float, lo: float, hi: float) -> lis
 
 
 @plain_text
-def payback_curve(ax: Axes | None, summary: dict[str, Any]) -> Axes:
+def payback_curve(ax: Axes | None, summary: Summary) -> Axes:
     """P(payback <= month) for every option, with N and the required probability marked.
 
     Each option's P(payback within N) is written next to the curve at N, formatted by
     :func:`format_probability`; the curve of option ``x`` carries ``gid="payback_x"``.
     """
     ax = new_axes(ax)
-    sim = summary["simulation"]
-    horizon, deadline = sim["horizon_months"], sim["payback_within_months"]
-    required = sim["required_probability"]
+    sim = summary.simulation
+    horizon, deadline = sim.horizon_months, sim.payback_within_months
+    required = sim.required_probability
     months = np.arange(0, horizon + 1)
     points = []
-    for option_id, option in summary["options"].items():
+    for option_id, option in summary.options.items():
         color = option_color(summary, option_id)
-        ax.step(months, [0.0, *floats(option["p_payback_by_month"], horizon)], where="post",
-                color=color, lw=2, label=fit(option["name"], LEGEND_NAME_IN, LEGEND_SIZE),
+        ax.step(months, [0.0, *floats(option.p_payback_by_month, horizon)], where="post",
+                color=color, lw=2, label=fit(option.name, LEGEND_NAME_IN, LEGEND_SIZE),
                 gid=f"payback_{option_id}")
-        p = finite_or_none(option["p_payback_within"])
+        p = finite_or_none(option.p_payback_within)
         if p is not None:
             points.append((p, option_id, color))
     ax.axvline(deadline, color="0.3", ls="--", lw=1, label=f"N = {deadline} months")
@@ -82,6 +82,6 @@ def payback_curve(ax: Axes | None, summary: dict[str, Any]) -> Axes:
     ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0))
     ax.set_ylabel("P(paid back by this month)")
     title(ax, "Probability of payback by month, every option", summary,
-           f"vs {summary['baseline']['name']}, {paths_label(summary)}")
+         f"vs {summary.baseline_name}, {paths_label(summary)}")
     ax.legend(loc="best", framealpha=0.9)
     return ax

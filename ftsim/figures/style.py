@@ -12,7 +12,7 @@ import math
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 import matplotlib
 import numpy as np
@@ -20,6 +20,7 @@ from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 
+from ..core.summary_types import Summary
 from ..format import format_money, format_tokens
 from .text import clip, missing_glyphs_allowed, shorten_line, wrap
 
@@ -122,11 +123,8 @@ class _MoneyFormatter(ticker.Formatter):
             self._scale = None
             return
         top = max(finite)
-        if top >= 1e15:  # as format_money: significant digits and an exponent
-            self._scale = None
-            return
-        div, suffix = (1e9, "B") if top >= 1e9 else (1e6, "M") if top >= 1e6 else (
-            (1e3, "k") if top >= 1e5 else (1.0, ""))
+        div, suffix = next(((d, u) for d, u in ((1e12, "T"), (1e9, "B"), (1e6, "M"))
+                            if top >= d), (1e3, "k") if top >= 1e5 else (1.0, ""))
         # Fewest decimals that still print every tick exactly (ticks are round numbers).
         decimals = 3
         for d in range(4):
@@ -205,8 +203,9 @@ def empty_note(ax: Axes, text: str) -> None:
             bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "0.6", "lw": 0.8})
 
 
-def option_color(summary: dict[str, Any], option_id: str) -> str:
-    return OPTION_COLORS[list(summary["options"]).index(option_id) % len(OPTION_COLORS)]
+def option_color(summary: Summary, option_id: str) -> str:
+    """The palette colour of an option: by its position in the scenario, in every figure."""
+    return OPTION_COLORS[list(summary.options).index(option_id) % len(OPTION_COLORS)]
 
 
 def month_axis(ax: Axes, horizon: int) -> None:
@@ -218,27 +217,25 @@ def month_axis(ax: Axes, horizon: int) -> None:
     ax.set_xlabel("Month after the decision")
 
 
-def title_text(container: Figure | SubFigure, what: str, summary: dict[str, Any], detail: str,
-                margin: float) -> str:
+def title_text(container: Figure | SubFigure, what: str, summary: Summary, detail: str,
+               margin: float) -> str:
     """Title lines wrapped to the (sub)figure's width less ``margin`` inches, so long
     scenario or option names never run off the figure."""
     width = container.bbox.width / container.dpi - margin
-    second = summary["scenario"]["name"] + (f" · {detail}" if detail else "")
+    second = summary.scenario.name + (f" · {detail}" if detail else "")
     lines = [*clip(wrap(what, width, TITLE_SIZE), TITLE_LINES[0]),
              *clip(wrap(second, width, TITLE_SIZE), TITLE_LINES[1])]
     return "\n".join(lines)
 
 
-def title(ax: Axes, what: str, summary: dict[str, Any], detail: str = "") -> None:
+def title(ax: Axes, what: str, summary: Summary, detail: str = "") -> None:
     # the title starts at the axes' left edge, about an inch in from the figure's
     text = title_text(ax.figure, what, summary, detail, margin=1.1)
     ax.set_title(text, loc="left", fontsize=TITLE_SIZE, linespacing=1.4)
 
 
-def paths_label(summary: dict[str, Any]) -> str:
-    return f"{summary['simulation']['paths']:,} paths"
-
-
+def paths_label(summary: Summary) -> str:
+    return f"{summary.simulation.paths:,} paths"
 
 
 def index_color(index: int) -> str:

@@ -6,6 +6,7 @@ Figure when ``axes`` is None) and returns them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from .style import (
     plain_text,
     study_title,
 )
-from .text import fit
+from .text import fit, shorten_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -34,13 +35,14 @@ __all__ = ["sweep_chart"]
 
 @plain_text
 def sweep_chart(axes: tuple[Axes, Axes] | None, frame: pd.DataFrame,
-                meta: dict[str, Any]) -> tuple[Axes, Axes]:
+                meta: Mapping[str, Any]) -> tuple[Axes, Axes]:
     """P(payback within N) (top, with 95% Wilson bands) and median NPV (bottom) against the value.
 
     ``frame`` is `ftsim.core.studies.sweep.sweep`'s DataFrame; ``meta`` needs ``param``,
     ``payback_within_months``, ``required_probability``, ``currency``, ``scenario``,
-    ``paths`` and optionally ``log`` (log x axis). The lines carry ``gid="p_<id>"`` and
-    ``gid="npv_<id>"``.
+    ``paths`` and optionally ``label`` (the swept input's human label, e.g. from
+    ``ftsim.scenario.input_label``; the key path otherwise) and ``log`` (log x axis). The
+    lines carry ``gid="p_<id>"`` and ``gid="npv_<id>"``.
     """
     if axes is None:
         fig = Figure(figsize=(FIGSIZE[0], 7.0), layout="constrained")
@@ -66,13 +68,14 @@ def sweep_chart(axes: tuple[Axes, Axes] | None, frame: pd.DataFrame,
     top.set_ylim(-0.02, 1.02)
     top.yaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0))
     top.set_ylabel(f"P(payback within {meta['payback_within_months']} months)")
-    study_title(top, f"Sweep of {meta['param']}",
+    swept = meta.get("label") or meta["param"]
+    study_title(top, f"Sweep of {swept}",
            f"{meta['scenario']} · {meta['paths']:,} paths per point, same seed")
     top.legend(loc="best", framealpha=0.9)
     bottom.axhline(0, color="0.15", lw=0.9, zorder=1)
     bottom.yaxis.set_major_formatter(money_formatter(meta["currency"]))
-    bottom.set_ylabel(f"Median NPV ({meta['currency']})")
-    bottom.set_xlabel(meta["param"])
+    bottom.set_ylabel(f"Median NPV ({shorten_line(meta['currency'], 20)})")
+    bottom.set_xlabel(swept if swept == meta["param"] else f"{swept} ({meta['param']})")
     if meta.get("log"):
         bottom.set_xscale("log")
     return top, bottom

@@ -1,45 +1,59 @@
-"""The article's five-point "Practical decision check", answered from a scenario and its summary."""
+"""The seed article's five-question "Practical decision check", judged per option as pass,
+fail or unknown against a stated threshold, and consistent with the simulated verdict (the
+volume question passes only when the simulated probability of payback does)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
+from ..core.summary_types import OptionSummary, Summary
 from ..distributions import Distribution
 from ..format import format_count, format_money, format_months, format_probability
-from ..scenario import Scenario
+from ..scenario import OptionSpec, Scenario
+from .sentences import best_tenth, input_value_text, significant_drivers
 
-__all__ = ["STATUS_LABELS", "STATUS_COLORS", "ChecklistItem", "volume_band", "decision_checklist"]
+__all__ = ["Status", "STATUS_LABELS", "STATUS_TONES", "CheckResult", "ChecklistItem",
+           "volume_band", "decision_checklist", "ABANDON_LIMIT"]
 
-STATUS_LABELS = {"ok": "OK", "warning": "WARNING", "blocker": "BLOCKER"}
-STATUS_COLORS = {"ok": "#1a7f37", "warning": "#b35900", "blocker": "#c62828"}
-_STATUS_RANK = {"ok": 0, "warning": 1, "blocker": 2}
-# P(abandoned) from which the quality-gap check warns: one path in twenty sinks the build.
-_ABANDON_WARNING = 0.05
+Status = Literal["pass", "fail", "unknown"]
+STATUS_LABELS: dict[str, str] = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
+STATUS_TONES: dict[str, Literal["good", "bad", "warn"]] = {
+    "pass": "good", "fail": "bad", "unknown": "warn"}
+# P(abandoned) from which the quality-gap question fails: one build in twenty sinks its cost.
+ABANDON_LIMIT = 0.05
+_DRIFT_KEYS = ("drift.events_per_year", "drift.error_increase")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One option's answer to one question."""
+
+    option_id: str
+    status: Status
+    answer: str
 
 
 @dataclass(frozen=True)
 class ChecklistItem:
-    """One question of the article's "Practical decision check", answered for this run."""
+    """One question of the article's decision check, its threshold, and each option's answer."""
 
     number: int
     question: str
-    answer: str
-    status: str  # "ok" | "warning" | "blocker"
+    threshold: str
+    results: tuple[CheckResult, ...]
+
+    @property
+    def status(self) -> Status:
+        """The worst answer over the options (fail, then unknown, then pass)."""
+        statuses = {r.status for r in self.results}
+        return "fail" if "fail" in statuses else "unknown" if "unknown" in statuses else "pass"
 
 
 def _mean(dist: Distribution) -> float:
     return float(dist.mean)
-
-
-def _is_zero(dist: Distribution) -> bool:
-    return dist.is_fixed and _mean(dist) == 0.0
-
-
-def _fmt_rate(x: float) -> str:
-    return f"{x:.2g}"
 
 
 def volume_band(tokens_per_month: float) -> str:
@@ -52,167 +66,167 @@ def volume_band(tokens_per_month: float) -> str:
 
 
 _BAND_GUIDANCE = {
-    "below 10M": ("prompting is usually cheaper", "warning"),
-    "10–100M": ("fine-tuning may break even: the simulation above decides", "ok"),
-    "above 100M": ("fine-tuning usually wins on volume", "ok"),
+    "below 10M": "prompting is cheaper",
+    "10–100M": "fine-tuning may break even",
+    "above 100M": "fine-tuning usually wins",
 }
 
 
-def _worst(statuses: Sequence[str]) -> str:
-    return max(statuses, key=_STATUS_RANK.__getitem__, default="ok")
+def _input(option: OptionSpec, option_id: str, key: str) -> Distribution:
+    return option.inputs[f"options.{option_id}.{key}"].dist
 
 
-def _cadence(scenario: Scenario, option_id: str) -> tuple[float, bool, float, str]:
-    """(scheduled interval K in months or 0, retrain_on_drift, detection lag D, in words)."""
-    option = scenario.options[option_id]
-    key = f"options.{option_id}.maintenance"
-    k_dist = option.inputs[f"{key}.retrain_every_months"].dist
-    lag = _mean(option.inputs[f"{key}.detection_lag_months"].dist)
-    every = _mean(k_dist)
+def _cadence_text(option: OptionSpec, option_id: str) -> tuple[float, str]:
+    """(scheduled interval in months or 0, the retraining policy in words)."""
+    every = _mean(_input(option, option_id, "maintenance.retrain_every_months"))
+    lag = _mean(_input(option, option_id, "maintenance.detection_lag_months"))
     parts = []
     if every > 0:
-        parts.append(f"every {k_dist.describe()} months" if not k_dist.is_fixed
-                     else f"every {format_months(every)}")
+        parts.append(f"every {format_months(every)}")
     if option.retrain_on_drift:
-        parts.append(f"on drift detected {format_months(lag)} after an event" if lag > 0
-                     else "on drift in the month it happens")
-    return every, option.retrain_on_drift, lag, " and ".join(parts)
+        parts.append(f"on drift, detected {format_months(lag)} after it" if lag > 0
+                     else "on drift, in the month it happens")
+    return every, " and ".join(parts) or "never"
 
 
-def _check_stability(summary: dict[str, Any], scenario: Scenario) -> ChecklistItem:
-    drift = scenario.inputs["drift.events_per_year"].dist
-    rate = _mean(drift)
-    question = "Is the task pattern stable (drift vs planned retraining)?"
-    if rate == 0:
-        return ChecklistItem(1, question, "No drift events in the scenario: the task is "
-                             "assumed stable.", "ok")
-    increase = scenario.inputs["drift.error_increase"].dist.describe()
-    parts = [f"Drift: {drift.describe()} events per year (mean {_fmt_rate(rate)}, one every "
-             f"{12 / rate:.1f} months), each adding {increase} to the error rate until "
-             "handled."]
-    statuses = []
-    for option_id, option in scenario.options.items():
-        every, on_drift, _, text = _cadence(scenario, option_id)
-        if on_drift:
-            parts.append(f"{option.name} retrains {text}: keeps up.")
-            statuses.append("ok")
-        elif every > 0:
-            per_cycle = rate * every / 12
-            ok = per_cycle <= 1
-            parts.append(f"{option.name} retrains {text}: {per_cycle:.1f} drift events per "
-                         "cycle" + (" (keeps up)." if ok else
-                                    ", the task changes faster than it is retrained."))
-            statuses.append("ok" if ok else "warning")
-        else:
-            parts.append(f"{option.name} never retrains for drift: its errors build up to "
-                         "the cap.")
-            statuses.append("warning")
-    return ChecklistItem(1, question, " ".join(parts), _worst(statuses))
-
-
-def _check_volume(summary: dict[str, Any], scenario: Scenario) -> ChecklistItem:
-    tokens = summary["volume"]["tokens_per_month"]
-    if any(tokens[q] is None for q in ("p5", "p50", "p95")):
-        return ChecklistItem(2, "Is the volume high enough?", "The baseline's tokens per month "
-                             "are not finite numbers on every path: check the traffic inputs.",
-                             "warning")
-    band = volume_band(tokens["p50"])
-    guidance, status = _BAND_GUIDANCE[band]
-    answer = (f"Median {format_count(tokens['p50'])} tokens per month on the baseline "
-              f"(P5 {format_count(tokens['p5'])}, P95 {format_count(tokens['p95'])}): the "
-              f"{band} tokens/month band, where {guidance}.")
-    low, high = volume_band(tokens["p5"]), volume_band(tokens["p95"])
-    if low != high:
-        answer += f" The P5–P95 range spans the {low} to {high} bands."
-    return ChecklistItem(2, "Is the volume high enough?", answer, status)
-
-
-def _check_evaluation(summary: dict[str, Any], scenario: Scenario) -> ChecklistItem:
-    parts, statuses = [], []
-    for option_id, option in scenario.options.items():
-        eval_dist = option.inputs[f"options.{option_id}.build.eval_setup_cost"].dist
-        missing = []
-        if _is_zero(eval_dist):
-            missing.append("no evaluation setup cost (test sets, metrics, baseline comparison)")
-        if not option.retrain_on_drift:
-            missing.append("no production monitoring (retrain_on_drift = false)")
-        if missing:
-            parts.append(f"{option.name}: BLOCKER, " + "; ".join(missing) + ".")
-            statuses.append("blocker")
-        else:
-            parts.append(f"{option.name}: evaluation setup ({eval_dist.describe()}, mean "
-                         f"{format_money(_mean(eval_dist), scenario.currency)}) and production "
-                         "monitoring (retrain_on_drift) are in the scenario.")
-            statuses.append("ok")
-    if "blocker" in statuses:
-        parts.append("Without automated regression testing nobody can tell whether the "
-                     "fine-tune works in production.")
-    return ChecklistItem(3, "Is evaluation infrastructure in place?", " ".join(parts),
-                         _worst(statuses))
-
-
-def _check_quality_gap(summary: dict[str, Any], scenario: Scenario) -> ChecklistItem:
-    parts, statuses = [], []
-    for option_id, option in scenario.options.items():
-        gap = option.inputs[f"options.{option_id}.error_rate_gap"].dist
-        limit = _mean(option.inputs[f"options.{option_id}.max_acceptable_gap"].dist)
-        p_abandoned = summary["options"][option_id]["p_abandoned"]
-        limit_text = (f"abandoned when above {limit:g}" if math.isfinite(limit)
-                      else "no abandonment threshold")
-        text = (f"{option.name}: error-rate gap vs baseline {gap.describe()}, "
-                f"mean {_mean(gap):+.3g}, {limit_text}: P(abandoned) "
-                f"{format_probability(p_abandoned)}.")
-        status = "ok"
-        if gap.is_fixed and _mean(gap) == 0:
-            text += " The gap is assumed to be exactly zero: benchmark it before fine-tuning."
-            status = "warning"
-        elif p_abandoned is not None and p_abandoned >= _ABANDON_WARNING:
-            text += " It often fails the quality bar, sinking the upfront cost."
-            status = "warning"
-        parts.append(text)
-        statuses.append(status)
-    return ChecklistItem(4, "Can a smaller model match the larger prompted model?",
-                         " ".join(parts), _worst(statuses))
-
-
-def _check_change_rate(summary: dict[str, Any], scenario: Scenario) -> ChecklistItem:
+def _stability(summary: Summary, scenario: Scenario, option_id: str) -> CheckResult:
+    option = scenario.options[option_id]
     rate = _mean(scenario.inputs["drift.events_per_year"].dist)
-    years = summary["simulation"]["horizon_months"] / 12
-    question = "How often does the data distribution change, compared with retraining?"
-    parts = [f"The distribution changes {_fmt_rate(rate)} times a year on average; retraining "
-             "(mean over all paths, all causes):"]
-    statuses = []
-    for option_id, option in scenario.options.items():
-        result = summary["options"][option_id]
-        retrains = result["mean_retrains"]
-        per_year = retrains / years if retrains is not None else math.nan
-        line = (f"{option.name}: retrained {per_year:.2g} times a year" if retrains is not None
-                else f"{option.name}: retrained n/a times a year")
-        rows = {row["input"]: row for row in result["sensitivity"]}
-        if "drift.events_per_year" in rows:
-            row = rows["drift.events_per_year"]
-            line += (f", P(payback) {format_probability(row['p_payback_low'])} with the rarest "
-                     f"vs {format_probability(row['p_payback_high'])} with the most frequent "
-                     "drift")
-        if rate == 0 or option.retrain_on_drift or per_year >= rate:
-            statuses.append("ok")
-        else:
-            statuses.append("warning")
-            line += ": the data changes more often than the model is retrained"
-        parts.append(line + ".")
-    return ChecklistItem(5, question, " ".join(parts), _worst(statuses))
+    every, policy = _cadence_text(option, option_id)
+    if rate == 0:
+        return CheckResult(option_id, "pass", "No drift events in the scenario: the task is "
+                           f"taken as stable; retraining {policy}.")
+    interval = f"one drift event every {12 / rate:.1f} months on average"
+    if option.retrain_on_drift:
+        return CheckResult(option_id, "pass", f"{interval.capitalize()}; it retrains {policy}: "
+                           "keeps up.")
+    if every > 0:
+        per_cycle = rate * every / 12
+        status: Status = "pass" if per_cycle <= 1 else "fail"
+        return CheckResult(option_id, status, f"{interval.capitalize()}; it retrains {policy}: "
+                           f"{per_cycle:.1f} drift events per cycle.")
+    return CheckResult(option_id, "fail", f"{interval.capitalize()}; it never retrains for "
+                       "drift, so its errors build up to the cap.")
 
 
-def decision_checklist(summary: dict[str, Any], scenario: Scenario) -> list[ChecklistItem]:
-    """Answer the article's five-point "Practical decision check" from scenario and results.
+def _volume(summary: Summary, scenario: Scenario, option_id: str) -> CheckResult:
+    option = summary.options[option_id]
+    tokens = summary.tokens_per_month
+    required = format_probability(summary.simulation.required_probability)
+    status: Status = {"go": "pass", "no-go": "fail"}.get(option.verdict, "unknown")
+    p_text = (f"simulated P(payback) {format_probability(option.p_payback_within)} against "
+              f"the required {required}")
+    if tokens.p50 is None:
+        band_text = "Tokens per month are not finite on every path"
+    else:
+        band = volume_band(tokens.p50)
+        band_text = (f"Median {format_count(tokens.p50)} tokens per month on the baseline "
+                     f"(P5 {format_count(tokens.p5)}, P95 {format_count(tokens.p95)}): "
+                     f"{band}, where the article says {_BAND_GUIDANCE[band]}")
+    answer = f"{band_text}; {p_text}."
+    volume_row = next((r for r in significant_drivers(option)
+                       if r.input == "traffic.requests_per_month"), None)
+    if volume_row is not None:
+        tenth = best_tenth(volume_row, option, summary.scenario.currency)
+        answer += (f" With the requests per month {tenth.where()} (its best tenth), P = "
+                   f"{format_probability(tenth.p)}.")
+    else:
+        answer += " Volume is not a significant driver of payback here."
+    return CheckResult(option_id, status, answer)
 
-    1 stability: drift rate vs planned retraining; 2 volume band of the median baseline
-    tokens per month; 3 evaluation: eval setup cost and production monitoring, a blocker
-    when either is missing; 4 quality gap and P(abandoned); 5 realised retraining vs drift.
-    The status of an item is the worst over the options.
-    """
-    return [check(summary, scenario) for check in (
-        _check_stability, _check_volume, _check_evaluation, _check_quality_gap,
-        _check_change_rate)]
+
+def _evaluation(summary: Summary, scenario: Scenario, option_id: str) -> CheckResult:
+    option = scenario.options[option_id]
+    setup = _input(option, option_id, "build.eval_setup_cost")
+    missing = []
+    if setup.is_fixed and _mean(setup) == 0:
+        missing.append("no evaluation setup cost (test sets, metrics, baseline comparison)")
+    if not option.retrain_on_drift:
+        missing.append("no production monitoring (retrain_on_drift = false)")
+    if missing:
+        return CheckResult(option_id, "fail", "; ".join(missing).capitalize() + ": a blocker "
+                           "per the article.")
+    return CheckResult(option_id, "pass", f"Evaluation setup budgeted ({setup.describe()}, "
+                       f"mean {format_money(_mean(setup), scenario.currency)}) and production "
+                       "monitoring on.")
 
 
+def _quality_gap(summary: Summary, scenario: Scenario, option_id: str) -> CheckResult:
+    option = summary.options[option_id]
+    spec = scenario.options[option_id]
+    gap = _input(spec, option_id, "error_rate_gap")
+    limit = _mean(_input(spec, option_id, "max_acceptable_gap"))
+    currency = summary.scenario.currency
+    key = f"options.{option_id}.error_rate_gap"
+    limit_text = (f"abandoned above {input_value_text(key, limit, currency)}"
+                  if math.isfinite(limit) else "no abandonment threshold")
+    answer = (f"Error-rate gap {gap.describe()} (mean {input_value_text(key, _mean(gap), currency)}"
+              f"), {limit_text}: P(abandoned) {format_probability(option.p_abandoned)}.")
+    drivers = significant_drivers(option)
+    decides = bool(drivers) and drivers[0].input == key
+    if gap.is_fixed and _mean(gap) == 0:
+        return CheckResult(option_id, "unknown", answer + " The gap is assumed to be exactly "
+                           "zero: benchmark it before fine-tuning.")
+    if option.p_abandoned is not None and option.p_abandoned >= ABANDON_LIMIT:
+        return CheckResult(option_id, "fail", answer + " Too many builds fail the quality bar.")
+    if decides and option.verdict != "go":
+        status: Status = "fail" if option.verdict == "no-go" else "unknown"
+        return CheckResult(option_id, status, answer + " The gap is the input that decides "
+                           "the verdict: benchmark it before building.")
+    return CheckResult(option_id, "pass", answer)
+
+
+def _change_rate(summary: Summary, scenario: Scenario, option_id: str) -> CheckResult:
+    option = summary.options[option_id]
+    spec = scenario.options[option_id]
+    rate = _mean(scenario.inputs["drift.events_per_year"].dist)
+    years = summary.simulation.horizon_months / 12
+    retrains = option.mean_retrains
+    per_year = retrains / years if retrains is not None else math.nan
+    answer = (f"The data changes {rate:.2g} times a year on average; the option is retrained "
+              f"{per_year:.2g} times a year (mean over all paths, all causes).")
+    drift_rows = [r for r in significant_drivers(option) if r.input in _DRIFT_KEYS]
+    if drift_rows and option.verdict == "no-go":
+        labels = " and ".join(r.label.lower() for r in drift_rows)
+        return CheckResult(option_id, "fail", answer + f" The {labels} significantly lower "
+                           "P(payback).")
+    if rate == 0 or spec.retrain_on_drift or per_year >= rate:
+        return CheckResult(option_id, "pass", answer)
+    return CheckResult(option_id, "fail", answer + " The data changes more often than the "
+                       "model is retrained.")
+
+
+_Check = Callable[[Summary, Scenario, str], CheckResult]
+_QUESTIONS: tuple[tuple[str, str, _Check], ...] = (
+    ("Is the task pattern stable?",
+     "Pass when the option retrains on detected drift, or its schedule sees at most one "
+     "drift event per retraining cycle.", _stability),
+    ("Is the volume high enough?",
+     "Pass when the simulated P(payback) meets the required probability (verdict go); fail "
+     "on no-go; unknown when uncertain. The article's bands are shown for reference.",
+     _volume),
+    ("Is evaluation infrastructure in place?",
+     "Pass when an evaluation setup cost is budgeted and production is monitored "
+     "(retrain on drift); fail otherwise: a blocker.", _evaluation),
+    ("Can a smaller model match the larger prompted model?",
+     f"Pass when P(abandoned) is below {format_probability(ABANDON_LIMIT)} and the error-rate "
+     "gap does not decide a no-go; unknown when the gap is assumed exactly zero.",
+     _quality_gap),
+    ("How often does the data distribution change, compared with retraining?",
+     "Pass when retraining (all causes) is at least as frequent as drift, and no drift input "
+     "significantly lowers the payback of a no-go option.", _change_rate),
+)
+
+
+def decision_checklist(summary: Summary, scenario: Scenario) -> tuple[ChecklistItem, ...]:
+    """Answer the article's five questions for every option of the run."""
+    options: list[str] = [oid for oid in summary.options if oid in scenario.options]
+    return tuple(
+        ChecklistItem(number, question, threshold,
+                      tuple(check(summary, scenario, oid) for oid in options))
+        for number, (question, threshold, check) in enumerate(_QUESTIONS, start=1))
+
+
+def option_statuses(items: tuple[ChecklistItem, ...], option: OptionSummary) -> list[Status]:
+    """One option's five statuses in question order."""
+    return [r.status for item in items for r in item.results if r.option_id == option.id]
