@@ -60,7 +60,7 @@ def test_flat_series_with_a_cut_and_a_rise_counts_two_steps_of_known_ratio():
     fit = fit_dynamics(series("m", prices))
     ratios = [s.ratio for s in fit.series[0].steps]
     assert ratios == pytest.approx([0.5, 1.5], abs=1e-12)
-    assert [s.month for s in fit.series[0].steps] == ["2021-01", "2022-01"]
+    assert [s.day for s in fit.series[0].steps] == ["2021-01-01", "2022-01-01"]
     assert fit.events == 2 and fit.exposure_years == pytest.approx(3.0)
     # two step months out of 36: P(at least one event in a month) = 2/36
     assert fit.events_per_year == pytest.approx(-12 * math.log(1 - 2 / 36))
@@ -117,13 +117,23 @@ def test_a_change_between_the_day_before_and_the_day_of_is_one_step():
             Observation(dt.date(2025, 6, 10), "o3", 3.5, "api", "t"),
             Observation(dt.date(2026, 11, 9), "o3", 3.5, "api", "t")]
     fit = fit_dynamics(rows)
-    assert [(s.month, s.ratio) for s in fit.series[0].steps] == [("2025-07", pytest.approx(0.2))]
-    # grid 2025-05-01 .. 2026-11-01: 18 transitions
-    assert fit.exposure_years == pytest.approx(18 / 12)
+    assert [(s.day, s.ratio) for s in fit.series[0].steps] == [
+        ("2025-06-10", pytest.approx(0.2))]
+    # 2025-04-16 .. 2026-11-09: 15/30 of April, then 18 whole months, then 8/30 of November
+    assert fit.exposure_years == pytest.approx((15 / 30 + 18 + 8 / 30) / 12)
+
+
+def test_consecutive_months_are_a_step_but_a_two_month_gap_is_trend():
+    one = [Observation(dt.date(2025, 5, 1), "p5", 12.29, "gpu", "t"),
+           Observation(dt.date(2025, 6, 1), "p5", 6.88, "gpu", "t")]
+    two = [Observation(dt.date(2025, 5, 1), "p5", 12.29, "gpu", "t"),
+           Observation(dt.date(2025, 7, 1), "p5", 6.88, "gpu", "t")]
+    assert fit_dynamics(one, index="gpu").events == 1
+    assert fit_dynamics(two, index="gpu").events == 0
 
 
 def test_a_sparse_drop_is_trend_not_a_step():
-    # halved over 12 months, observed only at both ends: 5.6% a month, under the threshold
+    # halved over 12 months, observed only at both ends: the date of the change is unknown
     rows = [Observation(month(0), "gpu", 4.0, "gpu", "t"),
             Observation(month(12), "gpu", 2.0, "gpu", "t")]
     fit = fit_dynamics(rows, index="gpu")
@@ -136,6 +146,7 @@ def test_series_too_short_for_a_slope_still_count_for_events():
     fit = fit_dynamics(rows, min_months=6)
     assert fit.slope_series == 1 and fit.events == 1
     assert fit.exposure_years == pytest.approx((2 + 12) / 12)
+
 
 
 # -- synthetic histories with known parameters ------------------------------------------------
@@ -254,10 +265,10 @@ def test_csv_errors_are_one_line_naming_row_and_column(text, message):
     assert message in str(caught.value) and "\n" not in str(caught.value)
 
 
-def test_fit_refuses_an_index_without_rows_or_month_starts():
+def test_fit_refuses_an_index_without_rows_or_pairs():
     with pytest.raises(HistoryError, match="no rows for price index 'gpu'"):
         fit_dynamics(series("m", [1.0, 1.0]), index="gpu")
     rows = [Observation(dt.date(2024, 1, 2), "m", 1.0, "api", "t"),
-            Observation(dt.date(2024, 1, 20), "m", 2.0, "api", "t")]
-    with pytest.raises(HistoryError, match="no series spans two month starts"):
+            Observation(dt.date(2024, 1, 20), "n", 2.0, "api", "t")]
+    with pytest.raises(HistoryError, match="no series has two observations"):
         fit_dynamics(rows)

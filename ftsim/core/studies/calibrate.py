@@ -4,17 +4,21 @@ The scenario's price index is ``I_t = (1-d)^((t-1)/12) * prod k_j`` (MODEL.md): 
 yearly decline ``d`` drawn once per path, plus sudden changes at Poisson rate ``c`` per year,
 each multiplying the price by a fresh draw ``k``. The fit separates the two from a history:
 
-1. Each series (a model or a tier) is put on a monthly grid: its log price interpolated
-   linearly between observations, read on the 1st of each month. A row is an observation
-   of the price in force on its date; give the day before and the day of a list-price
-   change, so that the change falls within one month.
-2. A **step** is a month-to-month change beyond the threshold in either direction (ratio
-   below ``1 - threshold`` or above ``1 / (1 - threshold)``). Steps are the events; their
-   count over the series-years observed gives ``c`` (Poisson; its law is the Jeffreys
-   posterior Gamma(n + 1/2, years)), their ratios give ``k`` (lognormal fitted to the log
-   ratios, each less one month of its series' smooth trend).
-3. With the steps taken out, each series of at least ``min_months`` months gets an ordinary
-   least-squares slope of log price on time, ``b`` per year. The slopes are pooled across
+1. Each row is an observation of a series' price (a model or a tier) on its date. A
+   **step** is a change beyond the threshold in either direction (ratio below
+   ``1 - threshold`` or above ``1 / (1 - threshold)``) between consecutive observations at
+   most 31 days apart: a month-to-month change. Give the day before and the day of a known
+   list-price change (or two consecutive months); a change between observations further
+   apart has no known date and counts as trend.
+2. Steps are the events; the share of observed months holding one gives ``c``
+   (``-12 log(1 - steps / months)``: two events in a month look like one step; its law is
+   the Jeffreys posterior Gamma(n + 1/2, years), scaled alike). Their ratios, each less
+   the series' smooth trend over its gap, give ``k``: a lognormal whose log mean and sd are
+   the step log ratios' moments solved for one event (a step month may hold two).
+3. With the steps taken out, each series spanning at least ``min_months`` months gets an
+   ordinary least-squares slope of log price on time, ``b`` per year, fitted on the 1st of
+   each month (interpolated linearly between observations, so dense stretches do not
+   outweigh sparse ones). The slopes are pooled across
    series: mean ``beta`` and a between-series variance ``tau^2`` = their variance less the
    mean squared standard error (method of moments, floored at 0). A new model's slope is
    then ``b ~ N(beta, tau^2 + se(beta)^2)`` and its decline ``d = 1 - exp(b)``: reported as a
@@ -36,11 +40,12 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["HistoryError", "Observation", "Step", "SeriesFit", "DynamicsFit",
-           "parse_price_history", "monthly_grid", "fit_series", "fit_dynamics",
+           "parse_price_history", "fit_series", "fit_dynamics",
            "dynamics_toml", "DEFAULT_THRESHOLD", "DEFAULT_MIN_MONTHS", "DECLINE_TRUNCATE"]
 
 DEFAULT_THRESHOLD = 0.15  # a month-to-month change of more than 15% is a step
 DEFAULT_MIN_MONTHS = 6  # shortest series whose slope enters the pooled decline
+STEP_DAYS = 31  # a step is a change between observations at most this many days apart
 DECLINE_TRUNCATE = (0.0, 0.95)  # annual_decline's hard range [0, 1), plausible to 0.95
 Z95 = 1.6448536269514722  # standard normal 95th percentile
 REQUIRED_COLUMNS = ("date", "series", "price", "source")
@@ -67,14 +72,14 @@ class Step:
     """A step change of one series within one month (the grid month it ended in)."""
 
     series: str
-    month: str  # "YYYY-MM": the 1st of this month is the first grid point after the step
+    day: str  # "YYYY-MM-DD": the first observation at the new price
     ratio: float  # new / old price, less one month of the series' smooth trend
 
 
 @dataclass(frozen=True)
 class SeriesFit:
     series: str
-    months: int  # month-to-month transitions on the grid (exposure = months / 12 years)
+    months: float  # from the first observation to the last (exposure = months / 12 years)
     slope: float | None  # log price per year with the steps removed; None if too short
     slope_se: float | None
     steps: tuple[Step, ...]
@@ -188,54 +193,49 @@ def _month_number(day: dt.date) -> float:
     return day.year * 12 + day.month - 1 + (day.day - 1) / days
 
 
-def monthly_grid(days: Sequence[dt.date], prices: Sequence[float]
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """(whole month numbers, log prices) on the 1st of every month the observations span,
-    interpolated linearly in log price; empty when they span no month start."""
-    t = np.array([_month_number(d) for d in days])
-    order = np.argsort(t, kind="stable")
-    t, y = t[order], np.log(np.asarray(prices, dtype=float))[order]
-    grid = np.arange(math.ceil(t[0]), math.floor(t[-1]) + 1, dtype=float)
-    return grid, np.interp(grid, t, y)
-
-
-def _month_text(month_number: float) -> str:
-    n = int(month_number)
-    return f"{n // 12:04d}-{n % 12 + 1:02d}"
-
-
 def _ols_slope(x: np.ndarray, y: np.ndarray) -> float:
     xc = x - x.mean()
     return float(xc @ (y - y.mean()) / (xc @ xc))
 
 
-def fit_series(series: str, grid: np.ndarray, log_price: np.ndarray, threshold: float,
-               min_months: int) -> SeriesFit:
-    """Steps (|log change| beyond the threshold) and the smooth slope of one gridded series.
+def fit_series(series: str, days: Sequence[dt.date], prices: Sequence[float],
+               threshold: float, min_months: int) -> SeriesFit:
+    """Steps and the smooth slope of one series (observations in any order, distinct days).
 
-    A step month also carries a month of the smooth trend ``b / 12``, so the steps taken out
-    are ``change - b / 12``: the slope of ``y - cumsum(step change)`` is ``s0`` and that of
-    ``cumsum(is_step) / 12`` is ``s1``, and ``b = s0 + b * s1`` gives ``b = s0 / (1 - s1)``.
+    A step is a change beyond the threshold between consecutive observations at most
+    ``STEP_DAYS`` apart; other changes are the smooth trend, whose slope ``b`` (log price
+    per year) is fitted on the 1st of each month, the series with its steps removed being
+    interpolated linearly between observations. A step also carries ``b`` times its gap, so
+    the steps removed are ``change - b * gap``: with ``s0`` the slope of the series less its
+    raw step changes and ``s1`` that of the cumulated step gaps, ``b = s0 + b * s1``, hence
+    ``b = s0 / (1 - s1)``.
     """
-    change = np.diff(log_price)
-    is_step = np.abs(change) > -math.log1p(-threshold)
+    order = sorted(range(len(days)), key=lambda i: days[i])
+    ordinal = np.array([days[i].toordinal() for i in order], dtype=float)
+    months = np.array([_month_number(days[i]) for i in order])
+    log_price = np.log(np.array([prices[i] for i in order], dtype=float))
+    change, gap_days = np.diff(log_price), np.diff(ordinal)
+    is_step = (np.abs(change) > -math.log1p(-threshold)) & (gap_days <= STEP_DAYS)
+    zero = np.zeros(1)
+    jumps = np.concatenate([zero, np.cumsum(change * is_step)])
+    gaps = np.concatenate([zero, np.cumsum(np.diff(months) / 12.0 * is_step)])
+    grid = np.arange(math.ceil(months[0]), math.floor(months[-1]) + 1, dtype=float)
     slope = se = None
-    if len(change) >= min_months and len(grid) >= 3:
-        years = (grid - grid[0]) / 12.0
-        zero = np.zeros(1)
-        s0 = _ols_slope(years, log_price - np.concatenate([zero, np.cumsum(change * is_step)]))
-        s1 = _ols_slope(years, np.concatenate([zero, np.cumsum(is_step)]) / 12.0)
+    if months[-1] - months[0] >= min_months and len(grid) >= 3:
+        years = grid / 12.0
+        s0 = _ols_slope(years, np.interp(grid, months, log_price - jumps))
+        s1 = _ols_slope(years, np.interp(grid, months, gaps))
         if s1 < 1:
             slope = s0 / (1 - s1)
-            smooth = log_price - np.concatenate(
-                [zero, np.cumsum((change - slope / 12.0) * is_step)])
+            smooth = np.interp(grid, months, log_price - jumps + slope * gaps)
             x = years - years.mean()
             resid = smooth - smooth.mean() - slope * x
             se = float(math.sqrt(resid @ resid / (len(x) - 2) / (x @ x)))
-    trend = (slope or 0.0) / 12.0
-    steps = tuple(Step(series, _month_text(grid[i + 1]), float(math.exp(change[i] - trend)))
-                  for i in np.flatnonzero(is_step))
-    return SeriesFit(series, len(change), slope, se, steps)
+    steps = tuple(
+        Step(series, days[order[i + 1]].isoformat(),
+             float(math.exp(change[i] - (slope or 0.0) * (months[i + 1] - months[i]) / 12)))
+        for i in np.flatnonzero(is_step))
+    return SeriesFit(series, float(months[-1] - months[0]), slope, se, steps)
 
 
 def _pooled(fits: Sequence[SeriesFit]) -> tuple[float | None, float | None, float | None]:
@@ -272,11 +272,11 @@ def fit_dynamics(observations: Sequence[Observation], index: str = "api",
         by_series.setdefault(o.series, []).append(o)
     fits = []
     for name, obs in by_series.items():
-        grid, log_price = monthly_grid([o.day for o in obs], [o.price for o in obs])
-        if len(grid) >= 2:
-            fits.append(fit_series(name, grid, log_price, threshold, min_months))
+        if len(obs) >= 2:
+            fits.append(fit_series(name, [o.day for o in obs], [o.price for o in obs],
+                                   threshold, min_months))
     if not fits:
-        raise HistoryError(f"price index {index!r}: no series spans two month starts")
+        raise HistoryError(f"price index {index!r}: no series has two observations")
     beta, beta_se, tau = _pooled(fits)
     decline_mean = decline_sd = None
     if beta is not None and beta_se is not None and tau is not None:
