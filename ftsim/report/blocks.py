@@ -13,6 +13,7 @@ from typing import Literal
 
 __all__ = [
     "TONES",
+    "TONE_COLORS",
     "Tone",
     "Span",
     "Inline",
@@ -32,6 +33,14 @@ __all__ = [
 
 Tone = Literal["good", "bad", "warn", "muted"] | None
 TONES: tuple[Tone, ...] = ("good", "bad", "warn", "muted", None)
+# tone -> (ink, background): the renderers' palette, the same in the PDF and the HTML page
+TONE_COLORS: dict[Tone, tuple[str, str]] = {
+    "good": ("#1a7f37", "#e9f5ec"),
+    "bad": ("#c62828", "#fdecea"),
+    "warn": ("#9a5b00", "#fff4e0"),
+    "muted": ("#5f6368", "#f1f3f4"),
+    None: ("#1f2328", "#f3f5f7"),
+}
 
 
 def _check_tone(tone: object) -> None:

@@ -1,20 +1,29 @@
-"""The report as Markdown: layout blocks to report.md, and the one escaping function for it."""
+"""The report as Markdown (report.md): the same Document as the PDF and the HTML page, with
+the one escaping function that keeps any text inert."""
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
-from datetime import datetime
-from pathlib import Path
-from typing import Any
+from collections.abc import Mapping
+from urllib.parse import quote
 
-from ..figures.registry import figure_specs
-from ..scenario import Scenario
-from .blocks import Block, Cell, FigurePage, Heading, PageBreak, Paragraph, Table
-from .content import report_blocks
+from .blocks import (
+    Block,
+    BulletList,
+    Callout,
+    Cell,
+    Document,
+    Figure,
+    Heading,
+    KeyFacts,
+    PageBreak,
+    Paragraph,
+    Span,
+    Table,
+)
 
-__all__ = ["md_escape", "blocks_to_markdown", "render_markdown"]
+__all__ = ["md_escape", "render_markdown"]
 
 # Markdown specials escaped with a backslash wherever they appear ("#" too: an ATX heading
 # drops trailing "#"s); "<", ">" and "&" become HTML entities so no tag or entity gets through.
@@ -23,90 +32,116 @@ _MD_SPECIALS = re.compile(r"([\\`*_\[\]|$#~])")
 _MD_LINE_START = re.compile(r"^(?:\d+[.)]|[-+])(?=\s|$)|^=")
 _MD_NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x85|\x0b|\x0c")
 _MD_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_HARD_BREAK = "  \n"
 
 
-def md_escape(text: str, newline: str = " ") -> str:
+def md_escape(text: str, newline: str = " ", *, inline: bool = False) -> str:
     """Any report text, names and file names included, as inert Markdown: shown as written,
     never as markup, HTML, a heading, a list or a table separator.
 
     Line breaks in ``text`` become ``newline`` (a space in headings, captions and link
     text, ``<br>`` in table cells, a hard break in paragraphs), so a name can never end a
     table row or start a block of its own. This is the one escaping function of report.md.
+    Spaces that start a line are dropped (they would indent it into a code block), except
+    on the first line of an ``inline`` part, which continues a line.
     """
     lines = []
-    for line in _MD_NEWLINES.split(_MD_CONTROL.sub(" ", text)):
-        line = _MD_SPECIALS.sub(r"\\\1", html.escape(line.lstrip(), quote=False))
+    for i, line in enumerate(_MD_NEWLINES.split(_MD_CONTROL.sub(" ", text))):
+        line = line if inline and i == 0 else line.lstrip()
+        line = _MD_SPECIALS.sub(r"\\\1", html.escape(line, quote=False))
         lines.append(_MD_LINE_START.sub(lambda m: f"{m[0][:-1]}\\{m[0][-1]}", line))
     return newline.join(lines)
 
 
-def _md_cell(cell: str | Cell, header: bool = False) -> str:
-    text = cell.text if isinstance(cell, Cell) else cell
-    out = md_escape(text, newline="<br>")
-    bold = isinstance(cell, Cell) and cell.bold and not header
-    return f"**{out}**" if bold and out else out
+def _bold(escaped: str) -> str:
+    """``**text**`` around already escaped text; spaces at its ends stay outside (Markdown
+    does not open emphasis next to a space)."""
+    core = escaped.strip()
+    if not core:
+        return escaped
+    start = escaped[: len(escaped) - len(escaped.lstrip())]
+    end = escaped[len(escaped.rstrip()):]
+    return f"{start}**{core}**{end}"
 
 
-def _md_table(table: Table) -> str:
-    align = table.align or "l" * len(table.header)
-    lines = ["| " + " | ".join(_md_cell(h, header=True) for h in table.header) + " |",
-             "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
-    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
-    return "\n".join(lines)
+def _inline(part: str | Span, newline: str, first: bool) -> str:
+    text = md_escape(part.text if isinstance(part, Span) else part, newline, inline=not first)
+    return _bold(text) if isinstance(part, Span) and part.bold else text
 
 
-def blocks_to_markdown(blocks: Sequence[Block], figure_files: Sequence[str],
-                        captions: dict[str, str]) -> str:
-    files = {Path(f).stem: f for f in figure_files}
-    chunks: list[str] = []
-    figure_number = 0
-    shown: set[str] = set()
-    figures_heading = False
-    for block in blocks:
-        if isinstance(block, Heading):
-            chunks.append("#" * block.level + " " + md_escape(block.text))
-        elif isinstance(block, Paragraph):
-            text = md_escape(block.text, newline="  \n")
-            text = f"**{text}**" if block.bold else text
-            chunks.append(f"- {text}" if block.bullet else text)
-        elif isinstance(block, Table):
-            chunks.append(_md_table(block))
-        elif isinstance(block, FigurePage):
-            if not figures_heading:
-                chunks.append("## Figures")
-                figures_heading = True
-            for stem in block.stems:
-                if stem not in files:
-                    continue
-                figure_number += 1
-                shown.add(stem)
-                caption = md_escape(captions.get(stem, stem))
-                chunks.append(f"![{caption}]({files[stem]})\n\n*Figure {figure_number}. "
-                              f"{caption}*")
-            chunks.append(blocks_to_markdown(block.notes, (), captions))
-        elif isinstance(block, PageBreak):
-            continue
-        else:
-            raise TypeError(f"not a report block: {block!r}")
-    extra = [f for stem, f in files.items() if stem not in shown]
-    if extra and blocks and any(isinstance(b, FigurePage) for b in blocks):
-        chunks.append("### Other figures")
-        chunks += [f"![{md_escape(Path(f).stem)}]({f})" for f in extra]
+def _paragraph(paragraph: Paragraph, newline: str = _HARD_BREAK) -> str:
+    return "".join(_inline(p, newline, i == 0) for i, p in enumerate(paragraph.parts))
+
+
+def _bullets(bullets: BulletList) -> str:
+    return "\n".join(f"- {_paragraph(item, _HARD_BREAK + '  ')}" for item in bullets.items)
+
+
+def _callout(callout: Callout) -> str:
+    chunks = [_bold(md_escape(callout.title))]
+    for item in callout.body:
+        chunks.append(_paragraph(item) if isinstance(item, Paragraph) else _bullets(item))
+    text = "\n\n".join(c for c in chunks if c)
+    return "\n".join(f"> {line}" if line else ">" for line in text.split("\n"))
+
+
+def _cell(cell: str | Cell, header: bool = False) -> str:
+    text = md_escape(cell.text if isinstance(cell, Cell) else cell, newline="<br>")
+    return _bold(text) if isinstance(cell, Cell) and cell.bold and not header else text
+
+
+def _table(table: Table) -> str:
+    n = len(table.header)
+    lines = ["| " + " | ".join(_cell(h, header=True) for h in table.header) + " |",
+             "|" + "|".join("---:" if table.alignment(i) == "r" else "---" for i in range(n)) + "|"]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
+    caption = [_bold(md_escape(table.caption))] if table.caption else []
+    return "\n\n".join([*caption, "\n".join(lines)])
+
+
+def _key_facts(facts: KeyFacts) -> str:
+    return "\n".join(f"- {md_escape(label)}: {_bold(md_escape(value))}" for label, value in facts.items)
+
+
+def _figure(figure: Figure, number: int, png_paths: Mapping[str, str]) -> str:
+    if figure.stem not in png_paths:
+        raise KeyError(f"the report shows figure {figure.stem!r}, which was not rendered")
+    target = quote(png_paths[figure.stem], safe="/")
+    return (f"![{md_escape(figure.alt)}]({target})\n\n"
+            f"*Figure {number}. {md_escape(figure.caption)}*")
+
+
+def _block(block: Block, number: int, png_paths: Mapping[str, str]) -> str:
+    if isinstance(block, Heading):
+        return "#" * (block.level + 1) + " " + md_escape(block.text)
+    if isinstance(block, Paragraph):
+        return _paragraph(block)
+    if isinstance(block, BulletList):
+        return _bullets(block)
+    if isinstance(block, Callout):
+        return _callout(block)
+    if isinstance(block, KeyFacts):
+        return _key_facts(block)
+    if isinstance(block, Table):
+        return _table(block)
+    if isinstance(block, Figure):
+        return _figure(block, number, png_paths)
+    if isinstance(block, PageBreak):
+        return ""
+    raise TypeError(f"not a report block: {block!r}")
+
+
+def render_markdown(doc: Document, png_paths: Mapping[str, str]) -> str:
+    """``doc`` as Markdown; ``png_paths`` maps a figure's stem to its PNG, relative to the
+    Markdown file (e.g. ``figures/fan_lora_8b.png``)."""
+    chunks = ["# " + md_escape(doc.title)]
+    if doc.subtitle:
+        chunks.append(md_escape(doc.subtitle, _HARD_BREAK))
+    number = 0
+    for block in doc.blocks:
+        if isinstance(block, Figure):
+            number += 1
+        chunks.append(_block(block, number, png_paths))
+    if doc.footer:
+        chunks += ["---", md_escape(doc.footer)]
     return "\n\n".join(c for c in chunks if c) + "\n"
-
-
-def render_markdown(summary: dict[str, Any], scenario: Scenario, *, command: str,
-                    seconds: float, figure_files: list[str],
-                    generated_at: datetime | None = None) -> str:
-    """The report as Markdown, linking ``figure_files`` (paths relative to the run folder,
-    e.g. ``figures/fan_lora_8b.png``). Pure apart from the clock when ``generated_at`` is None.
-    """
-    generated_at = generated_at or datetime.now().astimezone()
-    blocks = report_blocks(summary, scenario, command=command, seconds=seconds,
-                           generated_at=generated_at)
-    captions = {spec.stem: spec.caption for spec in figure_specs(summary)}
-    return blocks_to_markdown(blocks, figure_files, captions)
-
-
-# ---------------------------------------------------------------------------------------------
-# Files
