@@ -304,6 +304,9 @@ class _SchemaReader:
                 return
             what = f"{_show(written)} is"
         else:
+            s_lo, s_hi = dist.support
+            if lo <= s_lo and s_hi <= hi:  # P5..P95 lie inside the support: nothing to evaluate
+                return
             q = safe_ppf(dist, (0.05, 0.95))
             if q is None or (lo <= q[0] and q[1] <= hi):
                 return
