@@ -1,5 +1,6 @@
 """Statistics of per-path arrays: Wilson intervals, payback quantiles, ranks, Spearman
-sensitivity and the verdict (MODEL.md section 5)."""
+sensitivity, the verdict (MODEL.md section 5), and the NPV statistics of the report
+(statistics table, quantile function, P(NPV < target), expected loss given a loss)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from typing import Any
 
 import numpy as np
 
+from .summary_parts import NPV_PERCENTILES, NpvStatistics, Quantiles, TargetProbability
+
 __all__ = [
     "Z95",
     "wilson_interval",
     "max_half_width",
     "payback_probability_by_month",
     "payback_month_quantile",
+    "SortedSample",
+    "sort_sample",
     "Ranked",
     "rank",
     "sorted_quantiles",
@@ -25,6 +30,11 @@ __all__ = [
     "sensitivity_row",
     "by_importance",
     "verdict",
+    "QUANTILE_LEVELS",
+    "npv_statistics",
+    "npv_quantiles",
+    "target_probabilities",
+    "expected_loss_given_loss",
 ]
 
 
@@ -95,22 +105,49 @@ def sorted_quantiles(sorted_values: np.ndarray, percentiles: Sequence[float]) ->
     return a + (b - a) * (position - lo)
 
 
-def rank(x: np.ndarray) -> Ranked:
-    n = x.shape[0]
+@dataclass(frozen=True)
+class SortedSample:
+    """A per-path array sorted once: its argsort and its sorted values.
+
+    One sort serves Spearman's ranks, the percentiles, the decile sets (a prefix and a
+    suffix of ``values``) and the equal-count bins of conditional.py.
+    """
+
+    order: np.ndarray
+    values: np.ndarray
+
+    def average_ranks(self) -> np.ndarray:
+        """1-based ranks in path order, ties sharing their average rank."""
+        n = self.values.shape[0]
+        new_group = np.empty(n, bool)
+        new_group[:1] = True
+        np.not_equal(self.values[1:], self.values[:-1], out=new_group[1:])
+        ranks = np.empty(n)
+        if new_group.all():
+            ranks[self.order] = np.arange(1, n + 1)
+        else:
+            start = np.flatnonzero(new_group)
+            end = np.append(start[1:], n)
+            ranks[self.order] = np.repeat((start + end + 1) / 2.0, end - start)
+        return ranks
+
+    def percentiles(self, percentiles: Sequence[float]) -> dict[int, float]:
+        """numpy's linear percentiles, keyed by percentile."""
+        values = sorted_quantiles(self.values, percentiles)
+        return {int(q): float(v) for q, v in zip(percentiles, values, strict=True)}
+
+    def is_constant(self) -> bool:
+        return bool(self.values.shape[0] == 0 or self.values[0] == self.values[-1])
+
+
+def sort_sample(x: np.ndarray) -> SortedSample:
     order = np.argsort(x)
-    ordered = x[order]
-    new_group = np.empty(n, bool)
-    new_group[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
-    ranks = np.empty(n)
-    if new_group.all():
-        ranks[order] = np.arange(1, n + 1)
-    else:
-        start = np.flatnonzero(new_group)
-        end = np.append(start[1:], n)
-        ranks[order] = np.repeat((start + end + 1) / 2.0, end - start)
-    values = sorted_quantiles(ordered, RANK_QUANTILES)
-    return Ranked(ranks, {q: float(v) for q, v in zip(RANK_QUANTILES, values, strict=True)})
+    return SortedSample(order, x[order])
+
+
+def rank(x: np.ndarray) -> Ranked:
+    sample = sort_sample(x)
+    return Ranked(sample.average_ranks(), sample.percentiles(RANK_QUANTILES))
 
 
 def average_ranks(x: np.ndarray) -> np.ndarray:
@@ -167,3 +204,63 @@ def verdict(interval: Sequence[float], required_probability: float) -> str:
     if hi < required_probability:
         return "no-go"
     return "uncertain"
+
+
+# The NPV quantile function's levels: 0, 0.01, ..., 1 (101 levels).
+QUANTILE_LEVELS = tuple(i / 100 for i in range(101))
+
+
+def _finite_part(sorted_values: np.ndarray) -> np.ndarray:
+    """The finite values of a sorted array (a view: -inf sort first, inf and NaN last)."""
+    lo = int(np.searchsorted(sorted_values, -np.inf, side="right"))
+    hi = int(np.searchsorted(sorted_values, np.inf, side="left"))
+    return sorted_values[lo:hi]
+
+
+def _finite_or_none(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def npv_statistics(values: np.ndarray, sorted_values: np.ndarray) -> NpvStatistics:
+    """Mean, sample standard deviation (ddof = 1), min, max and NPV_PERCENTILES (numpy's
+    default linear method, as the summary's ``npv`` spread) of per-path NPVs."""
+    n = values.shape[0]
+    if n == 0:
+        return NpvStatistics(*([None] * (4 + len(NPV_PERCENTILES))))
+    mean = float(np.mean(values))
+    sd = float(np.std(values, ddof=1)) if n > 1 else math.nan
+    percentiles = np.percentile(sorted_values, NPV_PERCENTILES)
+    numbers = [mean, sd, float(sorted_values[0]), float(sorted_values[-1]),
+               *(float(v) for v in percentiles)]
+    return NpvStatistics(*(_finite_or_none(x) for x in numbers))
+
+
+def npv_quantiles(sorted_values: np.ndarray) -> Quantiles:
+    """The quantile function of the finite NPVs at QUANTILE_LEVELS (linear method);
+    empty when none is finite."""
+    finite = _finite_part(sorted_values)
+    if finite.shape[0] == 0:
+        return Quantiles((), ())
+    values = sorted_quantiles(finite, [100.0 * q for q in QUANTILE_LEVELS])
+    return Quantiles(QUANTILE_LEVELS, tuple(float(v) for v in values))
+
+
+def target_probabilities(
+    sorted_values: np.ndarray, targets: Sequence[float],
+) -> tuple[TargetProbability, ...]:
+    """P(NPV < t) for each target t, by exact counts, with its Wilson 95 % interval."""
+    n = sorted_values.shape[0]
+    rows = []
+    for target in targets:
+        below = int(np.searchsorted(sorted_values, target, side="left"))
+        rows.append(TargetProbability(float(target), below / n if n else 0.0,
+                                      wilson_interval(below, n)))
+    return tuple(rows)
+
+
+def expected_loss_given_loss(sorted_values: np.ndarray) -> float | None:
+    """E[-NPV | NPV < 0] (positive money), None when no path loses money."""
+    losses = sorted_values[:int(np.searchsorted(sorted_values, 0.0, side="left"))]
+    if losses.shape[0] == 0:
+        return None
+    return _finite_or_none(-float(np.mean(losses)))

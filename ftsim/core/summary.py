@@ -7,26 +7,35 @@ import math
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .._version import __version__
+from ..scenario import Scenario, input_label
+from .drivers import driver_row, rank_drivers
 from .engine import BASELINE_COMPONENTS, COST_COMPONENTS
 from .metrics import (
-    average_ranks,
+    RANK_QUANTILES,
     by_importance,
+    expected_loss_given_loss,
+    npv_quantiles,
+    npv_statistics,
     payback_month_quantile,
     payback_probability_by_month,
-    rank,
-    sensitivity_row,
+    sort_sample,
     sorted_quantiles,
+    spearman_from_ranks,
+    target_probabilities,
     verdict,
     wilson_interval,
 )
 from .result import OptionResult, Result
 from .sampling import WORLD
 from .summary_types import (
+    CorrelationRow,
+    DriverRow,
     FanBands,
     Histogram,
     InputRow,
@@ -52,8 +61,9 @@ def _f(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _fs(values: Any) -> tuple[float | None, ...]:
-    return tuple(_f(v) for v in np.asarray(values).tolist())
+def _floats(values: np.ndarray) -> tuple[float, ...]:
+    """Values finite by construction (probabilities, percentiles of finite money) as floats."""
+    return tuple(float(v) for v in np.asarray(values, dtype=float).tolist())
 
 
 def _spread(x: np.ndarray) -> Spread:
@@ -81,7 +91,7 @@ def _histogram(x: np.ndarray, bins: int = 40) -> Histogram:
         mid, pad = lo + 0.5 * (hi - lo), max(1.0, 1e-9 * scale)
         lo, hi = mid - pad, mid + pad
     counts, edges = np.histogram(finite, bins=bins, range=(lo, hi))
-    return Histogram(_fs(edges), tuple(counts.tolist()))  # type: ignore[arg-type]
+    return Histogram(_floats(edges), tuple(int(c) for c in counts.tolist()))
 
 
 def _sensitivity(row: Mapping[str, Any]) -> SensitivityRow:
@@ -91,7 +101,7 @@ def _sensitivity(row: Mapping[str, Any]) -> SensitivityRow:
 
 def _option_summary(
     result: Result, option_id: str, option: OptionResult, sorted_cs: np.ndarray,
-    sensitivity_rows: list[dict[str, Any]],
+    sorted_npv: np.ndarray, rows: _OptionRows,
 ) -> OptionSummary:
     scenario = result.scenario
     n, horizon, within = result.n_paths, scenario.horizon_months, scenario.payback_within_months
@@ -100,14 +110,14 @@ def _option_summary(
     hits = int(np.count_nonzero(hit))
     low, high = wilson_interval(hits, n)
     cs = sorted_quantiles(sorted_cs, CS_PERCENTILES).T
-    monthly = {k: _fs(option.monthly_cost_sums[k] / n)
+    monthly = {k: _floats(option.monthly_cost_sums[k] / n)
                for k in ("baseline", *COST_COMPONENTS, *BASELINE_COMPONENTS)}
     return OptionSummary(
         id=option_id,
         name=scenario.options[option_id].name,
         p_payback_within=hits / n,
-        p_payback_within_ci95=(_f(low), _f(high)),  # type: ignore[arg-type]
-        p_payback_by_month=_fs(payback_probability_by_month(payback, horizon)),  # type: ignore[arg-type]
+        p_payback_within_ci95=(low, high),
+        p_payback_by_month=_floats(payback_probability_by_month(payback, horizon)),
         payback_month=PaybackMonths(*(payback_month_quantile(payback, q, horizon)
                                       for q in (10, 50, 90))),
         p_abandoned=float(np.mean(option.abandoned)),
@@ -115,20 +125,26 @@ def _option_summary(
         upfront_cost=_spread(option.upfront),
         tco_baseline=_mean_median(option.tco_baseline),
         tco_option=_mean_median(option.tco_option),
-        cumulative_net_savings=FanBands(*(_fs(row.astype(float)) for row in cs)),  # type: ignore[arg-type]
-        sensitivity=tuple(_sensitivity(r) for r in by_importance(sensitivity_rows)),
+        cumulative_net_savings=FanBands(*(_floats(row.astype(float)) for row in cs)),
+        sensitivity=tuple(_sensitivity(r) for r in by_importance(rows.sensitivity)),
         verdict=verdict((low, high), scenario.required_probability),
         p_npv_negative=float(np.mean(option.npv < 0)),
         p_dips_below_zero_after_payback=float(np.mean(option.dips_after_payback)),
         mean_retrains=float(np.mean(option.retrains)),
         npv_histogram=_histogram(option.npv),
-        monthly_mean_cost=MonthlyCosts(**monthly),  # type: ignore[arg-type]
+        monthly_mean_cost=MonthlyCosts(**monthly),
+        npv_statistics=npv_statistics(option.npv, sorted_npv),
+        npv_quantiles=npv_quantiles(sorted_npv),
+        expected_loss_given_loss=expected_loss_given_loss(sorted_npv),
+        npv_targets=target_probabilities(sorted_npv, scenario.npv_targets),
+        drivers=rank_drivers(rows.drivers),
     )
 
 
 def _input_rows(result: Result, quantiles: Mapping[str, Mapping[int, float]]) -> tuple[InputRow, ...]:
     rows = []
-    for key, item in result.scenario.all_inputs().items():
+    scenario = result.scenario
+    for key, item in scenario.all_inputs().items():
         owner = key.split(".")[1] if key.startswith("options.") else WORLD
         if key in quantiles:
             p5, p50, p95 = (quantiles[key][q] for q in (5, 50, 95))
@@ -137,7 +153,8 @@ def _input_rows(result: Result, quantiles: Mapping[str, Mapping[int, float]]) ->
         else:
             p5 = p50 = p95 = float(item.dist.ppf(np.array([0.5]))[0])
         rows.append(InputRow(key, item.dist.describe(), item.is_random, owner,
-                             _f(p5), _f(p50), _f(p95)))
+                             _f(p5), _f(p50), _f(p95), label=input_label(key, scenario),
+                             source=item.source, as_of=item.as_of))
     return tuple(rows)
 
 
@@ -163,44 +180,95 @@ def _hits(result: Result) -> dict[str, np.ndarray]:
             for oid, o in result.options.items()}
 
 
+@dataclass(frozen=True)
+class _OptionRows:
+    """One option's per-input rows: sensitivity dicts and drivers, in input order."""
+
+    sensitivity: list[dict[str, Any]]
+    drivers: list[DriverRow]
+
+
+@dataclass(frozen=True)
+class _NpvOrder:
+    """An option's sorted NPV, and its ranks (None when NPV is constant)."""
+
+    sorted: np.ndarray
+    ranks: np.ndarray | None
+    constant: bool
+
+
+def _npv_order(npv: np.ndarray) -> _NpvOrder:
+    sample = sort_sample(npv)
+    constant = sample.is_constant()
+    return _NpvOrder(sample.values, None if constant else sample.average_ranks(), constant)
+
+
+def _input_statistics(
+    result: Result, key: str, hits: Mapping[str, np.ndarray], npv: Mapping[str, _NpvOrder],
+) -> tuple[dict[int, float], dict[str, dict[str, Any]], dict[str, DriverRow]]:
+    """An input's quantiles, and per owner option its sensitivity row and driver row.
+
+    One sort of the input serves all; its ranks are dropped before the drivers, which hold
+    one NPV copy ordered by the input at a time.
+    """
+    values = result.inputs[key]
+    sample = sort_sample(values)
+    quantiles = sample.percentiles(RANK_QUANTILES)
+    deciles = (quantiles[10], quantiles[90])
+    owners = [key.split(".")[1]] if key.startswith("options.") else list(result.options)
+    ranks = sample.average_ranks()
+    rhos: dict[str, float | None] = {}
+    for oid in owners:
+        npv_ranks = npv[oid].ranks
+        rhos[oid] = None if npv_ranks is None else spearman_from_ranks(ranks, npv_ranks)
+    del ranks
+    label = input_label(key, result.scenario)
+    drivers = {oid: driver_row(key, label, sample, deciles, hits[oid],
+                               None if npv[oid].constant else result.options[oid].npv, rhos[oid])
+               for oid in owners}
+    sensitivity = {oid: {"input": key, "spearman": rhos[oid],
+                         "p_payback_low": row.p_payback_low, "p_payback_high": row.p_payback_high}
+                   for oid, row in drivers.items()}
+    return quantiles, sensitivity, drivers
+
+
 def _heavy_statistics(
     result: Result, threads: int | None,
-) -> tuple[dict[str, np.ndarray], dict[str, dict[int, float]], dict[str, list[dict[str, Any]]]]:
-    """Sorted CS rows per option, input quantiles, and sensitivity rows per option.
+) -> tuple[dict[str, np.ndarray], dict[str, _NpvOrder], dict[str, dict[int, float]],
+           dict[str, _OptionRows]]:
+    """Sorted CS rows and sorted NPV per option, input quantiles, and rows per option.
 
     The heavy parts -- one argsort per random input and per option's NPV, one sort of each
     option's month-major CS rows -- run in a thread pool (numpy releases the GIL while
-    sorting), and each input's ranks are used for every option and then dropped, so memory
-    stays at one rank vector per worker thread.
+    sorting), and each input's sort is used for every option and then dropped, so memory
+    stays at one sorted input (and one NPV ordered by it) per worker thread.
     """
     hits = _hits(result)
     threads = threads or min(8, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=threads) as pool:
         # cumulative is month-major (H, paths): sorting contiguous float32 rows is the
         # fastest exact way to per-month percentiles (numpy's SIMD sort).
-        sorted_cs = {oid: pool.submit(np.sort, o.cumulative, axis=1)
-                     for oid, o in result.options.items()}
-        npv_futures = {oid: pool.submit(average_ranks, o.npv) for oid, o in result.options.items()}
-        npv_ranks = {oid: None if np.all(o.npv == o.npv[0]) else npv_futures[oid].result()
-                     for oid, o in result.options.items()}
-
-        def input_statistics(key: str) -> tuple[dict[int, float], dict[str, dict[str, Any]]]:
-            values = result.inputs[key]
-            ranked = rank(values)
-            owners = ([key.split(".")[1]] if key.startswith("options.") else list(result.options))
-            rows = {oid: sensitivity_row(key, values, ranked, npv_ranks[oid], hits[oid])
-                    for oid in owners}
-            return ranked.quantiles, rows
-
-        statistics = dict(zip(result.inputs, pool.map(input_statistics, result.inputs),
+        cs_futures = {oid: pool.submit(np.sort, o.cumulative, axis=1)
+                      for oid, o in result.options.items()}
+        npv_futures = {oid: pool.submit(_npv_order, o.npv) for oid, o in result.options.items()}
+        npv = {oid: future.result() for oid, future in npv_futures.items()}
+        statistics = dict(zip(result.inputs,
+                              pool.map(lambda k: _input_statistics(result, k, hits, npv),
+                                       result.inputs),
                               strict=True))
-        sorted_cs = {oid: future.result() for oid, future in sorted_cs.items()}
-    quantiles = {k: q for k, (q, _) in statistics.items()}
-    rows_by_option: dict[str, list[dict[str, Any]]] = {oid: [] for oid in result.options}
-    for _, rows in statistics.values():
-        for oid, row in rows.items():
-            rows_by_option[oid].append(row)
-    return sorted_cs, quantiles, rows_by_option
+        sorted_cs = {oid: future.result() for oid, future in cs_futures.items()}
+    quantiles = {k: q for k, (q, _, _) in statistics.items()}
+    rows = {oid: _OptionRows([], []) for oid in result.options}
+    for _, sensitivity, drivers in statistics.values():
+        for oid, row in sensitivity.items():
+            rows[oid].sensitivity.append(row)
+            rows[oid].drivers.append(drivers[oid])
+    return sorted_cs, npv, quantiles, rows
+
+
+def _correlations(scenario: Scenario) -> tuple[CorrelationRow, ...]:
+    return tuple(CorrelationRow(c.a, c.b, input_label(c.a, scenario), input_label(c.b, scenario),
+                                float(c.rho)) for c in scenario.correlations)
 
 
 def summarize(result: Result, threads: int | None = None) -> Summary:
@@ -212,7 +280,7 @@ def summarize(result: Result, threads: int | None = None) -> Summary:
     quantile of None means not reached within the horizon.
     """
     scenario = result.scenario
-    sorted_cs, quantiles, rows_by_option = _heavy_statistics(result, threads)
+    sorted_cs, npv, quantiles, rows = _heavy_statistics(result, threads)
     half_width = result.precision_half_width
     return Summary(
         ftsim_version=__version__,
@@ -233,6 +301,8 @@ def summarize(result: Result, threads: int | None = None) -> Summary:
         tokens_per_month=_spread(result.tokens_per_month),
         requests_per_month=_spread(result.requests_per_month),
         inputs=_input_rows(result, quantiles),
-        options={oid: _option_summary(result, oid, option, sorted_cs[oid], rows_by_option[oid])
+        options={oid: _option_summary(result, oid, option, sorted_cs[oid], npv[oid].sorted,
+                                      rows[oid])
                  for oid, option in result.options.items()},
+        correlations=_correlations(scenario),
     )

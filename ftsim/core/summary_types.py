@@ -3,167 +3,54 @@
 All frozen dataclasses; sequences are tuples; numbers that may be non-finite are
 ``float | None`` (None = null in JSON). ``Summary.to_dict()`` returns exactly the JSON-ready
 summary.json dict (minus ``simulation.seconds``, which the CLI's ``RunInfo`` adds);
-``Summary.from_dict(d)`` reads it back. The ``*_frame`` methods import pandas lazily.
+``Summary.from_dict(d)`` reads it back, including a summary.json written before the
+report statistics existed (their fields then read as empty or None). The ``*_frame``
+methods import pandas lazily.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+
+from .summary_parts import (
+    BASELINE_COST_PARTS,
+    NPV_PERCENTILES,
+    OPTION_COST_PARTS,
+    CorrelationRow,
+    DriverRow,
+    FanBands,
+    Histogram,
+    MeanMedian,
+    MonthlyCosts,
+    NpvStatistics,
+    PaybackMonths,
+    Quantiles,
+    SensitivityRow,
+    Spread,
+    TargetProbability,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["Spread", "MeanMedian", "PaybackMonths", "FanBands", "SensitivityRow", "Histogram",
-           "MonthlyCosts", "OptionSummary", "InputRow", "ScenarioInfo", "SimulationInfo",
-           "Summary"]
-
-# The parts of an option's monthly cost, in report order, and of the baseline's.
-OPTION_COST_PARTS = ("serving", "escalation", "errors", "rag", "maintenance", "retraining",
-                     "baseline_while_not_live")
-BASELINE_COST_PARTS = ("baseline_api", "baseline_errors", "baseline_rag")
-
-
-@dataclass(frozen=True)
-class Spread:
-    """Mean and 5th / 50th / 95th percentiles (npv, upfront_cost, volume.*)."""
-
-    mean: float | None
-    p5: float | None
-    p50: float | None
-    p95: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"mean": self.mean, "p5": self.p5, "p50": self.p50, "p95": self.p95}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Spread:
-        return cls(d["mean"], d["p5"], d["p50"], d["p95"])
-
-
-@dataclass(frozen=True)
-class MeanMedian:
-    """Mean and median (tco.baseline, tco.option)."""
-
-    mean: float | None
-    p50: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"mean": self.mean, "p50": self.p50}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> MeanMedian:
-        return cls(d["mean"], d["p50"])
-
-
-@dataclass(frozen=True)
-class PaybackMonths:
-    """Payback month quantiles; None = not reached within the horizon."""
-
-    p10: int | None
-    p50: int | None
-    p90: int | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"p10": self.p10, "p50": self.p50, "p90": self.p90}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> PaybackMonths:
-        return cls(d["p10"], d["p50"], d["p90"])
-
-
-@dataclass(frozen=True)
-class FanBands:
-    """Per-month percentiles of cumulative net savings, each of length H."""
-
-    p5: tuple[float, ...]
-    p25: tuple[float, ...]
-    p50: tuple[float, ...]
-    p75: tuple[float, ...]
-    p95: tuple[float, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: list(getattr(self, f.name)) for f in fields(self)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> FanBands:
-        return cls(*(tuple(d[f.name]) for f in fields(cls)))
-
-    def items(self) -> Iterator[tuple[str, tuple[float, ...]]]:
-        """(``"p5"``, band), ... in percentile order."""
-        return ((f.name, getattr(self, f.name)) for f in fields(self))
-
-
-@dataclass(frozen=True)
-class SensitivityRow:
-    """One input's Spearman with NPV and P(payback) in its outer deciles."""
-
-    input: str
-    spearman: float | None
-    p_payback_low: float | None
-    p_payback_high: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"input": self.input, "spearman": self.spearman,
-                "p_payback_low": self.p_payback_low, "p_payback_high": self.p_payback_high}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SensitivityRow:
-        return cls(d["input"], d["spearman"], d["p_payback_low"], d["p_payback_high"])
-
-
-@dataclass(frozen=True)
-class Histogram:
-    """Counts between strictly increasing edges (both empty when nothing is finite)."""
-
-    edges: tuple[float, ...]
-    counts: tuple[int, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"edges": list(self.edges), "counts": list(self.counts)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Histogram:
-        return cls(tuple(d["edges"]), tuple(d["counts"]))
-
-
-@dataclass(frozen=True)
-class MonthlyCosts:
-    """Mean cost per month (length H) of the baseline, the option's parts and the baseline's."""
-
-    baseline: tuple[float, ...]
-    serving: tuple[float, ...]
-    escalation: tuple[float, ...]
-    errors: tuple[float, ...]
-    rag: tuple[float, ...]
-    maintenance: tuple[float, ...]
-    retraining: tuple[float, ...]
-    baseline_while_not_live: tuple[float, ...]
-    baseline_api: tuple[float, ...]
-    baseline_errors: tuple[float, ...]
-    baseline_rag: tuple[float, ...]
-
-    def components(self) -> dict[str, tuple[float, ...]]:
-        """The option's cost parts in report order."""
-        return {k: getattr(self, k) for k in OPTION_COST_PARTS}
-
-    def baseline_components(self) -> dict[str, tuple[float, ...]]:
-        """The baseline's cost parts (tokens, errors, rag)."""
-        return {k: getattr(self, k) for k in BASELINE_COST_PARTS}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: list(getattr(self, f.name)) for f in fields(self)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> MonthlyCosts:
-        return cls(*(tuple(d[f.name]) for f in fields(cls)))
+           "MonthlyCosts", "NpvStatistics", "TargetProbability", "Quantiles", "DriverRow",
+           "CorrelationRow", "OptionSummary", "InputRow", "ScenarioInfo", "SimulationInfo",
+           "Summary", "OPTION_COST_PARTS", "BASELINE_COST_PARTS", "NPV_PERCENTILES"]
 
 
 @dataclass(frozen=True)
 class OptionSummary:
-    """One option's section 5 numbers and the report extras."""
+    """One option's section 5 numbers and the report extras.
+
+    The fields after ``monthly_mean_cost`` come after it in summary.json too (added keys,
+    old ones unchanged): NPV statistics and quantile function, E[-NPV | NPV < 0] (None when
+    no path loses money), P(NPV < t) per scenario target, and the drivers ranked by
+    |swing| (significant ones first).
+    """
 
     id: str
     name: str
@@ -184,6 +71,11 @@ class OptionSummary:
     mean_retrains: float
     npv_histogram: Histogram
     monthly_mean_cost: MonthlyCosts
+    npv_statistics: NpvStatistics
+    npv_quantiles: Quantiles
+    expected_loss_given_loss: float | None
+    npv_targets: tuple[TargetProbability, ...]
+    drivers: tuple[DriverRow, ...]
 
     def to_dict(self) -> dict[str, Any]:
         """The summary.json entry (without ``id``: it is the key in ``options``)."""
@@ -205,11 +97,21 @@ class OptionSummary:
             "mean_retrains": self.mean_retrains,
             "npv_histogram": self.npv_histogram.to_dict(),
             "monthly_mean_cost": self.monthly_mean_cost.to_dict(),
+            "npv_statistics": self.npv_statistics.to_dict(),
+            "npv_quantiles": self.npv_quantiles.to_dict(),
+            "expected_loss_given_loss": self.expected_loss_given_loss,
+            "npv_targets": [t.to_dict() for t in self.npv_targets],
+            "drivers": [row.to_dict() for row in self.drivers],
         }
 
     @classmethod
     def from_dict(cls, option_id: str, d: Mapping[str, Any]) -> OptionSummary:
+        """Read an entry back; one written before the report statistics gets the NPV
+        statistics its ``npv`` spread holds (the rest None) and no quantiles, targets or
+        drivers."""
         low, high = d["p_payback_within_ci95"]
+        statistics = d.get("npv_statistics", d["npv"])
+        quantiles = d.get("npv_quantiles", {"levels": [], "values": []})
         return cls(
             id=option_id, name=d["name"], p_payback_within=d["p_payback_within"],
             p_payback_within_ci95=(low, high),
@@ -226,12 +128,18 @@ class OptionSummary:
             mean_retrains=d["mean_retrains"],
             npv_histogram=Histogram.from_dict(d["npv_histogram"]),
             monthly_mean_cost=MonthlyCosts.from_dict(d["monthly_mean_cost"]),
+            npv_statistics=NpvStatistics.from_dict(statistics),
+            npv_quantiles=Quantiles.from_dict(quantiles),
+            expected_loss_given_loss=d.get("expected_loss_given_loss"),
+            npv_targets=tuple(TargetProbability.from_dict(t) for t in d.get("npv_targets", ())),
+            drivers=tuple(DriverRow.from_dict(r) for r in d.get("drivers", ())),
         )
 
 
 @dataclass(frozen=True)
 class InputRow:
-    """One scenario input: as written, whether random, its owner, and its 5/50/95 %."""
+    """One scenario input: as written, whether random, its owner, its 5/50/95 %, its human
+    label and where its figure comes from (``source``, ``as_of``; None when not given)."""
 
     input: str
     written: str
@@ -240,13 +148,23 @@ class InputRow:
     p5: float | None
     p50: float | None
     p95: float | None
+    label: str = ""
+    source: str | None = None
+    as_of: str | None = None
+
+    def __post_init__(self) -> None:  # a row built without a label is named by its key
+        if not self.label:
+            object.__setattr__(self, "label", self.input)
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> InputRow:
-        return cls(*(d[f.name] for f in fields(cls)))
+        """Missing ``label`` reads as the key, missing ``source`` / ``as_of`` as None."""
+        return cls(d["input"], d["written"], d["random"], d["owner"], d["p5"], d["p50"],
+                   d["p95"], label=d.get("label", ""), source=d.get("source"),
+                   as_of=d.get("as_of"))
 
 
 @dataclass(frozen=True)
@@ -303,6 +221,7 @@ class Summary:
     requests_per_month: Spread
     inputs: tuple[InputRow, ...]
     options: Mapping[str, OptionSummary]
+    correlations: tuple[CorrelationRow, ...] = ()
 
     def __post_init__(self) -> None:  # a read-only view: nothing mutates a summary
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
@@ -321,6 +240,7 @@ class Summary:
                        "requests_per_month": self.requests_per_month.to_dict()},
             "inputs": [row.to_dict() for row in self.inputs],
             "options": {oid: o.to_dict() for oid, o in self.options.items()},
+            "correlations": [row.to_dict() for row in self.correlations],
         }
 
     @classmethod
@@ -335,6 +255,7 @@ class Summary:
             requests_per_month=Spread.from_dict(d["volume"]["requests_per_month"]),
             inputs=tuple(InputRow.from_dict(r) for r in d["inputs"]),
             options={oid: OptionSummary.from_dict(oid, o) for oid, o in d["options"].items()},
+            correlations=tuple(CorrelationRow.from_dict(r) for r in d.get("correlations", ())),
         )
 
     def options_frame(self) -> pd.DataFrame:

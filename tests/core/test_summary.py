@@ -1,5 +1,6 @@
-"""The typed Summary: to_dict is byte-for-byte the dict summarize built before the typed
-Summary existed, from_dict round-trips, and the pandas frames agree with independent counts.
+"""The typed Summary: to_dict holds, key for key and byte for byte, the dict summarize built
+before the typed Summary existed (new keys only after the old ones), from_dict round-trips
+and reads an old summary.json, and the pandas frames agree with independent counts.
 
 Fixture recipe (tests/core/data/summaries_before_typed.json, written on commit 3099df7 by
 the dict-building summarize, before the typed Summary): ``json.dumps(out, indent=1,
@@ -13,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -23,14 +25,18 @@ from ftsim import Summary, load_scenario, parse_scenario, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).parent / "data" / "summaries_before_typed.json"
+# The shipped scenarios as they were on commit 3099df7 (``git show 3099df7:scenarios/...``),
+# the files the fixture was computed from: their sha256 is in it, and later edits to the
+# shipped files (new keys, reworded sources) must not break this comparison.
+SCENARIOS = Path(__file__).parent / "data" / "scenarios"
 
 
 def _run(name: str) -> ftsim.Result:
-    bot = load_scenario(ROOT / "scenarios" / "support_bot.toml")
+    bot = load_scenario(SCENARIOS / "support_bot.toml")
     if name == "support_bot":
         return simulate(bot, paths=2000, seed=11, jobs=1, chunk_size=1024)
     if name == "drift_heavy":
-        return simulate(load_scenario(ROOT / "scenarios" / "drift_heavy.toml"), paths=2000,
+        return simulate(load_scenario(SCENARIOS / "drift_heavy.toml"), paths=2000,
                         seed=12, jobs=1, chunk_size=1024)
     if name == "minimal":  # defaults everywhere; max_acceptable_gap = inf gives nulls
         return simulate(parse_scenario(WORLD + LORA), paths=500, seed=13, jobs=1)
@@ -41,16 +47,51 @@ def _run(name: str) -> ftsim.Result:
 RUNS = ("support_bot", "drift_heavy", "minimal", "precision")
 
 
+def _old_part(new: Any, old: Any) -> Any:
+    """``new`` restricted to the keys ``old`` has, recursively, in ``new``'s order; asserts
+    that the keys ``old`` has come first, in the same order (added keys only at the end)."""
+    if isinstance(old, dict):
+        assert list(new)[:len(old)] == list(old)
+        return {k: _old_part(new[k], old[k]) for k in new if k in old}
+    if isinstance(old, list):
+        assert len(new) == len(old)
+        return [_old_part(a, b) for a, b in zip(new, old, strict=True)]
+    return new
+
+
 @pytest.mark.parametrize("name", RUNS)
-def test_to_dict_is_the_old_summary_and_round_trips(name: str) -> None:
+def test_to_dict_keeps_the_old_summary_and_round_trips(name: str) -> None:
     expected = json.loads(FIXTURE.read_text())[name]
     summary = ftsim.summarize(_run(name))
     d = summary.to_dict()
-    # same keys in the same order, same values (the JSON text compares both)
-    assert json.dumps(d, indent=1, allow_nan=False) == json.dumps(expected, indent=1)
+    # the old keys: same order, same values (the JSON text compares both); new keys follow
+    old = _old_part(d, expected)
+    assert json.dumps(old, indent=1, allow_nan=False) == json.dumps(expected, indent=1)
+    assert json.dumps(d, allow_nan=False)
     again = Summary.from_dict(json.loads(json.dumps(d)))
     assert again.to_dict() == d
     assert again == summary
+
+
+@pytest.mark.parametrize("name", RUNS)
+def test_an_old_summary_reads_back_with_the_new_fields_empty(name: str) -> None:
+    expected = json.loads(FIXTURE.read_text())[name]
+    summary = Summary.from_dict(expected)
+    assert summary.correlations == ()
+    for oid, option in summary.options.items():
+        npv = expected["options"][oid]["npv"]
+        stats = option.npv_statistics
+        assert (stats.mean, stats.p5, stats.p50, stats.p95) == (
+            npv["mean"], npv["p5"], npv["p50"], npv["p95"])
+        assert stats.sd is None and stats.p99 is None
+        assert option.npv_quantiles.levels == option.npv_quantiles.values == ()
+        assert option.expected_loss_given_loss is None
+        assert option.npv_targets == option.drivers == ()
+    for row, raw in zip(summary.inputs, expected["inputs"], strict=True):
+        assert (row.label, row.source, row.as_of) == (raw["input"], None, None)
+    # written again, the old keys are unchanged
+    old = _old_part(summary.to_dict(), expected)
+    assert json.dumps(old, indent=1) == json.dumps(expected, indent=1)
 
 
 def test_summary_is_frozen() -> None:
@@ -95,7 +136,8 @@ def test_frames_agree_with_independent_counts() -> None:
             np.mean((hit > 0) & (hit <= within)))
     inputs = summary.inputs_frame()
     assert list(inputs["input"]) == [row.input for row in summary.inputs]
-    assert list(inputs.columns) == ["input", "written", "random", "owner", "p5", "p50", "p95"]
+    assert list(inputs.columns) == ["input", "written", "random", "owner", "p5", "p50", "p95",
+                                    "label", "source", "as_of"]
 
 
 def test_paths_frame_matches_paths_csv(tmp_path: Path) -> None:
