@@ -1,4 +1,5 @@
-"""Figures drawn from results with matplotlib (never pyplot): one module per figure family.
+"""Figures drawn from results with matplotlib (never pyplot): one module per figure family,
+the report's figure set (``registry``) and its rendering, each figure drawn once (``render``).
 
 Every figure function takes results (never runs the engine), draws on the Axes it is given
 (or on a new figure when ``ax`` is None) and returns them, in the SALib style.
@@ -7,12 +8,14 @@ Every figure function takes results (never runs the engine), draws on the Axes i
 from __future__ import annotations
 
 from .breakeven import breakeven_chart
+from .cdf import npv_cdf
 from .costs import cost_breakdown
 from .drivers import drivers
 from .fan import fan_chart
 from .npv import npv_distribution
 from .payback import payback_curve
 from .registry import FigureSpec, draw_figure, figure_set, figure_specs, save_png
+from .render import RenderedFigure, draw_svg, render_figures
 from .style import FIGSIZE, LOSS_COLOR, OPTION_COLORS, PNG_DPI, house_style, money_formatter
 from .sweep import sweep_chart
 
@@ -26,6 +29,7 @@ __all__ = [
     "fan_chart",
     "payback_curve",
     "npv_distribution",
+    "npv_cdf",
     "drivers",
     "cost_breakdown",
     "sweep_chart",
@@ -35,4 +39,7 @@ __all__ = [
     "draw_figure",
     "figure_set",
     "save_png",
+    "RenderedFigure",
+    "draw_svg",
+    "render_figures",
 ]
