@@ -60,26 +60,45 @@ def shown_range(levels: np.ndarray, values: np.ndarray) -> tuple[float, float] |
     return float(lo), float(hi)
 
 
-def npv_bins(levels: np.ndarray, values: np.ndarray, lo: float, hi: float) -> NpvBins:
-    """The bins between consecutive quantiles that lie in [lo, hi] (``lo < hi``).
+def npv_bins(levels: np.ndarray, values: np.ndarray, lo: float, hi: float,
+             step: int = 1) -> NpvBins:
+    """The bins between consecutive quantiles that lie in [lo, hi] (``lo < hi``), merged
+    ``step`` at a time.
 
     A bin narrower than a millionth of the range is a point mass: consecutive ones at the
-    same value are merged into one atom holding their summed share.
+    same value are merged into one atom holding their summed share. Atoms are found before
+    bins are merged, so a merged bar never smears a point mass over empty ground.
     """
     keep = np.isfinite(values) & (values >= lo) & (values <= hi)
     q, p = values[keep], levels[keep]
     eps = 1e-6 * (hi - lo)
-    edges, shares, atoms = [float(q[0])] if q.size else [], [], []
+    edges: list[float] = [float(q[0])] if q.size else []
+    shares: list[float] = []
+    atoms: list[tuple[float, float, int]] = []
+    group_mass, group_count = 0.0, 0
+
+    def flush(right: float) -> None:
+        nonlocal group_mass, group_count
+        if group_count:
+            edges.append(right)
+            shares.append(group_mass)
+        group_mass, group_count = 0.0, 0
+
     for i in range(q.size - 1):
-        width, mass = q[i + 1] - q[i], p[i + 1] - p[i]
+        width, mass = q[i + 1] - q[i], float(p[i + 1] - p[i])
         if width > eps:
-            edges.append(float(q[i + 1]))
-            shares.append(float(mass))
-        elif atoms and abs(atoms[-1][0] - q[i]) <= eps and atoms[-1][2] == i - 1:
+            group_mass, group_count = group_mass + mass, group_count + 1
+            if group_count == step:
+                flush(float(q[i + 1]))
+            continue
+        flush(float(q[i]))
+        if atoms and abs(atoms[-1][0] - q[i]) <= eps and atoms[-1][2] == i - 1:
             value, share, _ = atoms[-1]
-            atoms[-1] = (value, share + float(mass), i)
+            atoms[-1] = (value, share + mass, i)
         else:
-            atoms.append((float(q[i]), float(mass), i))
+            atoms.append((float(q[i]), mass, i))
+    if q.size:
+        flush(float(q[-1]))
     return NpvBins(np.asarray(edges), np.asarray(shares),
                    tuple((value, share) for value, share, _ in atoms if share > 0))
 
@@ -87,13 +106,6 @@ def npv_bins(levels: np.ndarray, values: np.ndarray, lo: float, hi: float) -> Np
 def bar_step(paths: int) -> int:
     """Percent of the paths per bar: 1 from 10,000 paths up, at most 5."""
     return min(5, max(1, math.ceil(MIN_PATHS_PER_BAR / max(paths * 0.01, 1e-9))))
-
-
-def _coarser(levels: np.ndarray, values: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every ``step``-th percentile from P1 (levels at whole percents), P99 kept."""
-    percent = np.rint(levels * 100)
-    keep = ((percent - 1) % step == 0) | (percent == 99)
-    return levels[keep], values[keep]
 
 
 def _unit(peak: float) -> float:
@@ -168,7 +180,7 @@ def npv_distribution(ax: Axes | None, summary: Summary, option_id: str) -> Axes:
     step = bar_step(summary.simulation.paths)
     if shown is not None and shown[1] > shown[0]:
         lo, hi = shown
-        bins = npv_bins(*_coarser(levels, values, step), lo, hi)
+        bins = npv_bins(levels, values, lo, hi, step)
         _draw_bins(ax, bins, currency, color)
         pad = 0.03 * (hi - lo)
         lo, hi = lo - pad, hi + pad

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.summary_types import OptionSummary, Summary
-from ..figures.registry import FigureSpec
 from ..format import format_money, format_points, format_probability
 from ..scenario import Scenario
 from .appendix import appendix_blocks, methodology_blocks, reproducibility_blocks
@@ -41,6 +40,9 @@ from .tables import (
     statistics_blocks,
     target_blocks,
 )
+
+if TYPE_CHECKING:  # pragma: no cover (the figures import matplotlib: only their specs come in)
+    from ..figures.registry import FigureSpec
 
 __all__ = ["report_document", "money_at_risk", "VERDICT_TONES", "DRIVER_ROWS"]
 

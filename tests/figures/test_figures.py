@@ -1,44 +1,41 @@
-"""Figures drawn from hand-made summaries: no engine runs here."""
+"""Each figure function on typed summaries of small real runs (support_bot at 3,000 paths and
+degenerate one-option runs): what is drawn is checked against the summary's own numbers."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
-import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
-from summaries import H, N, make_summary
+from report_runs import degenerate_run, support_bot, with_option
 
+from ftsim import simulate, summarize
 from ftsim.figures import (
     FIGSIZE,
+    breakeven_chart,
     cost_breakdown,
-    draw_figure,
     drivers,
     fan_chart,
-    figure_set,
-    figure_specs,
-    house_style,
-    money_formatter,
     npv_distribution,
     payback_curve,
-    save_png,
-    style,
-    text,
 )
-from ftsim.figures.drivers import _wrap_key
+from ftsim.figures.cdf import npv_cdf, target_text
+from ftsim.figures.drivers import NOISE_COLOR, Z95
+from ftsim.figures.npv import bar_step, npv_bins
 from ftsim.figures.payback import _spread_labels
 from ftsim.format import format_money, format_probability
-from ftsim.report import pdf
-from ftsim.report.blocks import FigurePage, Heading, Paragraph
+
+PROVIDER = "lora_8b_provider"
 
 
-@pytest.fixture
-def summary() -> dict:
-    return make_summary()
+@pytest.fixture(scope="module")
+def run():
+    return support_bot()
 
 
 def _axes() -> Axes:
@@ -51,87 +48,54 @@ def _by_gid(ax: Axes, gid: str):
     return found[0]
 
 
+def _gids(ax: Axes) -> set[str]:
+    return {a.get_gid() for a in ax.get_children() if a.get_gid()}
+
+
 def _legend_texts(ax: Axes) -> list[str]:
-    """Legend entries as drawn (mathtext is off: a dollar sign is written as it is)."""
     return [t.get_text() for t in ax.get_legend().get_texts()]
 
 
-# --- number formatting -------------------------------------------------------------------------
+# --- fan ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("currency", "value", "expected"), [
-    ("USD", 1_234_567, "1.2M USD"),
-    ("GBP", 350_000, "350k GBP"),
-    ("EUR", 12_345, "12,345 EUR"),
-    ("USD", -1_234_567, "-1.2M USD"),
-    ("USD", 0, "0 USD"),
-    ("USD", 12.5, "12.50 USD"),
-    ("USD", 999_950, "1.0M USD"),  # rounds up into the next unit, never "1,000k"
-    ("USD", 99_999.6, "100k USD"),
-    ("USD", 2.5e9, "2.5B USD"),
-    ("CHF", -4_200, "-4,200 CHF"),
-    ("USD", -0.001, "0.00 USD"),  # no minus sign on a value that prints as zero
-])
-def test_money_formatter_single_values(currency, value, expected):
-    assert money_formatter(currency)(value) == expected
-    assert format_money(value, currency) == expected
-
-
-@pytest.mark.parametrize(("ticks", "expected"), [
-    ([0, 250_000, 500_000, 750_000, 1_000_000], ["0", "0.25M", "0.50M", "0.75M", "1.00M"]),
-    ([-200_000, 0, 200_000, 400_000], ["-200k", "0", "200k", "400k"]),
-    ([0, 20_000, 40_000], ["0", "20,000", "40,000"]),
-    ([-2e6, -1e6, 0, 1e6], ["-2M", "-1M", "0", "1M"]),
-])
-def test_money_formatter_axis_uses_one_scale(ticks, expected):
-    """Ticks share the scale of the largest one; the axis label names the currency."""
-    assert money_formatter("USD").format_ticks(ticks) == expected
-
-
-@pytest.mark.parametrize(("p", "expected"), [
-    (0.63, "63.0%"), (0.0, "0.0%"), (1.0, "100.0%"), (0.0004, "<0.1%"), (0.9996, ">99.9%"),
-    (0.12345, "12.3%"), (None, "n/a"),
-])
-def test_format_probability(p, expected):
-    assert format_probability(p) == expected
-
-
-# --- figures -----------------------------------------------------------------------------------
-
-def test_fan_chart_draws_the_summary_bands(summary):
-    ax = fan_chart(_axes(), summary, "a")
-    assert isinstance(ax, Axes)
-    bands = summary["options"]["a"]["cumulative_net_savings"]
+def test_fan_chart_draws_the_bands_and_no_phantom_marker(run):
+    """support_bot: fewer than half of the paths pay back within 36 months (median payback
+    None). Before: the legend showed a diamond that was never drawn."""
+    _, summary = run
+    option = summary.options[PROVIDER]
+    assert option.payback_month.p50 is None  # the case under test
+    ax = fan_chart(_axes(), summary, PROVIDER)
     median = _by_gid(ax, "median")
-    np.testing.assert_array_equal(median.get_xdata(), np.arange(1, H + 1))
-    np.testing.assert_array_equal(median.get_ydata(), bands["p50"])
-    marker = _by_gid(ax, "median_payback")
-    assert list(marker.get_xdata()) == [3] and list(marker.get_ydata()) == [0]
-    assert any(list(line.get_xdata()) == [N, N] for line in ax.get_lines())  # N marked
-    assert any(list(line.get_ydata()) == [0, 0] for line in ax.get_lines())  # zero line
-    assert "median payback: month 3" in _legend_texts(ax)
-    assert "Test scenario" in ax.get_title(loc="left")
-    assert "Option A, self-hosted" in ax.get_title(loc="left")
+    np.testing.assert_array_equal(median.get_ydata(), option.cumulative_net_savings.p50)
+    assert "median_payback" not in _gids(ax)
+    assert not any("payback" in t for t in _legend_texts(ax))
+    assert "fewer than half of the paths pay back by month 36" in ax.get_title(loc="left").replace(
+        "\n", " ")
     assert ax.yaxis.get_major_formatter()(1_500_000) == "1.5M USD"
 
 
-def test_fan_chart_says_when_the_median_never_pays_back(summary):
-    summary["options"]["b"]["payback_month"]["p50"] = None
-    ax = fan_chart(None, summary, "b")  # no ax: a new figure
-    assert isinstance(ax, Axes)
-    assert f"median payback: after month {H}" in _legend_texts(ax)
+def test_fan_chart_marks_the_median_payback_month():
+    """1e7 requests against $100 upfront: every path pays back in month 1."""
+    _, summary = degenerate_run("all_payback")
+    ax = fan_chart(None, summary, "a")
+    marker = _by_gid(ax, "median_payback")
+    assert list(marker.get_xdata()) == [1] and list(marker.get_ydata()) == [0]
+    assert "median payback: month 1" in _legend_texts(ax)
 
 
-def test_payback_curve_labels_each_probability_at_n(summary):
+# --- payback ------------------------------------------------------------------------------------
+
+def test_payback_curve_labels_each_probability_at_n(run):
+    _, summary = run
     ax = payback_curve(_axes(), summary)
-    for option_id, option in summary["options"].items():
+    deadline = summary.simulation.payback_within_months
+    for option_id, option in summary.options.items():
         curve = _by_gid(ax, f"payback_{option_id}")
-        np.testing.assert_array_equal(curve.get_ydata(), [0.0, *option["p_payback_by_month"]])
+        np.testing.assert_array_equal(curve.get_ydata(), [0.0, *option.p_payback_by_month])
         label = _by_gid(ax, f"p_at_n_{option_id}")
-        assert label.get_text() == format_probability(option["p_payback_within"])
-        assert label.xy == (N, option["p_payback_within"])
-    assert any(list(line.get_ydata()) == [0.8, 0.8] for line in ax.get_lines())
+        assert label.get_text() == format_probability(option.p_payback_within)
+        assert label.xy == (deadline, option.p_payback_within)
     assert "required probability 80.0%" in _legend_texts(ax)
-    assert "Test scenario" in ax.get_title(loc="left")
 
 
 def test_payback_labels_are_kept_apart():
@@ -141,326 +105,245 @@ def test_payback_labels_are_kept_apart():
     assert heights[-1] <= 0.97 and heights[1] - heights[0] >= 0.07 - 1e-12
 
 
-def test_npv_distribution_histogram_lines_and_loss_region(summary):
-    ax = npv_distribution(_axes(), summary, "a")
-    option = summary["options"]["a"]
+# --- NPV histogram ------------------------------------------------------------------------------
+
+def test_npv_bins_hold_equal_shares_and_set_point_masses_apart():
+    """Quantiles of a law with an atom: 30 % of the mass at -1 (levels 0.0-0.3), the rest
+    uniform on [0, 7]. The bins between percentiles each hold 1 %; the atom is one spike."""
+    levels = np.linspace(0, 1, 101)
+    values = np.where(levels <= 0.3, -1.0, (levels - 0.3) / 0.7 * 7.0)
+    bins = npv_bins(levels, values, -1.0, 7.0)
+    assert bins.atoms == ((-1.0, pytest.approx(0.3)),)
+    np.testing.assert_allclose(bins.shares, 0.01)  # 70 bars of 1 %: 0.3-0.31, ..., 0.99-1.0
+    assert bins.shares.size == 70
+    # Q(0.31) = 0.01 / 0.7 * 7 = 0.1: the first bar jumps from the atom at -1 to 0.1 (width
+    # 1.1); the others span the uniform part, 7 / 70 = 0.1 wide each
+    widths = np.diff(bins.edges)
+    assert widths[0] == pytest.approx(1.1)
+    np.testing.assert_allclose(widths[1:], 0.1)
+
+
+def test_merged_bins_keep_atoms_apart():
+    """Bars of 5 percentiles; the atom at -1 (30 %) stays one spike of 30 %."""
+    levels = np.linspace(0, 1, 101)
+    values = np.where(levels <= 0.3, -1.0, (levels - 0.3) / 0.7 * 7.0)
+    bins = npv_bins(levels, values, -1.0, 7.0, step=5)
+    assert bins.atoms == ((-1.0, pytest.approx(0.3)),)
+    np.testing.assert_allclose(bins.shares, 0.05)  # 70 one-percent bins in 14 bars
+    assert bins.shares.size == 14 and bins.edges[0] == -1.0 and bins.edges[-1] == 7.0
+
+
+def test_bar_step_keeps_a_hundred_paths_per_bar():
+    assert bar_step(100_000) == 1 and bar_step(10_000) == 1
+    assert bar_step(3_000) == 4  # ceil(100 / 30)
+    assert bar_step(200) == 5  # at most 5 %
+
+
+def test_npv_distribution_areas_are_shares_of_paths(run):
+    """Each bar's area, in the axis unit, is the share of paths it stands for (4 % at 3,000
+    paths); the bars cover P1..P99."""
+    _, summary = run
+    option = summary.options[PROVIDER]
+    ax = npv_distribution(_axes(), summary, PROVIDER)
     hist = _by_gid(ax, "npv_histogram")
     assert isinstance(hist, StepPatch)
-    values, edges, _ = hist.get_data()
-    np.testing.assert_allclose(values, np.array(option["npv_histogram"]["counts"]) / 1000)
-    np.testing.assert_allclose(edges, option["npv_histogram"]["edges"])
-    _by_gid(ax, "loss_region")
+    heights, edges, _ = hist.get_data()
+    unit_text = ax.get_ylabel().removeprefix("Share of paths per ")
+    unit = {"k": 1e3, "M": 1e6}[unit_text.split()[0][-1]] * float(unit_text.split()[0][:-1])
+    areas = heights * np.diff(edges) / unit
+    levels = np.asarray(option.npv_quantiles.levels)
+    values = np.asarray(option.npv_quantiles.values)
+    assert edges[0] == pytest.approx(np.interp(0.01, levels, values))
+    assert edges[-1] == pytest.approx(np.interp(0.99, levels, values))
+    assert areas.sum() == pytest.approx(0.98, abs=1e-9)
+    np.testing.assert_allclose(areas[:-2], 0.04)  # the last bars may hold the remainder
+    assert areas[-1] <= 0.04 + 1e-12
     legend = _legend_texts(ax)
-    assert "loss (NPV < 0): 22.0% of paths" in legend
-    assert {"P5 -15,000 USD", "P50 9,000 USD", "P95 52,000 USD"} <= set(legend)
-    vertical = {line.get_xdata()[0] for line in ax.get_lines()}
-    assert {-15_000.0, 9_000.0, 52_000.0, 0.0} <= vertical
+    assert f"loss (NPV < 0): {format_probability(option.p_npv_negative)} of paths" in legend
+    assert f"P50 {format_money(option.npv.p50, 'USD')}" in legend
 
 
-def test_drivers_tornado_and_deciles(summary):
-    fig = Figure(figsize=FIGSIZE, layout="constrained")
-    left, right = drivers(tuple(fig.subplots(1, 2, sharey=True)), summary, "a")
-    rows = summary["options"]["a"]["sensitivity"][:10]
-    container = left.containers[0]
-    assert len(container.patches) == 10
-    np.testing.assert_allclose([p.get_width() for p in container.patches],
-                               [r["spearman"] for r in rows])
-    # the strongest input sits on top
-    assert container.patches[0].get_y() > container.patches[-1].get_y()
-    ticks = dict(zip(left.get_yticks(), (t.get_text() for t in left.get_yticklabels()),
-                     strict=True))
-    assert ticks[max(ticks)] == "traffic.requests_per_month"  # top tick = first row
-    low = _by_gid(right, "p_low")
-    high = _by_gid(right, "p_high")
-    np.testing.assert_allclose(low.get_xdata(), [r["p_payback_low"] for r in rows])
-    np.testing.assert_allclose(high.get_xdata(), [r["p_payback_high"] for r in rows])
-    title = fig._suptitle.get_text()
-    assert "Option A, self-hosted" in title and "Test scenario" in title
-
-
-def test_drivers_handles_missing_spearman_and_top(summary):
-    left, right = drivers(None, summary, "b", top=3)
-    assert len(left.containers[0].patches) == 3
-    assert left.containers[0].patches[0].get_width() == 0.0  # spearman None
-    assert "n/a" in [t.get_text() for t in left.texts]
-
-
-def test_cost_breakdown_stacks_components_against_baseline(summary):
-    ax = cost_breakdown(_axes(), summary, "a")
-    costs = summary["options"]["a"]["monthly_mean_cost"]
-    gids = {a.get_gid() for a in ax.get_children() if a.get_gid()}
-    assert "cost_retraining" not in gids  # all-zero components are left out
-    top = _by_gid(ax, "cost_baseline_while_not_live")  # last layer: the running total
-    total = sum(np.array(costs[k]) for k in costs if k != "baseline")
-    np.testing.assert_allclose(top.get_data().values, total)
-    serving = _by_gid(ax, "cost_serving")
-    np.testing.assert_allclose(serving.get_data().values, costs["serving"])
-    np.testing.assert_allclose(_by_gid(ax, "cost_baseline").get_data().values,
-                               costs["baseline"])
-    assert any(t.startswith("serving (100k USD)") for t in _legend_texts(ax))
-    assert "Test scenario" in ax.get_title(loc="left")
-
-
-def test_month_axis_is_integer():
-    ax = _axes()
-    style.month_axis(ax, 36)
-    fmt = ax.xaxis.get_major_formatter()
-    assert [fmt(x) for x in ax.xaxis.get_major_locator().tick_values(0.5, 36.5)
-            if 0.5 <= x <= 36.5] == [str(m) for m in range(3, 37, 3)]
-
-
-def test_figure_set_has_every_figure_titled(summary):
-    figures = figure_set(summary)
-    stems = [stem for stem, _ in figures]
-    assert stems == ["payback", "fan_a", "fan_b", "npv_a", "npv_b", "drivers_a", "drivers_b",
-                     "cost_a", "cost_b"]
-    for stem, fig in figures:
-        assert isinstance(fig, Figure)
-        titles = [ax.get_title(loc="left") for ax in fig.axes]
-        if fig._suptitle is not None:
-            titles.append(fig._suptitle.get_text())
-        assert any("Test scenario" in t for t in titles), stem
-
-
-def test_long_titles_are_wrapped_to_the_figure(summary):
-    summary["scenario"]["name"] = "A very long scenario name " * 6
-    ax = fan_chart(None, summary, "a")
-    lines = ax.get_title(loc="left").split("\n")
-    assert len(lines) >= 3
-    width = max(text.text_width_in(line, 10.0, False, False) for line in lines)
-    assert width <= FIGSIZE[0] - 1.0
-
-
-def test_text_wrap_breaks_long_key_paths():
-    lines = text.wrap("see options.lora_8b.serving.throughput_tokens_per_second now", 1.2, 8)
-    assert "".join(lines).replace(" ", "") == \
-        "seeoptions.lora_8b.serving.throughput_tokens_per_secondnow"
-    assert all(text.text_width_in(line, 8, False, False) <= 1.2 for line in lines)
-
-
-def test_render_pdf_returns_its_page_count(summary, tmp_path):
-    blocks = [Heading("Title"), Paragraph("word " * 3000),
-              FigurePage(("payback",), (Paragraph("note"),)),
-              FigurePage(("fan_a", "npv_b"))]
-    pages = pdf.render_pdf(tmp_path / "x.pdf", blocks, summary, title="t", footer="f")
-    data = (tmp_path / "x.pdf").read_bytes()
-    assert data.startswith(b"%PDF")
-    assert pages == len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) >= 4
-
-
-def test_report_leaves_matplotlib_to_figures_and_figures_avoid_pyplot():
-    """Only the PDF renderer of the report draws (through ftsim.figures); no module uses pyplot."""
-    package = Path(style.__file__).parents[1]
-    for name in ("blocks", "checklist", "content", "markdown", "write"):
-        source = (package / "report" / f"{name}.py").read_text(encoding="utf-8")
-        assert not re.search(r"^\s*(import|from)\s+matplotlib", source, re.M), name
-    for path in [*(package / "figures").glob("*.py"), package / "report" / "pdf.py"]:
-        source = path.read_text(encoding="utf-8")
-        assert not re.search(r"^\s*(import|from)\s+matplotlib(\.pyplot|\s+import\s+pyplot)",
-                             source, re.M), path.name
-
-
-# --- robustness (issue 9) -----------------------------------------------------------------------
-
-def test_money_formats_null_and_huge_amounts():
-    assert format_money(None, "USD") == "n/a"  # summary.json writes non-finite values as null
-    assert format_money(float("inf"), "USD") == "n/a"
-    assert format_money(-1.26e20, "USD") == "-1.26e+20 USD"  # not "126,000,000,000.0B USD"
-    assert format_money(999.4e12, "USD") == "999,400.0B USD"
-    assert money_formatter("USD").format_ticks([0.0, 5e19, 1e20]) == [
-        "0 USD", "5e+19 USD", "1e+20 USD"]
-
-
-def test_house_style_turns_mathtext_off():
-    """A currency like "$$" used to crash the first figure with a mathtext ParseException."""
-    summary = make_summary(currency="$$")
-    summary["scenario"]["name"] = "cost $x^$ and \\frac"
-    with house_style():
-        fig = Figure(figsize=FIGSIZE, layout="constrained")
-        ax = npv_distribution(fig.add_subplot(), summary, "a")
-        fig.savefig(io.BytesIO(), format="png")
-    assert "cost $x^$ and \\frac" in ax.get_title(loc="left")
-    assert "P50 9,000 $$" in _legend_texts(ax)
-    # drawn outside the house style too: the figure functions switch mathtext off themselves
-    ax = fan_chart(None, summary, "a")
-    assert all(not t.get_parse_math() for t in [ax.title, *ax.get_legend().get_texts()])
-
-
-def _hist_summary(edges: list, counts: list, npv: dict) -> dict:
-    summary = make_summary()
-    option = summary["options"]["a"]
-    option["npv_histogram"] = {"edges": edges, "counts": counts}
-    option["npv"] = npv
-    return summary
-
-
-def _note(ax: Axes) -> str | None:
-    notes = [t.get_text() for t in ax.texts if t.get_gid() == "empty_note"]
-    return notes[0] if notes else None
-
-
-@pytest.mark.parametrize(("edges", "counts", "value"), [
-    # all 1000 paths in one bin of a +-1 range (what summarize gives for a constant NPV)
-    (np.linspace(41_999.0, 42_001.0, 41).tolist(), [0] * 20 + [1000] + [0] * 19, 42_000.0),
-    # the old summarize at 1e16: lo - 1 == lo, forty bins of zero width
-    ([1e16] * 41, [0] * 39 + [1000], 1e16),
-    # summary.json nulls: no edges at all
-    ([None] * 41, [0] * 40, -3e5),
-])
-def test_npv_distribution_of_a_single_value_says_so(edges, counts, value):
-    """Before: a positive constant NPV raised NotImplementedError from a bare Patch; zero-width
-    bins set identical x limits. Now one bar, the value in words, a readable window."""
-    npv = {"mean": value, "p5": value, "p50": value, "p95": value}
-    summary = _hist_summary(edges, counts, npv)
+def test_npv_distribution_draws_two_values_as_two_spikes():
+    """Half of the paths at 1k requests, half at 1M: two NPVs, each a spike with its share."""
+    _, summary = degenerate_run("two_valued")
+    option = summary.options["a"]
     ax = npv_distribution(_axes(), summary, "a")
-    note = _note(ax)
-    assert note is not None and note.startswith(f"NPV is {format_money(value, 'USD')} on ")
+    spikes = [a for a in ax.get_children() if a.get_gid() == "npv_atoms"]
+    assert len(spikes) == 2
+    at = sorted(float(s.get_segments()[0][0][0]) for s in spikes)
+    assert at == pytest.approx([option.npv_statistics.min, option.npv_statistics.max])
+    shares = [t for t in _legend_texts(ax) if " of paths at " in t]
+    total = sum(float(t.split("%")[0]) for t in shares) / 100
+    # every path but the one 1 % bar between the two values (the quantiles equal P1 below
+    # and P99 above, so nothing lies outside; atoms are found before bars of 5 % are merged,
+    # so no merged bar spreads a point mass over the gap)
+    assert total == pytest.approx(0.99, abs=0.002)
+
+
+def test_npv_distribution_of_a_constant_says_so():
+    _, summary = degenerate_run("constant")
+    value = summary.options["a"].npv.p50
+    ax = npv_distribution(_axes(), summary, "a")
+    notes = [t.get_text() for t in ax.texts if t.get_gid() == "empty_note"]
+    assert notes == [f"NPV is {format_money(value, 'USD')} on 100.0% of paths:\nno spread to draw."]
     lo, hi = ax.get_xlim()
     assert lo < value < hi and hi - lo >= 0.1 * abs(value)
-    legend = _legend_texts(ax)
-    assert "loss (NPV < 0): 22.0% of paths" in legend  # in the legend even with no loss region
-    assert f"P50 {format_money(value, 'USD')}" in legend
-    ax.figure.savefig(io.BytesIO(), format="png")
 
 
-def test_npv_distribution_with_null_percentiles_draws_what_it_has():
-    summary = _hist_summary([None] * 41, [0] * 40,
-                            {"mean": None, "p5": None, "p50": None, "p95": None})
-    ax = npv_distribution(_axes(), summary, "a")
-    assert _note(ax).startswith("NPV is not a finite number")
-    assert not any(t.startswith(("P5", "P50", "P95")) for t in _legend_texts(ax))
-    summary = make_summary()
-    summary["options"]["a"]["npv"]["p95"] = None  # one percentile null: the others drawn
-    legend = _legend_texts(npv_distribution(_axes(), summary, "a"))
-    assert "P5 -15,000 USD" in legend and not any(t.startswith("P95") for t in legend)
+# --- NPV CDF -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def targeted():
+    """support_bot with NPV targets -500k and 0 (and one no path reaches)."""
+    scenario, _ = support_bot()
+    scenario = dataclasses.replace(scenario, npv_targets=(-1e11, -500_000.0, 0.0))
+    return summarize(simulate(scenario, paths=2000, seed=3, jobs=1))
 
 
-def test_figures_skip_null_values():
-    summary = make_summary()
-    option = summary["options"]["a"]
-    option["cumulative_net_savings"]["p50"][2] = None
-    option["monthly_mean_cost"]["errors"] = [None] * H
-    option["sensitivity"][0].update(p_payback_low=None, p_payback_high=None)
-    option["p_payback_within"] = None
+def test_npv_cdf_marks_each_target_with_its_probability(targeted):
+    option = targeted.options[PROVIDER]
+    ax = npv_cdf(_axes(), targeted, PROVIDER)
+    curve = _by_gid(ax, "npv_cdf")
+    levels = np.asarray(option.npv_quantiles.levels)
+    np.testing.assert_array_equal(curve.get_ydata()[1:-1], levels)
+    np.testing.assert_array_equal(curve.get_xdata()[1:-1], option.npv_quantiles.values)
+    assert [t.target for t in option.npv_targets] == [-1e11, -500_000.0, 0.0]
+    for i in (1, 2):
+        target = option.npv_targets[i]
+        assert _by_gid(ax, f"target_{i}").get_xdata()[0] == target.target
+        label = _by_gid(ax, f"target_label_{i}")
+        assert label.get_text() == target_text(target.target, target.p_below, target.ci95, "USD")
+        assert label.xy == (target.target, target.p_below)
+    # -1e11 lies beyond every path's NPV: P = 0, listed in words, not drawn on the axis
+    assert "target_0" not in _gids(ax)
+    assert "P(NPV < -100.0B USD) = 0.0%" in _by_gid(ax, "targets_off_scale").get_text()
+    y1 = _by_gid(ax, "target_label_1").xyann[1]
+    y2 = _by_gid(ax, "target_label_2").xyann[1]
+    assert abs(y1 - y2) >= 0.075 - 1e-9  # labels kept apart
+
+
+def test_target_text():
+    assert target_text(-500_000, 0.234, (0.226, 0.242), "USD") == (
+        "P(NPV < -500k USD) = 23.4% (95%: 22.6%–24.2%)")
+
+
+# --- drivers -----------------------------------------------------------------------------------
+
+def test_drivers_rank_by_swing_with_error_bars_and_grey_noise(run):
+    _, summary = run
+    option = summary.options[PROVIDER]
     fig = Figure(figsize=FIGSIZE, layout="constrained")
-    for spec in figure_specs(summary):
-        sub = fig.add_subfigure(fig.add_gridspec(1, 1)[0])
-        draw_figure(sub, spec, summary)
-    median = _by_gid(fan_chart(_axes(), summary, "a"), "median")
-    assert np.isnan(median.get_ydata()[2])
-    ax = cost_breakdown(_axes(), summary, "a")
-    assert any(t.startswith("cost of errors (n/a)") for t in _legend_texts(ax))
-    assert np.isfinite(ax.get_ylim()).all()
-    ax = payback_curve(_axes(), summary)
-    assert [a.get_gid() for a in ax.texts if a.get_gid()] == ["p_at_n_b"]  # no label for None
+    left, right = drivers(tuple(fig.subplots(1, 2, sharey=True)), summary, PROVIDER)
+    rows = option.drivers[:10]
+    bars = next(c for c in left.containers if hasattr(c, "patches"))
+    np.testing.assert_allclose([p.get_width() for p in bars.patches],
+                               [r.swing for r in rows])
+    # error bars: swing ± 1.96 se
+    segments = bars.errorbar.lines[2][0].get_segments()
+    for seg, row in zip(segments, rows, strict=True):
+        assert seg[1][0] - seg[0][0] == pytest.approx(2 * Z95 * row.swing_se)
+    for patch, row in zip(bars.patches, rows, strict=True):
+        grey = patch.get_facecolor() == to_rgba(NOISE_COLOR)
+        assert grey == (not row.significant), row.input
+    assert any(not r.significant for r in rows)  # the figure does show noise at 3,000 paths
+    top = max(left.get_yticks())
+    ticks = dict(zip(left.get_yticks(), (t.get_text() for t in left.get_yticklabels()),
+                     strict=True))
+    assert ticks[top] == "Error-rate gap"  # first row, on top; the option's name left out
+    np.testing.assert_allclose(_by_gid(right, "p_low").get_xdata(),
+                               [r.p_payback_low for r in rows])
+    assert "LoRA 8B, provider-served per token" in fig._suptitle.get_text()
 
 
-def test_text_wrap_measures_linearly(monkeypatch):
-    """Before: a word longer than the line was cut by measuring every prefix (quadratic in
-    measurements, each linear): a 1,000-character name took 72 s of report. Now each piece
-    is measured about once, so the characters measured stay a small multiple of the text."""
-    measured: list[int] = []
-    real = text._TEXT_TO_PATH
-
-    class Counting:
-        def get_text_width_height_descent(self, text, prop, ismath):
-            measured.append(len(text))
-            return real.get_text_width_height_descent(text, prop, ismath)
-
-    monkeypatch.setattr(text, "_TEXT_TO_PATH", Counting())
-    for length in (400, 3000):
-        text.text_width_in.cache_clear()
-        measured.clear()
-        word = "".join(chr(ord("a") + (7 * i) % 26) for i in range(length))  # no break point
-        lines = text.wrap(word, 2.0, 9.0)
-        assert "".join(lines) == word
-        assert len(lines) >= length / 40
-        assert all(real_width(line, 9.0) <= 2.0 for line in lines)
-        assert sum(measured) <= 4 * length, (length, len(measured), sum(measured))
-    text.text_width_in.cache_clear()
+def test_drivers_without_random_inputs_say_so():
+    _, summary = degenerate_run("constant")
+    left, right = drivers(None, summary, "a")
+    assert [t.get_text() for t in left.texts if t.get_gid() == "empty_note"] == [
+        "No random inputs:\nevery path draws the same values."]
 
 
-def real_width(line: str, size: float) -> float:
-    return text.text_width_in.__wrapped__(line, size, False, False)
+# --- costs -------------------------------------------------------------------------------------
+
+def test_cost_panels_put_errors_on_their_own_scale(run):
+    """Top: the option's running cost against the baseline's API tokens + RAG; bottom: errors.
+    Before: the cost of errors ($7.5M) set the one scale and the ~$100k comparison vanished."""
+    _, summary = run
+    costs = summary.options[PROVIDER].monthly_mean_cost
+    top, bottom = cost_breakdown(None, summary, PROVIDER)
+    running = sum(np.asarray(getattr(costs, k)) for k in
+                  ("serving", "escalation", "rag", "maintenance", "retraining"))
+    stack_top = [a for a in top.get_children() if (a.get_gid() or "").startswith("cost_")
+                 and a.get_gid() != "cost_baseline_api"][-1]
+    np.testing.assert_allclose(stack_top.get_data().values, running)
+    np.testing.assert_allclose(_by_gid(top, "cost_baseline_api").get_data().values,
+                               np.asarray(costs.baseline_api) + np.asarray(costs.baseline_rag))
+    np.testing.assert_allclose(_by_gid(bottom, "cost_baseline_errors").get_data().values,
+                               costs.baseline_errors)
+    np.testing.assert_allclose(_by_gid(bottom, "cost_errors").get_data().values, costs.errors)
+    assert "cost_errors" not in _gids(top)
+    assert top.get_ylim()[1] < 0.1 * bottom.get_ylim()[1]  # two scales, each readable
+    total = format_money(float(np.sum(costs.serving)), "USD")
+    assert f"serving ({total})" in _legend_texts(top)
 
 
-def test_long_unbroken_names_are_wrapped_and_cut_in_titles(summary):
-    summary["scenario"]["name"] = "S" * 120  # the longest name the loader accepts
-    summary["options"]["a"]["name"] = "N" * 120
-    ax = fan_chart(None, summary, "a")
-    lines = ax.get_title(loc="left").split("\n")
-    # at most two lines of "what" and three of "scenario · detail", each within the figure
-    assert len(lines) <= 5
-    assert all(real_width(line, 10.0) <= FIGSIZE[0] - 1.0 for line in lines)
-    assert lines[1].endswith("…")  # 36 + 120 characters of "what": cut
-    assert " ".join(lines[2:]).endswith("upfront cost included, 1,000 paths")  # kept whole
-    assert "".join(lines[2:]).startswith("S" * 120)
-    legend = _legend_texts(payback_curve(_axes(), summary))
-    name = next(t for t in legend if t.startswith("N"))
-    assert name.endswith("…") and real_width(name, 8.0) <= 4.0
+# --- break-even --------------------------------------------------------------------------------
+
+def _curve(p50_a: float | None, p50_b: float | None) -> dict:
+    def crossing(level, tokens):
+        return {"level": level, "tokens_per_month": tokens,
+                "status": "crossed" if tokens is not None else "not_reached"}
+    grid = [1e6, 1e8, 1e10]
+    return {
+        "tokens_per_month": grid, "marks": [1e7, 1e8], "payback_within_months": 12,
+        "required_probability": 0.8, "scenario": "S", "paths": 100,
+        "scenario_volume": {"tokens_per_month": 5e8},
+        "options": {
+            oid: {"name": name, "p_payback_within": [0.1, 0.45, 0.9],
+                  "p_payback_within_ci95": [[0.0, 0.2], [0.4, 0.5], [0.85, 0.95]],
+                  "p50": crossing(0.5, p50), "required": crossing(0.8, p50 * 1.26 if p50 else None)}
+            for oid, name, p50 in (("a", "A", p50_a), ("b", "B", p50_b))},
+    }
 
 
-def test_long_key_paths_stay_narrow_tick_labels():
-    label = _wrap_key("options.a." + "k" * 200)
-    lines = label.split("\n")
-    assert len(lines) == 3 and lines[-1].endswith("…")
-    assert all(real_width(line, 7.5) <= 2.0 for line in lines)
-    wide = _wrap_key("options." + "w" * 64 + ".serving.throughput_tokens_per_second")
-    assert all(real_width(line, 7.5) <= 2.0 for line in wide.split("\n"))
-    assert _wrap_key("traffic.requests_per_month") == "traffic.requests_per_month"
-
-
-def test_widest_names_keep_every_layout(summary, tmp_path):
-    """120 "W"s (the widest name the loader accepts) everywhere, and a 64-character option
-    id in the key paths. Before: the baseline's name made the cost legend below the axes
-    wider than the figure, and constrained layout collapsed ("axes sizes collapsed to
-    zero", a UserWarning: exit 1 in the property tests)."""
-    summary["scenario"]["name"] = summary["baseline"]["name"] = "W" * 120
-    for option in summary["options"].values():
-        option["name"] = "W" * 120
-        for row in option["sensitivity"]:
-            row["input"] = "options." + "w" * 64 + ".serving.throughput_tokens_per_second"
-    for stem, fig in figure_set(summary):
-        save_png(fig, tmp_path / f"{stem}.png")
-        for ax in fig.axes:
-            box = ax.get_position()
-            assert box.width > 0.15 and box.height > 0.15, stem
+def test_breakeven_volumes_go_in_the_legend_not_beside_the_markers():
+    """Before: "8.79B" and "11.1B" printed next to the diamonds, on top of each other."""
+    ax = breakeven_chart(None, _curve(8.79e9, 8.8e9))
+    assert [t.get_text() for t in ax.texts] == []
+    legend = _legend_texts(ax)
+    assert "A: 50.0% at 8.79B, 80.0% at 11.1B" in legend
+    assert "B: 50.0% at 8.8B, 80.0% at 11.1B" in legend
+    assert "scenario's own volume (500M tokens/month)" in legend
+    assert all("e+" not in t for t in legend)
 
 
 def test_breakeven_chart_skips_null_volumes():
-    """summary.json-style nulls in a break-even curve (a grid point or the scenario's own
-    volume not finite) leave gaps instead of raising on NaN axis limits."""
-    from ftsim.figures import breakeven_chart
-
-    crossing = {"level": 0.5, "tokens_per_month": None, "status": "not_reached"}
-    curve = {
-        "tokens_per_month": [1e6, None, 1e8], "marks": [1e7, 1e8],
-        "payback_within_months": 3, "required_probability": 0.8, "scenario": "S",
-        "paths": 100, "scenario_volume": {"tokens_per_month": None},
-        "options": {"a": {"name": "A", "p_payback_within": [0.1, None, 0.9],
-                          "p_payback_within_ci95": [[0.0, 0.2], [None, None], [0.8, 1.0]],
-                          "p50": crossing, "required": crossing}},
-    }
+    curve = _curve(None, None)
+    curve["tokens_per_month"] = [1e6, None, 1e8]
+    curve["scenario_volume"]["tokens_per_month"] = None
+    for option in curve["options"].values():
+        option["p_payback_within"] = [0.1, None, 0.9]
+        option["p_payback_within_ci95"] = [[0.0, 0.2], [None, None], [0.8, 1.0]]
     ax = breakeven_chart(None, curve)
     assert ax.get_xlim() == pytest.approx((1e6, 1e8))
     assert not any(t.startswith("scenario's own volume") for t in _legend_texts(ax))
     ax.figure.savefig(io.BytesIO(), format="png")
 
 
-def test_names_with_characters_the_font_lacks_draw_without_warnings(summary, tmp_path):
-    """A valid name may hold characters DejaVu Sans has no glyph for ("0ㆸ" from the
-    property tests, CJK): before, matplotlib's "Glyph 12728 missing from font" UserWarning
-    made the CLI exit 1 under warnings-as-errors. Now the glyph is the font's empty box."""
-    summary["scenario"]["name"] = "0ㆸ 料金"
-    summary["options"]["a"]["name"] = "モデル"
-    summary["scenario"]["currency"] = "円"
-    ax = fan_chart(None, summary, "a")
-    assert "0ㆸ 料金" in ax.get_title(loc="left")
-    with house_style():
-        ax.figure.savefig(io.BytesIO(), format="png")
-    for stem, fig in figure_set(summary):
-        save_png(fig, tmp_path / f"{stem}.png")
-    pages = pdf.render_pdf(tmp_path / "r.pdf", [Heading("料金 ㆸ"),
-                                                      FigurePage(("payback",))],
-                               summary, title="t", footer="ㆸ")
-    assert pages == 2
+def test_figures_skip_null_values(run):
+    """Numbers summary.json writes as null (not finite) leave gaps; nothing raises."""
+    _, summary = run
+    option = summary.options[PROVIDER]
+    p50 = list(option.cumulative_net_savings.p50)
+    p50[2] = None
+    summary = with_option(
+        summary, PROVIDER,
+        cumulative_net_savings=dataclasses.replace(option.cumulative_net_savings, p50=tuple(p50)),
+        monthly_mean_cost=dataclasses.replace(option.monthly_mean_cost,
+                                              errors=(None,) * len(p50)),
+        p_payback_within=None)
+    assert np.isnan(_by_gid(fan_chart(_axes(), summary, PROVIDER), "median").get_ydata()[2])
+    top, bottom = cost_breakdown(None, summary, PROVIDER)
+    assert any(t.startswith("cost of errors (n/a)") for t in _legend_texts(bottom))
+    assert np.isfinite(bottom.get_ylim()).all()
+    ax = payback_curve(_axes(), summary)
+    assert f"p_at_n_{PROVIDER}" not in _gids(ax)
