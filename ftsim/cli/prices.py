@@ -140,10 +140,11 @@ def _default_source(file: Path, fit: DynamicsFit) -> str:
 
 def calibration_text(fits: list[DynamicsFit], file: Path, source: str | None) -> str:
     """The TOML snippet ``calibrate-prices`` prints, one table per index."""
-    head = ("# Price dynamics fitted by ftsim calibrate-prices (method: smooth decline = "
-            "log-price slope per series with steps removed, pooled mean and between-series "
-            "sd; events = month-to-month steps per series-year; multiplier = lognormal of "
-            "the step ratios)")
+    head = ("# Price dynamics fitted by ftsim calibrate-prices. Method: a step is a change\n"
+            "# beyond the threshold between observations at most 31 days apart; steps per\n"
+            "# observed month give events_per_year, their ratios a lognormal "
+            "event_multiplier;\n# with the steps removed, each series' log-price slope, "
+            "pooled (mean, between-series\n# sd), gives annual_decline = 1 - exp(slope).")
     tables = [dynamics_toml(f, source or _default_source(file, f)) for f in fits]
     return "\n\n".join([head, *tables])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +22,9 @@ from ftsim.core.studies.calibrate import (
     parse_price_history,
 )
 from ftsim.distributions.forms import parse_distribution
+from ftsim.scenario import parse_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def month(n: int) -> dt.date:
@@ -85,7 +89,7 @@ def test_smooth_decline_of_one_series_is_its_log_slope():
     assert fit.events == 0
     assert fit.slope_mean == pytest.approx(math.log(0.8))
     assert fit.decline_mean == pytest.approx(0.2) and fit.decline_sd == pytest.approx(0, abs=1e-9)
-    assert "annual_decline = 0.2  #" in dynamics_toml(fit, "test")
+    assert "annual_decline = 0.2  # every series" in dynamics_toml(fit, "test")
 
 
 def test_a_step_does_not_bend_the_slope_of_its_series():
@@ -209,6 +213,7 @@ def test_snippet_laws_parse_and_match_the_fit(synthetic_fit):
     assert decline["source"] == "a 'quoted' source"
     assert decline["as_of"] == f"{synthetic_fit.last_day:%Y-%m}"
     assert decline["truncate"] == [0.0, 0.95]
+    assert table["event_multiplier"]["truncate"] == [0.0, 100.0]  # the hard range
     for key in ("annual_decline", "events_per_year", "event_multiplier"):
         law = {k: v for k, v in table[key].items() if k not in ("source", "as_of")}
         dist, issues = parse_distribution(law, f"prices.api.{key}", None)
@@ -219,6 +224,34 @@ def test_snippet_laws_parse_and_match_the_fit(synthetic_fit):
     assert math.log(k["p95"]) == pytest.approx(mu + 1.6449 * sd, abs=0.01)
     rate = table["events_per_year"]
     assert rate["mean"] == pytest.approx(synthetic_fit.events_per_year, rel=0.01)
+
+
+def test_snippet_replaces_a_shipped_price_table(synthetic_fit):
+    """The printed table, pasted over support_bot's [prices.api], loads with its laws,
+    sources and dates (validated like any written law)."""
+    text = (ROOT / "scenarios" / "support_bot.toml").read_text(encoding="utf-8")
+    start = text.index("[prices.api]")
+    end = text.index("\n[", start + 1)
+    pasted = text[:start] + dynamics_toml(synthetic_fit, "synthetic history") + text[end:]
+    scenario = parse_scenario(pasted, base_dir=ROOT / "scenarios")
+    decline = scenario.inputs["prices.api.annual_decline"]
+    assert (decline.source, decline.as_of) == ("synthetic history",
+                                               f"{synthetic_fit.last_day:%Y-%m}")
+    assert decline.dist.mean == pytest.approx(
+        truncated_normal_mean(synthetic_fit.decline_mean, synthetic_fit.decline_sd, 0, 0.95),
+        rel=0.01)
+    rate = scenario.inputs["prices.api.events_per_year"].dist
+    assert rate.mean == pytest.approx(synthetic_fit.events_per_year, rel=0.01)
+
+
+def truncated_normal_mean(mean: float | None, sd: float | None, lo: float, hi: float) -> float:
+    """E[X | lo <= X <= hi] for X ~ N(mean, sd^2): mean + sd (phi(a) - phi(b)) / (Phi(b) -
+    Phi(a)), standardised bounds a, b."""
+    assert mean is not None and sd is not None
+    a, b = (lo - mean) / sd, (hi - mean) / sd
+    phi = [math.exp(-z * z / 2) / math.sqrt(2 * math.pi) for z in (a, b)]
+    cdf = [0.5 * math.erfc(-z / math.sqrt(2)) for z in (a, b)]
+    return mean + sd * (phi[0] - phi[1]) / (cdf[1] - cdf[0])
 
 
 def test_rising_prices_give_no_decline():

@@ -47,6 +47,7 @@ DEFAULT_THRESHOLD = 0.15  # a month-to-month change of more than 15% is a step
 DEFAULT_MIN_MONTHS = 6  # shortest series whose slope enters the pooled decline
 STEP_DAYS = 31  # a step is a change between observations at most this many days apart
 DECLINE_TRUNCATE = (0.0, 0.95)  # annual_decline's hard range [0, 1), plausible to 0.95
+MULTIPLIER_TRUNCATE = (0.0, 100.0)  # event_multiplier's hard range (0, 100]
 Z95 = 1.6448536269514722  # standard normal 95th percentile
 REQUIRED_COLUMNS = ("date", "series", "price", "source")
 OPTIONAL_COLUMNS = ("index", "unit", "note")
@@ -313,7 +314,9 @@ def _one_event_moments(logs: np.ndarray, step_share: float
 
 
 def _g(x: float) -> str:
-    return f"{x:.3g}"
+    """Three significant digits, always a TOML float (``0.0``, not ``0``)."""
+    text = f"{x:.3g}"
+    return text if any(c in text for c in ".en") else f"{text}.0"
 
 
 def _meta(source: str, as_of: str) -> str:
@@ -330,7 +333,8 @@ def _decline_line(fit: DynamicsFit, meta: str) -> str:
         return (f"annual_decline = 0.0  # smooth trend {_g(mean)} +- {_g(sd)}: prices rise "
                 f"between steps, which a decline cannot express")
     if sd < 1e-4:  # no spread to speak of: a number, not a degenerate normal
-        return f"annual_decline = {_g(min(max(mean, lo), hi))}  # no spread between series"
+        return (f"annual_decline = {_g(min(max(mean, lo), hi))}  # every series' smooth "
+                f"trend is {_g(mean)}: no spread")
     return (f"annual_decline = {{ dist = \"normal\", mean = {_g(mean)}, sd = {_g(sd)}, "
             f"truncate = [{lo}, {hi}], {meta} }}")
 
@@ -361,7 +365,7 @@ def dynamics_toml(fit: DynamicsFit, source: str) -> str:
         mu, sd = fit.log_ratio_mean, fit.log_ratio_sd
         lines.append(f"event_multiplier = {{ dist = \"lognormal\", "
                      f"p5 = {_g(math.exp(mu - Z95 * sd))}, p95 = {_g(math.exp(mu + Z95 * sd))}, "
-                     f"{meta} }}")
+                     f"truncate = [{MULTIPLIER_TRUNCATE[0]}, {MULTIPLIER_TRUNCATE[1]}], {meta} }}")
     elif fit.log_ratio_mean is not None:
         lines.append(f"event_multiplier = {_g(math.exp(fit.log_ratio_mean))}  # one step only")
     return "\n".join(lines)
