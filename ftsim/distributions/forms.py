@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from pathlib import Path
+from typing import TypeGuard
 
 import numpy as np
 
@@ -34,7 +35,7 @@ __all__ = ["DIST_NAMES", "METADATA_KEYS", "parse_distribution", "safe_ppf"]
 METADATA_KEYS = ("source", "as_of")
 
 
-def _is_number(v: object) -> bool:
+def _is_number(v: object) -> TypeGuard[int | float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
@@ -95,19 +96,22 @@ def _truncate(
 ) -> Distribution | None:
     suffix = f" truncated to [{_g(lo)}, {_g(hi)}]"
     if isinstance(d, (Fixed, Choice, Empirical)):
+        kept: Distribution | None
         if isinstance(d, Fixed):
             kept = Fixed(d.value, d.describe() + suffix) if lo <= d.value <= hi else None
         elif isinstance(d, Choice):
             mask = (d.values >= lo) & (d.values <= hi)
             kept = (
-                _discrete(Choice(d.values[mask], d.probs[mask], d.describe() + suffix))
+                _discrete(Choice(d.values[mask].tolist(), d.probs[mask].tolist(),
+                                 d.describe() + suffix))
                 if mask.any()
                 else None
             )
         else:
             mask = (d.samples >= lo) & (d.samples <= hi)
             kept = (
-                _discrete(Empirical(d.samples[mask], d.describe() + suffix)) if mask.any() else None
+                _discrete(Empirical(d.samples[mask].tolist(), d.describe() + suffix))
+                if mask.any() else None
             )
         if kept is None:
             issues.append(

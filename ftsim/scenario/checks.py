@@ -147,24 +147,37 @@ class _SchemaReader:
                 note = " (this key takes a plain value, not a table or distribution)"
             self.issue(path, f"expected {_KIND_TEXT[kind]}, got {_show(value)}{note}")
             return None
-        if kind == "number":
-            if isinstance(value, int) and not -1e308 < value < 1e308:
-                self.issue(path, f"number {_show(value)} is out of range")
-                return None
-            value = float(value)
+        if isinstance(value, str):
+            return self.plain_text(path, key, value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return self.plain_number(path, kind, value)
+        return value  # a boolean
+
+    def plain_text(self, path: str, key: str, value: str) -> str | None:
+        """A string key's value checked against its enum or its length limit."""
         if key in ENUMS and value not in ENUMS[key]:
             choices = ", ".join(repr(c) for c in ENUMS[key])
             self.issue(path, f"unknown {_ENUM_LABEL[key]} {_show(value)}; expected one of "
-                             f"{choices}{_suggest(str(value), ENUMS[key])}")
+                             f"{choices}{_suggest(value, ENUMS[key])}")
             return None
-        if kind == "string" and key in TEXT_LIMITS and not self.check_text(path, value,
-                                                                           TEXT_LIMITS[key]):
+        if key in TEXT_LIMITS and not self.check_text(path, value, TEXT_LIMITS[key]):
             return None
-        bounds = hard_range(path)
-        if bounds is not None and kind in ("integer", "number"):
-            if not self.check_value(path, bounds, value, table[key]):
+        return value
+
+    def plain_number(self, path: str, kind: str, written: int | float) -> int | float | None:
+        """An integer or number key's value (a float for "number") checked against its
+        hard range, with a warning outside its plausible range."""
+        value = written
+        if kind == "number":
+            if isinstance(written, int) and not -1e308 < written < 1e308:
+                self.issue(path, f"number {_show(written)} is out of range")
                 return None
-            self.check_plausible(path, Fixed(value), table[key])
+            value = float(written)
+        bounds = hard_range(path)
+        if bounds is not None:
+            if not self.check_value(path, bounds, value, written):
+                return None
+            self.check_plausible(path, Fixed(value), written)
         return value
 
     def check_text(self, path: str, value: str, limit: int) -> bool:
