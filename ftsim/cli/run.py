@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,7 @@ from ..core.result import Result
 from ..core.runner import simulate
 from ..core.studies.breakeven import breakeven_curve
 from ..core.summary import Summary, summarize
-from ..output import RunInfo, summary_json, write_monthly_csv, write_paths_csv, write_summary_json
+from ..output import PathsFormat, PathsWriter, RunInfo, write_monthly_csv, write_summary_json
 from ..scenario import Scenario
 from .common import (
     MAX_PATHS,
@@ -29,19 +27,26 @@ from .common import (
     staged_output,
     whole,
 )
-from .table import format_table
+from .table import files_text, format_table
 
-__all__ = ["add_run_arguments", "write_run", "run_command"]
+__all__ = ["add_run_arguments", "write_run", "run_command", "paths_format"]
 
 EXIT_OK = 0
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """``run``'s own options (the common ones come from :func:`common.add_common`)."""
-    parser.add_argument("--json", action="store_true", help="print summary.json to stdout only")
-    parser.add_argument("--no-report", action="store_true", help="skip report.pdf / report.md")
-    parser.add_argument("--no-paths", action="store_true",
-                        help="skip paths.csv.gz (one row per path: large for big runs)")
+    parser.add_argument("--json", action="store_true",
+                        help="print summary.json on stdout (the folder written on stderr)")
+    parser.add_argument("--no-report", action="store_true",
+                        help="skip the report (report.pdf, report.html, report.md, figures)")
+    per_path = parser.add_mutually_exclusive_group()
+    per_path.add_argument("--paths-csv", action="store_true",
+                          help="write the per-path rows as paths.csv.gz instead of "
+                               "paths.parquet")
+    per_path.add_argument("--no-paths", action="store_true",
+                          help="skip the per-path file (paths.parquet: one row per option "
+                               "and path)")
     parser.add_argument("--breakeven", action="store_true",
                         help="add the break-even volume curve to the report")
     parser.add_argument("--precision", type=half_width, default=None,
@@ -51,38 +56,33 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"ftsim {__version__}")
 
 
+def paths_format(args: argparse.Namespace) -> PathsFormat | None:
+    """The per-path file the options ask for: Parquet by default, CSV, or none."""
+    if args.no_paths:
+        return None
+    return "csv" if args.paths_csv else "parquet"
+
+
 def write_run(
-    run_dir: Path, result: Result, summary: Summary, scenario: Scenario, *, command: str,
-    report: bool, paths: bool = True, breakeven: dict[str, Any] | None = None,
-) -> None:
-    """Every file of a run folder; report.pdf last, so its presence means a finished run.
+    run_dir: Path, summary: Summary, scenario: Scenario, *, seconds: float, command: str,
+    report: bool, breakeven: dict[str, Any] | None = None,
+    before_pdf: Callable[[], object] | None = None,
+) -> dict[str, Path]:
+    """summary.json, monthly.csv and the report (report.pdf last, so its presence means a
+    finished report); returns the report's files keyed by their path in ``run_dir``.
 
-    paths.csv.gz is written on a second thread while the report is drawn: Arrow's CSV
-    writer and zlib release the GIL, so the two overlap on a multi-core machine. Without a
-    report it takes every core (one thread while the report competes for them). If the
-    report fails or the run is interrupted, the paths writer is told to stop instead of
-    finishing a file that is about to be thrown away.
+    The per-path file is not written here: `PathsWriter` writes it in the background from
+    the moment the simulation ends; ``before_pdf`` (its ``wait``) holds report.pdf back
+    until it is complete.
     """
-    write_summary_json(run_dir, summary, RunInfo(result.seconds))
+    write_summary_json(run_dir, summary, RunInfo(seconds))
     write_monthly_csv(run_dir, summary)
-    cancel = threading.Event()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = (pool.submit(write_paths_csv, run_dir, result, threads=1 if report else None,
-                               cancel=cancel) if paths else None)
-        try:
-            if report:
-                from ..report import write_report  # matplotlib: only when a report is made
+    if not report:
+        return {}
+    from ..report import write_report  # matplotlib, typst: only when a report is made
 
-                kwargs = {"breakeven": breakeven} if breakeven is not None else {}
-                write_report(run_dir, summary.to_dict(), scenario, command=command,
-                             seconds=result.seconds,
-                             before_pdf=pending.result if pending is not None else None,
-                             **kwargs)
-            if pending is not None:
-                pending.result()
-        except BaseException:
-            cancel.set()
-            raise
+    return write_report(run_dir, summary, scenario, command=command, seconds=seconds,
+                        breakeven=breakeven, before_pdf=before_pdf)
 
 
 def _precision_kwargs(args: argparse.Namespace, scenario: Scenario) -> dict[str, Any]:
@@ -98,37 +98,50 @@ def _precision_kwargs(args: argparse.Namespace, scenario: Scenario) -> dict[str,
     return {"precision": args.precision, "max_paths": max_paths}
 
 
+def _simulate(args: argparse.Namespace, scenario: Scenario, kwargs: dict[str, Any]) -> Result:
+    """The simulation, with the progress bar; a --precision target missed is said on stderr."""
+    bar = progress_bar(args, args.quiet or args.json)
+    try:
+        result = simulate(scenario, progress=bar, **kwargs)
+    finally:
+        if bar is not None:
+            bar.close()
+    if result.precision_target is not None and not result.precision_reached:
+        print(f"warning: --precision {result.precision_target:g} not reached: stopped "
+              f"at --max-paths {result.n_paths:,} with a largest 95% half-width of "
+              f"{result.precision_half_width:.4f}", file=sys.stderr)
+    return result
+
+
 def run_command(args: argparse.Namespace, command: str) -> int:
-    """``python -m ftsim [run]``: simulate, write the run folder, print the table or JSON."""
+    """``python -m ftsim [run]``: simulate, write the run folder, print the table or JSON.
+
+    The per-path file is written on a background thread from the end of the simulation,
+    while the summary and the report are made; it takes one thread when a report competes
+    for the cores, every core otherwise.
+    """
     scenario = load(args)
     kwargs = simulation_kwargs(args)
     kwargs.update(_precision_kwargs(args, scenario))
-    check_memory(scenario, kwargs, write_paths=not args.no_paths)
+    per_path = paths_format(args)
+    check_memory(scenario, kwargs, write_paths=per_path is not None)
     with staged_output(args, args.scenario.stem) as folder:
-        quiet = args.quiet or args.json
-        bar = progress_bar(args, quiet)
         started = time.perf_counter()
-        try:
-            result = simulate(scenario, progress=bar, **kwargs)
-        finally:
-            if bar is not None:
-                bar.close()
-        summary = summarize(result)
-        breakeven = None
-        if args.breakeven:
-            breakeven = breakeven_curve(scenario, **kwargs)
-        if result.precision_target is not None and not result.precision_reached:
-            print(f"warning: --precision {result.precision_target:g} not reached: stopped "
-                  f"at --max-paths {result.n_paths:,} with a largest 95% half-width of "
-                  f"{result.precision_half_width:.4f}", file=sys.stderr)
-        write_run(folder.path, result, summary, scenario, command=command,
-                  report=not args.no_report, paths=not args.no_paths, breakeven=breakeven)
+        result = _simulate(args, scenario, kwargs)
+        with PathsWriter(folder.path, result, per_path,
+                         threads=None if args.no_report else 1) as paths:
+            summary = summarize(result)
+            breakeven = breakeven_curve(scenario, **kwargs) if args.breakeven else None
+            written = write_run(folder.path, summary, scenario, seconds=result.seconds,
+                                command=command, report=not args.no_report,
+                                breakeven=breakeven, before_pdf=paths.wait)
         run_dir = folder.commit()
     if args.json:
-        sys.stdout.write(json.dumps(summary_json(summary, RunInfo(result.seconds)), indent=2,
-                                    allow_nan=False) + "\n")
+        sys.stdout.write((run_dir / "summary.json").read_text(encoding="utf-8"))
+        if not args.quiet:
+            print(f"Wrote {run_dir}", file=sys.stderr)
     elif not args.quiet:
         print(format_table(summary))
-        print(f"Wrote {run_dir} in {time.perf_counter() - started:.1f} s "
-              f"(simulation {result.seconds:.1f} s)")
+        print(files_text(run_dir, written, seconds=time.perf_counter() - started,
+                         simulation_seconds=result.seconds))
     return EXIT_OK

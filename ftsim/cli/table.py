@@ -2,48 +2,85 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..format import format_money, format_tokens
+from ..format import format_money, format_points, format_probability, format_tokens
+from ..report.sentences import VERDICT_WORDS, short_label, significant_drivers, verdict_reason
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from ..core.summary_types import Summary
+    from ..core.summary_types import OptionSummary, Summary
 
-__all__ = ["format_table", "breakeven_text", "sweep_text"]
+__all__ = ["format_table", "files_text", "breakeven_text", "sweep_text"]
+
+
+_WIDTH = 92  # the why sentence is wrapped to this many columns
+_REPORT_FILES = ("report.pdf", "report.html")
+
+
+def _drivers_text(option: OptionSummary) -> str:
+    """The three inputs that move P(payback) most, beyond Monte Carlo noise, with their swing
+    (top tenth minus bottom tenth of the input's draws)."""
+    rows = significant_drivers(option)[:3]
+    return ", ".join(f"{short_label(row, option)} ({format_points(row.swing)})"
+                     for row in rows) or "none beyond Monte Carlo noise"
+
+
+def _option_lines(option: OptionSummary, summary: Summary) -> list[str]:
+    """One option's block: the verdict and why, then the figures an analyst reads first,
+    labels in one column and long values wrapped under their value column."""
+    sim, cur = summary.simulation, summary.scenario.currency
+    lo, hi = option.p_payback_within_ci95
+    median = option.payback_month.p50
+    npv = option.npv
+    rows = [
+        (f"P(payback within {sim.payback_within_months} months)",
+         f"{format_probability(option.p_payback_within)}  (95% interval "
+         f"{format_probability(lo)}–{format_probability(hi)}; required "
+         f"{format_probability(sim.required_probability)})"),
+        ("median payback month",
+         str(median) if median is not None else f"not within {sim.horizon_months}"),
+        ("NPV mean / P5", f"{format_money(npv.mean, cur)} / {format_money(npv.p5, cur)}"),
+        ("NPV P50 / P95", f"{format_money(npv.p50, cur)} / {format_money(npv.p95, cur)}"),
+        ("P(NPV < 0)", format_probability(option.p_npv_negative)),
+        ("expected upfront cost", format_money(option.upfront_cost.mean, cur)),
+        ("P(abandoned)", format_probability(option.p_abandoned)),
+        ("top drivers of P(payback)", _drivers_text(option)),
+    ]
+    column = 2 + max(len(label) for label, _ in rows) + 2
+    lines = [f"{option.name} [{option.id}]: {VERDICT_WORDS.get(option.verdict, option.verdict)}",
+             *textwrap.wrap(verdict_reason(option, summary), _WIDTH, initial_indent="  ",
+                            subsequent_indent="  ", break_on_hyphens=False)]
+    for label, value in rows:
+        lines += textwrap.wrap(value, _WIDTH, initial_indent=f"  {label}".ljust(column),
+                               subsequent_indent=" " * column, break_on_hyphens=False)
+    return lines
 
 
 def format_table(summary: Summary) -> str:
-    """The terminal view: one block per option with the figures an analyst reads first."""
-    sim, cur = summary.simulation, summary.scenario.currency
-    within = sim.payback_within_months
+    """The terminal view: a header line, then one block per option."""
+    sim = summary.simulation
     lines = [f"{summary.scenario.name}: {sim.paths:,} paths, seed {sim.seed}, "
              f"{sim.sampler} sampler, {sim.horizon_months} months; baseline: "
              f"{summary.baseline_name}", ""]
-    for option_id, o in summary.options.items():
-        lo, hi = o.p_payback_within_ci95
-        median = o.payback_month.p50
-        median_text = str(median) if median is not None else f"not within {sim.horizon_months}"
-        npv = o.npv
-        drivers = ", ".join(
-            f"{row.input} (rho {row.spearman:+.2f})"
-            for row in o.sensitivity[:3] if row.spearman is not None) or "none"
-        lines += [
-            f"{o.name} [{option_id}]: {o.verdict.upper()}",
-            f"  P(payback within {within} months)  {o.p_payback_within:.3f}  "
-            f"(95% CI {lo:.3f}-{hi:.3f}; required {sim.required_probability:.2f})",
-            f"  median payback month             {median_text}",
-            f"  NPV P5 / P50 / P95               {format_money(npv.p5, cur)} / "
-            f"{format_money(npv.p50, cur)} / {format_money(npv.p95, cur)}",
-            f"  expected upfront cost            {format_money(o.upfront_cost.mean, cur)}",
-            f"  P(abandoned)                     {o.p_abandoned:.3f}",
-            f"  top drivers                      {drivers}",
-            "",
-        ]
+    for option in summary.options.values():
+        lines += [*_option_lines(option, summary), ""]
+    return "\n".join(lines)
+
+
+def files_text(run_dir: Path, written: Mapping[str, Path], *, seconds: float,
+               simulation_seconds: float) -> str:
+    """Where the run went: report.pdf and report.html when a report was written, and the
+    folder with the time taken."""
+    reports = [run_dir / name for name in _REPORT_FILES if name in written]
+    lines = [f"{'Report' if i == 0 else '':<7}{path}" for i, path in enumerate(reports)]
+    lines.append(f"Wrote {run_dir} in {seconds:.1f} s (simulation {simulation_seconds:.1f} s)")
     return "\n".join(lines)
 
 
