@@ -268,7 +268,8 @@ def _heavy_statistics(
 
 def _correlations(scenario: Scenario) -> tuple[CorrelationRow, ...]:
     return tuple(CorrelationRow(c.a, c.b, input_label(c.a, scenario), input_label(c.b, scenario),
-                                float(c.rho)) for c in scenario.correlations)
+                                float(c.rho), c.source, c.as_of)
+                 for c in scenario.correlations)
 
 
 def summarize(result: Result, threads: int | None = None) -> Summary:

@@ -266,17 +266,21 @@ class DriverRow:
 
 @dataclass(frozen=True)
 class CorrelationRow:
-    """A rank correlation declared in the scenario between inputs ``a`` and ``b``."""
+    """A rank correlation declared in the scenario between inputs ``a`` and ``b`` (Spearman,
+    as written), with the entry's source and date when given."""
 
     a: str
     b: str
     a_label: str
     b_label: str
     spearman: float
+    source: str | None = None
+    as_of: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _flat(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> CorrelationRow:
-        return cls(**{f.name: d[f.name] for f in fields(cls)})
+        return cls(d["a"], d["b"], d["a_label"], d["b_label"], d["spearman"],
+                   d.get("source"), d.get("as_of"))

@@ -1,4 +1,5 @@
-"""Summary statistics against independent derivations (quadratic roots, scipy, hand counts)."""
+"""Summary statistics against independent derivations (quadratic roots, scipy, hand counts,
+the standard library's statistics module)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,18 @@ from scipy import stats
 
 import ftsim
 from ftsim.core.metrics import (
+    QUANTILE_LEVELS,
     Z95,
     average_ranks,
+    expected_loss_given_loss,
+    npv_quantiles,
+    npv_statistics,
     payback_month_quantile,
     payback_probability_by_month,
     sensitivity,
     sorted_quantiles,
     spearman_from_ranks,
+    target_probabilities,
     verdict,
     wilson_interval,
 )
@@ -244,6 +250,24 @@ def test_degenerate_runs_summarise_without_nan_or_warnings(case):
     assert 0 < sum(option["npv_histogram"]["counts"]) <= n
     lo, hi = option["p_payback_within_ci95"]
     assert lo <= option["p_payback_within"] <= hi
+    # the report statistics: finite or null, nothing flagged in a run with nothing to find
+    stats = option["npv_statistics"]
+    assert all(math.isfinite(stats[k]) for k in stats if k != "sd")
+    assert stats["sd"] is not None and stats["sd"] >= 0.0
+    assert len(option["npv_quantiles"]["values"]) == 101
+    assert [t["target"] for t in option["npv_targets"]] == [0.0]
+    assert option["npv_targets"][0]["p_below"] == option["p_npv_negative"]
+    for row in option["drivers"]:
+        if row["first_order"] is not None:
+            assert 0.0 <= row["first_order"] <= 1.0 and row["first_order_se"] >= 0.0
+        if case in ("never-payback", "abandoned-everywhere", "all-payback"):
+            assert row["swing"] == 0.0 and row["first_order"] is None
+            assert not row["significant"]
+        if case == "abandoned-everywhere":  # NPV = -U on every path
+            assert row["npv_first_order"] is None and row["spearman"] is None
+    if case == "two-valued":  # engineering cost decides NPV alone: a step, share 1
+        (row,) = option["drivers"]
+        assert row["npv_first_order"] == 1.0 and row["npv_first_order_se"] == 0.0
 
 
 def test_degenerate_cases_are_what_their_names_say():
@@ -273,3 +297,54 @@ def test_histogram_of_a_constant_has_increasing_edges(value):
     edges = np.array(h.edges)
     assert len(edges) == 41 and np.isfinite(edges).all() and (np.diff(edges) > 0).all()
     assert edges[0] < value < edges[-1] and sum(h.counts) == 50
+
+
+# --- report statistics of NPV ------------------------------------------------------------------
+
+def test_npv_statistics_match_numpy_and_the_statistics_module():
+    import statistics
+
+    rng = np.random.default_rng(11)
+    npv = rng.lognormal(10, 1, 2001) - 40_000
+    stats = npv_statistics(npv, np.sort(npv))
+    assert stats.mean == pytest.approx(statistics.fmean(npv.tolist()), rel=1e-12)
+    assert stats.sd == pytest.approx(statistics.stdev(npv.tolist()), rel=1e-12)  # n - 1
+    assert (stats.min, stats.max) == (npv.min(), npv.max())
+    for q in (1, 5, 10, 25, 50, 75, 90, 95, 99):
+        assert getattr(stats, f"p{q}") == np.percentile(npv, q)
+    # the p50 of 2001 values is the 1001st smallest: no interpolation
+    assert stats.p50 == np.sort(npv)[1000]
+    single = npv_statistics(np.array([5.0]), np.array([5.0]))
+    assert single.sd is None and single.mean == single.p1 == single.p99 == 5.0
+
+
+def test_npv_quantile_function_is_numpy_quantile_at_101_levels():
+    rng = np.random.default_rng(12)
+    npv = rng.normal(0, 1e6, 999)
+    quantiles = npv_quantiles(np.sort(npv))
+    assert quantiles.levels == QUANTILE_LEVELS
+    assert len(quantiles.levels) == 101 and quantiles.levels[0] == 0.0
+    assert quantiles.levels[50] == 0.5 and quantiles.levels[-1] == 1.0
+    np.testing.assert_allclose(quantiles.values, np.quantile(npv, np.linspace(0, 1, 101)),
+                               rtol=1e-12)
+    assert quantiles.values[0] == npv.min() and quantiles.values[-1] == npv.max()
+    # only the finite part counts; nothing finite: empty
+    assert npv_quantiles(np.array([-np.inf, 1.0, 3.0, np.inf])).values[50] == 2.0
+    assert npv_quantiles(np.array([np.inf])).values == ()
+
+
+def test_target_probabilities_count_strictly_below():
+    npv = np.array([-3.0, -1.0, 0.0, 2.0, 5.0])
+    rows = target_probabilities(npv, [-1.0, 0.0, 10.0])
+    # NPV < -1: one path; < 0: two; < 10: all five (strict: a path at the target is not below)
+    assert [(r.target, r.p_below) for r in rows] == [(-1.0, 0.2), (0.0, 0.4), (10.0, 1.0)]
+    assert [r.ci95 for r in rows] == [wilson_interval(1, 5), wilson_interval(2, 5),
+                                      wilson_interval(5, 5)]
+    assert target_probabilities(npv, []) == ()
+
+
+def test_expected_loss_given_loss_by_hand():
+    # losses 3 and 1 (the path at 0 is not a loss): E[-NPV | NPV < 0] = 2
+    assert expected_loss_given_loss(np.array([-3.0, -1.0, 0.0, 2.0])) == 2.0
+    assert expected_loss_given_loss(np.array([0.0, 1.0])) is None
+    assert expected_loss_given_loss(np.array([-5.0])) == 5.0

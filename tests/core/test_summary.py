@@ -152,3 +152,91 @@ def test_paths_frame_matches_paths_csv(tmp_path: Path) -> None:
     assert list(frame.columns) == list(written.columns)
     assert frame["payback_month"].isna().sum() == written["payback_month"].isna().sum()
     assert np.allclose(frame["npv"], written["npv"])
+
+
+# A run with what the report statistics need: random inputs (one discrete), sources and
+# dates on a distribution table and on a table, two NPV targets, a declared correlation.
+REPORTED = (WORLD.replace(
+    "requests_per_month = 100000",
+    "requests_per_month = { p5 = 50_000, p95 = 200_000, source = 'Klarna, American Banker',"
+    " as_of = '2024-02' }").replace(
+    "output_tokens = 200",
+    "output_tokens = { dist = \"choice\", values = [150, 200, 250] }\n"
+    "source = 'Traffic logs'\nas_of = '2025-06'")
+    .replace("baseline_error_rate = 0.05", "baseline_error_rate = 0.05\ncost_per_error = 2.0")
+    + LORA.replace("error_rate_gap = 0.01",
+                   "error_rate_gap = { dist = \"normal\", mean = 0.0, sd = 0.01 }\n"
+                   "name = \"LoRA 8B\"")
+    + """
+[report]
+npv_targets = [0, -50_000]
+
+[[correlations]]
+a = "traffic.requests_per_month"
+b = "options.lora.error_rate_gap"
+rho = -0.5
+source = "Analyst assumption"
+as_of = "2026-11"
+""")
+
+
+def test_report_statistics_agree_with_the_paths() -> None:
+    from ftsim.scenario import input_label
+
+    scenario = parse_scenario(REPORTED)
+    result = simulate(scenario, paths=3000, seed=21, jobs=1)
+    summary = ftsim.summarize(result)
+    option = summary.option("lora")
+    npv = result.options["lora"].npv
+    hit = (result.options["lora"].payback_month > 0) & (
+        result.options["lora"].payback_month <= scenario.payback_within_months)
+    stats = option.npv_statistics
+    assert stats.mean == option.npv.mean and stats.p50 == option.npv.p50
+    assert stats.sd == pytest.approx(float(np.std(npv, ddof=1)), rel=1e-12)
+    assert (stats.min, stats.max) == (npv.min(), npv.max())
+    assert option.npv_quantiles.values[95] == pytest.approx(np.percentile(npv, 95), rel=1e-12)
+    # targets in ascending order, by counts
+    assert [t.target for t in option.npv_targets] == [-50_000.0, 0.0]
+    for t in option.npv_targets:
+        assert t.p_below == np.count_nonzero(npv < t.target) / npv.size
+    assert option.npv_targets[1].p_below == option.p_npv_negative
+    losses = npv[npv < 0]
+    assert option.expected_loss_given_loss == pytest.approx(-losses.mean(), rel=1e-12)
+    # one driver per random input of the world and the option, as the sensitivity rows
+    random_keys = {k for k, i in scenario.all_inputs().items() if i.is_random}
+    assert {r.input for r in option.drivers} == {r.input for r in option.sensitivity} == random_keys
+    by_key = {r.input: r for r in option.sensitivity}
+    for row in option.drivers:
+        values = result.inputs[row.input]
+        p10, p90 = np.percentile(values, [10, 90])
+        assert (row.low_below, row.high_above) == pytest.approx((p10, p90), rel=1e-12)
+        low, high = hit[values <= p10].mean(), hit[values >= p90].mean()
+        assert (row.p_payback_low, row.p_payback_high) == (low, high)
+        assert row.swing == pytest.approx(high - low)
+        assert row.spearman == by_key[row.input].spearman
+        assert row.label == input_label(row.input, scenario)
+    assert option.drivers[0].input == "options.lora.error_rate_gap"  # decides payback
+    assert option.drivers[0].significant
+    assert option.drivers[0].label == "Error-rate gap, LoRA 8B"
+    swings = [abs(r.swing or 0.0) for r in option.drivers if r.significant]
+    assert swings == sorted(swings, reverse=True)
+    # inputs: labels, and provenance from the distribution table, else from its table
+    rows = {r.input: r for r in summary.inputs}
+    assert (rows["traffic.requests_per_month"].source,
+            rows["traffic.requests_per_month"].as_of) == ("Klarna, American Banker", "2024-02")
+    assert (rows["traffic.output_tokens"].source,
+            rows["traffic.output_tokens"].as_of) == ("Traffic logs", "2025-06")
+    assert rows["options.lora.error_rate_gap"].source is None
+    assert rows["traffic.requests_per_month"].label == "Requests per month"
+    (corr,) = summary.correlations
+    assert (corr.a, corr.b, corr.spearman) == ("traffic.requests_per_month",
+                                               "options.lora.error_rate_gap", -0.5)
+    assert (corr.a_label, corr.b_label) == ("Requests per month", "Error-rate gap, LoRA 8B")
+    assert (corr.source, corr.as_of) == ("Analyst assumption", "2026-11")
+    # all of it survives summary.json
+    d = json.loads(json.dumps(summary.to_dict(), allow_nan=False))
+    assert list(d)[-1] == "correlations"
+    assert list(d["options"]["lora"])[-5:] == ["npv_statistics", "npv_quantiles",
+                                               "expected_loss_given_loss", "npv_targets",
+                                               "drivers"]
+    assert Summary.from_dict(d) == summary
