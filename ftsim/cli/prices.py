@@ -94,10 +94,10 @@ def prices_text(entries: list[CatalogEntry], limit: int, query: str) -> str:
     if more > 0:
         lines.append(f"... and {more} more (--limit {len(entries)} to see them all, or "
                      f"narrow {query!r})")
-    lines.append(f"USD per million tokens, {catalog_version()} bundled snapshot (no network; "
-                 f"update with `pip install --upgrade genai-prices`). In a scenario: "
-                 f"model = \"{entries[0].ref}\", or price_input_per_mtok = "
-                 f"{{ catalog = \"{entries[0].ref}\" }}.")
+    lines.append(f"USD per million tokens; {catalog_version()} bundled snapshot, no network "
+                 f"(newer prices: pip install --upgrade genai-prices).")
+    lines.append(f"In a scenario: model = \"{entries[0].ref}\" in [baseline], or "
+                 f"price_input_per_mtok = {{ catalog = \"{entries[0].ref}\" }}.")
     return "\n".join(lines)
 
 
