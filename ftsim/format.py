@@ -10,11 +10,14 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 from collections.abc import Iterable
 
+import numpy as np
+
 __all__ = ["MAX_SHOWN", "format_money", "format_probability", "format_points", "format_count",
-           "format_number", "format_tokens", "format_months", "shorten", "suggest", "show_value",
-           "number_text"]
+           "format_number", "plain_numbers", "format_tokens", "format_months", "shorten",
+           "suggest", "show_value", "number_text"]
 
 # A value quoted in a message is cut to this many characters (a table or list of any size,
 # nested to any depth, is walked only as far as needed).
@@ -127,6 +130,24 @@ def format_number(x: float | None) -> str:
     if a >= 999.5:
         return _grouped(x, 0)
     return format_count(x)
+
+
+_EXPONENT_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+(?![\w.])")
+
+
+def _positional(x: float) -> str:
+    """``x`` without an exponent or separators: ``1.2M`` from a million up (a comma would
+    read as a list separator inside a description), else the shortest exact digits."""
+    if abs(x) >= 1e6:
+        return format_count(x)
+    return np.format_float_positional(x, trim="-")
+
+
+def plain_numbers(text: str) -> str:
+    """``text`` with every number written with an exponent (``1.2e+06``, ``5e-07``) rewritten
+    without one (``1.2M``, ``0.0000005``): distribution descriptions use Python's repr of
+    floats, which the report must not show."""
+    return _EXPONENT_NUMBER.sub(lambda m: _positional(float(m.group())), text)
 
 
 def format_tokens(x: float) -> str:

@@ -11,12 +11,19 @@ from typing import Literal
 
 from ..core.summary_types import OptionSummary, Summary
 from ..distributions import Distribution
-from ..format import format_count, format_money, format_months, format_probability
+from ..format import (
+    format_count,
+    format_money,
+    format_months,
+    format_number,
+    format_probability,
+    plain_numbers,
+)
 from ..scenario import OptionSpec, Scenario
 from .sentences import best_tenth, input_value_text, significant_drivers
 
 __all__ = ["Status", "STATUS_LABELS", "STATUS_TONES", "CheckResult", "ChecklistItem",
-           "volume_band", "decision_checklist", "ABANDON_LIMIT"]
+           "volume_band", "decision_checklist", "option_statuses", "ABANDON_LIMIT"]
 
 Status = Literal["pass", "fail", "unknown"]
 STATUS_LABELS: dict[str, str] = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
@@ -96,7 +103,7 @@ def _stability(summary: Summary, scenario: Scenario, option_id: str) -> CheckRes
     if rate == 0:
         return CheckResult(option_id, "pass", "No drift events in the scenario: the task is "
                            f"taken as stable; retraining {policy}.")
-    interval = f"one drift event every {12 / rate:.1f} months on average"
+    interval = f"one drift event every {format_number(12 / rate)} months on average"
     if option.retrain_on_drift:
         return CheckResult(option_id, "pass", f"{interval.capitalize()}; it retrains {policy}: "
                            "keeps up.")
@@ -104,7 +111,7 @@ def _stability(summary: Summary, scenario: Scenario, option_id: str) -> CheckRes
         per_cycle = rate * every / 12
         status: Status = "pass" if per_cycle <= 1 else "fail"
         return CheckResult(option_id, status, f"{interval.capitalize()}; it retrains {policy}: "
-                           f"{per_cycle:.1f} drift events per cycle.")
+                           f"{format_number(per_cycle)} drift events per cycle.")
     return CheckResult(option_id, "fail", f"{interval.capitalize()}; it never retrains for "
                        "drift, so its errors build up to the cap.")
 
@@ -146,7 +153,7 @@ def _evaluation(summary: Summary, scenario: Scenario, option_id: str) -> CheckRe
     if missing:
         return CheckResult(option_id, "fail", "; ".join(missing).capitalize() + ": a blocker "
                            "per the article.")
-    return CheckResult(option_id, "pass", f"Evaluation setup budgeted ({setup.describe()}, "
+    return CheckResult(option_id, "pass", f"Evaluation setup budgeted ({plain_numbers(setup.describe())}, "
                        f"mean {format_money(_mean(setup), scenario.currency)}) and production "
                        "monitoring on.")
 
@@ -160,8 +167,9 @@ def _quality_gap(summary: Summary, scenario: Scenario, option_id: str) -> CheckR
     key = f"options.{option_id}.error_rate_gap"
     limit_text = (f"abandoned above {input_value_text(key, limit, currency)}"
                   if math.isfinite(limit) else "no abandonment threshold")
-    answer = (f"Error-rate gap {gap.describe()} (mean {input_value_text(key, _mean(gap), currency)}"
-              f"), {limit_text}: P(abandoned) {format_probability(option.p_abandoned)}.")
+    mean = input_value_text(key, _mean(gap), currency)
+    answer = (f"Error-rate gap {plain_numbers(gap.describe())} (mean {mean}), {limit_text}: "
+              f"P(abandoned) {format_probability(option.p_abandoned)}.")
     drivers = significant_drivers(option)
     decides = bool(drivers) and drivers[0].input == key
     if gap.is_fixed and _mean(gap) == 0:
@@ -182,16 +190,19 @@ def _change_rate(summary: Summary, scenario: Scenario, option_id: str) -> CheckR
     rate = _mean(scenario.inputs["drift.events_per_year"].dist)
     years = summary.simulation.horizon_months / 12
     retrains = option.mean_retrains
-    per_year = retrains / years if retrains is not None else math.nan
-    answer = (f"The data changes {rate:.2g} times a year on average; the option is retrained "
-              f"{per_year:.2g} times a year (mean over all paths, all causes).")
+    per_year = retrains / years if retrains is not None else None
+    answer = (f"The data changes {format_number(rate)} times a year on average; the option "
+              f"is retrained {format_number(per_year)} times a year (mean over all paths, all "
+              "causes).")
     drift_rows = [r for r in significant_drivers(option) if r.input in _DRIFT_KEYS]
     if drift_rows and option.verdict == "no-go":
         labels = " and ".join(r.label.lower() for r in drift_rows)
         return CheckResult(option_id, "fail", answer + f" The {labels} significantly lower "
                            "P(payback).")
-    if rate == 0 or spec.retrain_on_drift or per_year >= rate:
+    if rate == 0 or spec.retrain_on_drift or (per_year is not None and per_year >= rate):
         return CheckResult(option_id, "pass", answer)
+    if per_year is None:
+        return CheckResult(option_id, "unknown", answer)
     return CheckResult(option_id, "fail", answer + " The data changes more often than the "
                        "model is retrained.")
 

@@ -64,8 +64,8 @@ def _month_text(month: int | None, horizon: int) -> str:
 
 
 def money_at_risk(option: OptionSummary, summary: Summary) -> KeyFacts:
-    """Mean NPV, P5/P50/P95 NPV, P(NPV < 0), expected loss given a loss, upfront cost,
-    median payback month."""
+    """Mean NPV, P5/P50/P95 NPV, P(NPV < 0), expected loss given a loss, mean upfront cost,
+    median payback month: eight short values, two rows of four."""
     currency = summary.scenario.currency
     npv = option.npv
     horizon = summary.simulation.horizon_months
@@ -73,16 +73,14 @@ def money_at_risk(option: OptionSummary, summary: Summary) -> KeyFacts:
     loss = option.expected_loss_given_loss
     return KeyFacts((
         ("Mean NPV", format_money(npv.mean, currency)),
-        ("NPV P5 / P50 / P95", " / ".join(format_money(v, currency)
-                                           for v in (npv.p5, npv.p50, npv.p95))),
+        ("NPV P5 (bad case)", format_money(npv.p5, currency)),
+        ("NPV median", format_money(npv.p50, currency)),
+        ("NPV P95 (good case)", format_money(npv.p95, currency)),
         ("P(NPV < 0)", format_probability(option.p_npv_negative)),
         ("Expected loss given a loss", "no path loses money" if loss is None
          else format_money(loss, currency)),
-        ("Upfront cost (mean, P95)", f"{format_money(option.upfront_cost.mean, currency)}, "
-                                     f"{format_money(option.upfront_cost.p95, currency)}"),
-        ("Median payback", f"{_month_text(months.p50, horizon)} (P10 "
-                           f"{_month_text(months.p10, horizon)}, P90 "
-                           f"{_month_text(months.p90, horizon)})"),
+        ("Upfront cost, mean", format_money(option.upfront_cost.mean, currency)),
+        ("Median payback", _month_text(months.p50, horizon)),
     ))
 
 
@@ -127,8 +125,8 @@ def _checklist_blocks(summary: Summary, scenario: Scenario) -> list[Block]:
                 names[result.option_id],
                 Cell(STATUS_LABELS[result.status], tone=STATUS_TONES[result.status], bold=True),
                 result.answer))
-    thresholds = BulletList(tuple(para(f"{item.number}. {item.threshold}", small=True)
-                                  for item in items))
+    thresholds = BulletList(tuple(para(Span(f"Question {item.number}: ", bold=True),
+                                       item.threshold, small=True) for item in items))
     return [
         Heading("Decision checklist", 2),
         para(f"The five questions of the article “{ARTICLE}” (checked 2026-05-25), each "

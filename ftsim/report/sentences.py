@@ -137,6 +137,11 @@ def worst_tenth(row: DriverRow, option: OptionSummary, currency: str) -> Tenth:
     return Tenth(row, option, currency, top=high < low)
 
 
+def _flat(option: OptionSummary) -> bool:
+    """True when no input moves P(payback) at all (every swing exactly 0 or unknown)."""
+    return all(not row.swing for row in option.drivers)
+
+
 def verdict_headline(option: OptionSummary) -> str:
     """``LoRA 8B provider: NO-GO``."""
     return f"{option.name}: {VERDICT_WORDS.get(option.verdict, option.verdict.upper())}"
@@ -169,6 +174,8 @@ def verdict_reason(option: OptionSummary, summary: Summary) -> str:
     if not drivers:
         if not option.drivers:
             return text + " Every input is fixed, so no input's range can change it."
+        if _flat(option):
+            return text + " No input moves it: it is the same in every input's outer tenths."
         return (text + f" No input moves it beyond the Monte Carlo noise of "
                 f"{summary.simulation.paths:,} paths.")
     row = drivers[0]
@@ -203,6 +210,9 @@ def change_sentence(option: OptionSummary, summary: Summary) -> str:
     if not drivers:
         if not option.drivers:
             return "Nothing in the scenario varies: only different input values would change it."
+        if _flat(option):
+            return ("No input's range changes it: only different values of the inputs (or a "
+                    "different design) would.")
         return ("No input is identified as changing it: every effect is within Monte Carlo "
                 "noise (more paths would sharpen the estimate).")
     upward = option.verdict != "go"

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..core.summary_types import InputRow, OptionSummary, Summary
-from ..format import format_count, format_money, format_probability
+from ..format import format_count, format_money, format_probability, plain_numbers
 from .blocks import Block, Cell, Heading, Table, para
 from .sentences import input_value_text
 
@@ -115,7 +115,7 @@ def _assumption_rows(rows: Sequence[InputRow], currency: str) -> tuple[tuple[str
         tone = None if row.random else "muted"
         out.append((
             row.label or row.input,
-            Cell(row.written, tone=tone),
+            Cell(plain_numbers(row.written), tone=tone),
             _value(row, row.p5, currency), _value(row, row.p50, currency),
             _value(row, row.p95, currency),
             Cell(row.source or "not given", tone=None if row.source else "muted"),
