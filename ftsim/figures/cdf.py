@@ -79,9 +79,9 @@ def npv_cdf(ax: Axes | None, summary: Summary, option_id: str) -> Axes:
                 label=f"P(NPV ≤ x): {shorten_line(option.name, 40)}")
     if lo < 0:
         ax.axvspan(lo, min(0.0, hi), color=LOSS_COLOR, alpha=0.08, lw=0)
-    drawn = [(finite_or_none(t.p_below), i, t) for i, t in enumerate(targets)
-             if lo <= t.target <= hi and finite_or_none(t.p_below) is not None]
-    drawn.sort(key=lambda item: item[0])
+    drawn = sorted(((p, i, t) for i, t in enumerate(targets)
+                    if lo <= t.target <= hi and (p := finite_or_none(t.p_below)) is not None),
+                   key=lambda item: item[0])
     heights = _spread_labels([p for p, _, _ in drawn], gap=0.075, lo=0.04, hi=0.96)
     for (p, i, target), y_text in zip(drawn, heights, strict=True):
         ax.axvline(target.target, color="0.3", ls="--", lw=0.9, gid=f"target_{i}")

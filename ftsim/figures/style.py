@@ -12,7 +12,7 @@ import math
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import matplotlib
 import numpy as np
@@ -60,7 +60,7 @@ TITLE_SIZE = 10.0
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 OPTION_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 LOSS_COLOR = "#C62828"
-_RC = {
+_RC: Any = {  # matplotlib types rc keys as a Literal of every name
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.titlesize": 10,
@@ -116,7 +116,7 @@ class _MoneyFormatter(ticker.Formatter):
         self.currency = currency
         self._scale: tuple[float, str, int] | None = None
 
-    def set_locs(self, locs: Sequence[float]) -> None:
+    def set_locs(self, locs: list[float]) -> None:
         super().set_locs(locs)
         finite = [abs(v) for v in locs if math.isfinite(v)]
         if not finite:

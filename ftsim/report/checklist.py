@@ -120,7 +120,8 @@ def _volume(summary: Summary, scenario: Scenario, option_id: str) -> CheckResult
     option = summary.options[option_id]
     tokens = summary.tokens_per_month
     required = format_probability(summary.simulation.required_probability)
-    status: Status = {"go": "pass", "no-go": "fail"}.get(option.verdict, "unknown")
+    by_verdict: dict[str, Status] = {"go": "pass", "no-go": "fail"}
+    status = by_verdict.get(option.verdict, "unknown")
     p_text = (f"simulated P(payback) {format_probability(option.p_payback_within)} against "
               f"the required {required}")
     if tokens.p50 is None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..core.summary_types import InputRow, OptionSummary, Summary
 from ..format import format_count, format_money, format_probability, plain_numbers
-from .blocks import Block, Cell, Heading, Table, para
+from .blocks import Block, Cell, Heading, Table, Tone, para
 from .sentences import input_value_text
 
 __all__ = ["statistics_blocks", "target_blocks", "assumption_blocks", "correlation_blocks",
@@ -112,7 +112,7 @@ def _value(row: InputRow, value: float | None, currency: str) -> str:
 def _assumption_rows(rows: Sequence[InputRow], currency: str) -> tuple[tuple[str | Cell, ...], ...]:
     out = []
     for row in rows:
-        tone = None if row.random else "muted"
+        tone: Tone = None if row.random else "muted"
         out.append((
             row.label or row.input,
             Cell(plain_numbers(row.written), tone=tone),
