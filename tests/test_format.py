@@ -15,6 +15,7 @@ from ftsim.format import (
     format_points,
     format_probability,
     format_tokens,
+    plain_numbers,
 )
 
 
@@ -107,3 +108,13 @@ def test_money_ticks_share_one_scale_without_exponents():
     assert money_formatter("USD").format_ticks([0, 5e14, 1e15]) == ["0", "500T", "1,000T"]
     assert money_formatter("USD").format_ticks([0.0, 5e19, 1e20]) == [
         "0", "50,000,000T", "100,000,000T"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("lognormal(p5=40000, p95=1.2e+06)", "lognormal(p5=40000, p95=1.2M)"),
+    ("normal(mean=5e-07, sd=2.5E-3)", "normal(mean=0.0000005, sd=0.0025)"),
+    ("pert(min=1.5e3, mode=2e3, max=1e15)", "pert(min=1500, mode=2000, max=1,000T)"),
+    ("sha 47992e89d4 and x1e5 stay", "sha 47992e89d4 and x1e5 stay"),  # not numbers
+])
+def test_plain_numbers_rewrites_exponents_in_descriptions(text, expected):
+    assert plain_numbers(text) == expected
