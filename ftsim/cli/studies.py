@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.studies.breakeven import breakeven_curve
 from ..core.studies.sweep import DEFAULT_PATHS, load_points, parse_values, sweep, value_grid
-from ..output import atomic_path, atomic_write_text
+from ..output import atomic_path, atomic_write_text, csv_text
 from ..scenario import Scenario
 from .common import UsageError, check_memory, load, overrides, simulation_kwargs, staged_output
 from .table import breakeven_text, sweep_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    pass
+    import pandas as pd
 
 __all__ = ["add_sweep_arguments", "add_breakeven_arguments", "run_sweep", "run_breakeven",
            "sweep_points"]
@@ -105,16 +105,30 @@ def _reporter(args: argparse.Namespace) -> Callable[[int, int], None] | None:
     return report
 
 
-def _write_png(path: Path, draw: Callable[[Any], object], figsize: tuple[float, float]) -> None:
-    from matplotlib.figure import Figure  # lazy: matplotlib
+def _write_png(path: Path, draw: Callable[[Any], object], height: float | None = None) -> None:
+    """One figure as a PNG, ``draw(fig)`` filling it; matplotlib is imported here, once the
+    study is computed (a refused command line or a failed study never loads it)."""
+    from matplotlib.figure import Figure
 
-    from ..figures.style import PNG_DPI, house_style
+    from ..figures.style import FIGSIZE, PNG_DPI, house_style
 
     with house_style():
-        fig = Figure(figsize=figsize, layout="constrained")
+        fig = Figure(figsize=(FIGSIZE[0], height or FIGSIZE[1]), layout="constrained")
         draw(fig)
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format="png", dpi=PNG_DPI)
+
+
+def _sweep_figure(fig: Any, frame: pd.DataFrame, meta: dict[str, Any]) -> None:
+    from ..figures.sweep import sweep_chart
+
+    sweep_chart(tuple(fig.subplots(2, 1, sharex=True)), frame, meta)
+
+
+def _breakeven_figure(fig: Any, curve: dict[str, Any]) -> None:
+    from ..figures.breakeven import breakeven_chart
+
+    breakeven_chart(fig.add_subplot(), curve)
 
 
 def run_sweep(args: argparse.Namespace, command: str) -> int:
@@ -123,9 +137,6 @@ def run_sweep(args: argparse.Namespace, command: str) -> int:
     Everything is checked before the first point runs (values, scenario at every value,
     memory, --out); the folder is written under a temporary name and renamed when complete.
     """
-    from ..figures.style import FIGSIZE  # lazy: matplotlib only once a figure is drawn
-    from ..figures.sweep import sweep_chart
-
     if args.grid is not None:
         try:
             values = value_grid(args.grid, args.log)
@@ -165,8 +176,7 @@ def run_sweep(args: argparse.Namespace, command: str) -> int:
         records = json.loads(frame.to_json(orient="records"))
         atomic_write_text(run_dir / "sweep.json",
                           json.dumps({**meta, "rows": records}, indent=2, allow_nan=False) + "\n")
-        _write_png(run_dir / "sweep.png", lambda fig: sweep_chart(
-            tuple(fig.subplots(2, 1, sharex=True)), frame, meta), (FIGSIZE[0], 7.0))
+        _write_png(run_dir / "sweep.png", lambda fig: _sweep_figure(fig, frame, meta), 7.0)
         run_dir = folder.commit()
     if not args.quiet:
         if note:
@@ -185,9 +195,6 @@ def sweep_points(args: argparse.Namespace, values: Sequence[object],
 
 def run_breakeven(args: argparse.Namespace, command: str) -> int:
     """``python -m ftsim breakeven``: table on stdout; breakeven.csv, .json, .png."""
-    from ..figures.breakeven import breakeven_chart  # lazy: matplotlib
-    from ..figures.style import FIGSIZE
-
     if args.min_tokens is not None and args.max_tokens is not None and \
             not args.min_tokens < args.max_tokens:
         raise UsageError(f"--min-tokens ({args.min_tokens:g}) must be below --max-tokens "
@@ -207,8 +214,7 @@ def run_breakeven(args: argparse.Namespace, command: str) -> int:
         atomic_write_text(run_dir / "breakeven.csv", _breakeven_csv(curve))
         atomic_write_text(run_dir / "breakeven.json",
                           json.dumps(curve, indent=2, allow_nan=False) + "\n")
-        _write_png(run_dir / "breakeven.png",
-                   lambda fig: breakeven_chart(fig.add_subplot(), curve), FIGSIZE)
+        _write_png(run_dir / "breakeven.png", lambda fig: _breakeven_figure(fig, curve))
         run_dir = folder.commit()
     if not args.quiet:
         if note:
@@ -218,16 +224,17 @@ def run_breakeven(args: argparse.Namespace, command: str) -> int:
     return 0
 
 
-def _breakeven_csv(curve: dict[str, Any]) -> str:
-    import pandas as pd  # lazy: pandas is heavy to import
+BREAKEVEN_COLUMNS = ["factor", "tokens_per_month_p50", "requests_per_month_p50", "option",
+                     "p_payback_within", "p_payback_within_ci95_low",
+                     "p_payback_within_ci95_high", "npv_p50"]
 
+
+def _breakeven_csv(curve: dict[str, Any]) -> str:
+    """breakeven.csv: one row per option and grid point (the csv module: no pandas)."""
     rows = []
     for option_id, option in curve["options"].items():
         for j, tokens in enumerate(curve["tokens_per_month"]):
             lo, hi = option["p_payback_within_ci95"][j]
-            rows.append({"factor": curve["factors"][j], "tokens_per_month_p50": tokens,
-                         "requests_per_month_p50": curve["requests_per_month"][j],
-                         "option": option_id, "p_payback_within": option["p_payback_within"][j],
-                         "p_payback_within_ci95_low": lo, "p_payback_within_ci95_high": hi,
-                         "npv_p50": option["npv_p50"][j]})
-    return pd.DataFrame(rows).to_csv(index=False, float_format="%.6g")
+            rows.append([curve["factors"][j], tokens, curve["requests_per_month"][j], option_id,
+                         option["p_payback_within"][j], lo, hi, option["npv_p50"][j]])
+    return csv_text(BREAKEVEN_COLUMNS, rows)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..core.shared import pid_alive
 from .files import (
     RunInfo,
+    csv_text,
     monthly_csv_text,
     monthly_table,
     summary_json,
@@ -33,7 +34,7 @@ from .paths import (
 )
 
 __all__ = ["RunFolder", "remove_stale_partials", "pid_alive", "atomic_path",
-           "atomic_write_bytes", "atomic_write_text", "RunInfo", "summary_json",
+           "atomic_write_bytes", "atomic_write_text", "RunInfo", "csv_text", "summary_json",
            "summary_json_text", "write_summary_json", "monthly_table", "monthly_csv_text",
            "write_monthly_csv", "PATHS_PARQUET", "PATHS_CSV", "PathsFormat", "PathsWriter",
            "WriteCancelled", "path_column_names", "paths_schema", "write_paths_parquet",

@@ -17,7 +17,7 @@ from .folder import atomic_write_text
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.summary_types import Summary
 
-__all__ = ["RunInfo", "summary_json", "summary_json_text", "write_summary_json",
+__all__ = ["RunInfo", "summary_json", "summary_json_text", "write_summary_json", "csv_text",
            "monthly_table", "monthly_csv_text", "write_monthly_csv"]
 
 
@@ -94,16 +94,21 @@ def _cell_formatter(column: Sequence[Any]) -> Any:
     return number
 
 
-def monthly_csv_text(summary: Summary) -> str:
-    """monthly.csv, byte for byte what ``summary.monthly_frame().to_csv(index=False,
-    float_format="%.6g")`` wrote, without importing pandas."""
-    header, rows = monthly_table(summary)
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A table as CSV text, byte for byte what pandas' ``DataFrame(rows, columns=header)
+    .to_csv(index=False, float_format="%.6g")`` writes, without importing pandas."""
     formatters = [_cell_formatter(column) for column in zip(*rows, strict=True)] if rows else []
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     writer.writerows([f(v) for f, v in zip(formatters, row, strict=True)] for row in rows)
     return out.getvalue()
+
+
+def monthly_csv_text(summary: Summary) -> str:
+    """monthly.csv, byte for byte what ``summary.monthly_frame().to_csv(index=False,
+    float_format="%.6g")`` wrote."""
+    return csv_text(*monthly_table(summary))
 
 
 def write_monthly_csv(run_dir: Path, summary: Summary) -> Path:
