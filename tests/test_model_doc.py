@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from ftsim import load_scenario, parse_scenario, simulate, summarize
+from ftsim import Result, load_scenario, parse_scenario, simulate, summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "model.md"
@@ -65,11 +66,17 @@ def key_paths(value: Any, path: str = "") -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def written_keys() -> set[str]:
-    """The keys of a small support_bot run; --precision adds the precision_* keys."""
+def support_run() -> tuple[Result, dict[str, Any]]:
+    """A small support_bot run and its summary.json dict; --precision adds the precision_*
+    keys."""
     scenario = load_scenario(ROOT / "scenarios" / "support_bot.toml")
     result = simulate(scenario, paths=500, seed=3, jobs=1, chunk_size=500, precision=0.5)
-    return set(key_paths(summarize(result, threads=1).to_dict()))
+    return result, summarize(result, threads=1).to_dict()
+
+
+@pytest.fixture(scope="module")
+def written_keys(support_run: tuple[Result, dict[str, Any]]) -> set[str]:
+    return set(key_paths(support_run[1]))
 
 
 def test_key_paths_follow_the_convention() -> None:
@@ -183,3 +190,84 @@ def test_worked_example_wilson_ends_and_verdicts(worked: dict[str, Any]) -> None
     assert b["p_payback_within_ci95"] == pytest.approx([0.0, Z95**2 / (n + Z95**2)], rel=1e-12)
     assert (a["verdict"], b["verdict"], worked["options"]["c"]["verdict"]) == \
         ("go", "no-go", "no-go")
+
+
+# -- section 11.1, the drivers, computed from the per-path arrays as the doc states -------
+
+def _doc_swing(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    x10, x90 = np.percentile(x, [10, 90])
+    low, high = y[x <= x10], y[x >= x90]
+    p_low, p_high = low.mean(), high.mean()
+    se = math.sqrt(p_low * (1 - p_low) / low.size + p_high * (1 - p_high) / high.size)
+    return p_high - p_low, se
+
+
+def _doc_bins(x_sorted: np.ndarray) -> list[tuple[int, int]]:
+    """Equal-count bins; an edge inside a run of equal values moves to the run's nearer end."""
+    n = x_sorted.size
+    b0 = max(1, min(100, math.isqrt(n)))
+    edges = {0, n}
+    for j in range(1, b0):
+        e = round(j * n / b0)
+        start = int(np.searchsorted(x_sorted, x_sorted[e], "left"))
+        end = int(np.searchsorted(x_sorted, x_sorted[e], "right"))
+        edges.add(start if e - start <= end - e else end)
+    ordered = sorted(edges)
+    return list(zip(ordered[:-1], ordered[1:], strict=True))
+
+
+def _doc_first_order(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    order = np.argsort(x, kind="stable")
+    ys = [y[order][a:b].astype(float) for a, b in _doc_bins(x[order])]
+    n, n_bins = x.size, len(ys)
+    grand = float(np.mean(y))
+    c = np.array([v.size for v in ys], float)
+    g = np.array([v.mean() for v in ys]) - grand
+    m2, m3, m4 = (np.array([((v - v.mean()) ** k).sum() for v in ys]) for k in (2, 3, 4))
+    ssb, ssw = float(c @ (g * g)), float(m2.sum())
+    sst, msw = ssb + ssw, ssw / (n - n_bins)
+    share = (ssb - (n_bins - 1) * msw) / (sst + msw)
+    s2 = np.where(c > 1, m2 / np.maximum(c - 1, 1), 0.0)
+    d, a = g * g - s2 / c, 1 - share
+    t_bar = float((a * c * d - share * m2).sum()) / n
+    sigma2 = float((c * a * a * d * d + 4 * a * a * d * m2 + share**2 * m4
+                    - 2 * a * share * d * m2 - 4 * a * share * g * m3).sum())
+    se = math.sqrt(max(0.0, sigma2 / n - t_bar**2) / n + 2 * float((s2 * s2).sum()) / n**2)
+    return share, se / (sst / n)
+
+
+def test_driver_formulas_of_the_doc(support_run: tuple[Result, dict[str, Any]]) -> None:
+    result, summary = support_run
+    within = result.scenario.payback_within_months
+    for option_id, option in result.options.items():
+        hit = ((option.payback_month > 0) & (option.payback_month <= within)).astype(float)
+        rows = summary["options"][option_id]["drivers"]
+        for row in rows[:3] + rows[-2:]:
+            x = result.inputs[row["input"]]
+            swing, swing_se = _doc_swing(x, hit)
+            share, share_se = _doc_first_order(x, hit)
+            npv_share, npv_se = _doc_first_order(x, option.npv)
+            assert (row["swing"], row["swing_se"]) == pytest.approx((swing, swing_se), rel=1e-9)
+            assert row["first_order"] == pytest.approx(max(0.0, share), rel=1e-6, abs=1e-12)
+            assert row["first_order_se"] == pytest.approx(share_se, rel=1e-6)
+            assert row["npv_first_order"] == pytest.approx(max(0.0, npv_share), rel=1e-6,
+                                                           abs=1e-12)
+            assert row["npv_first_order_se"] == pytest.approx(npv_se, rel=1e-6)
+            assert row["significant"] == (abs(swing) > 2 * swing_se or share > 2 * share_se)
+        keys = [(not r["significant"], -abs(r["swing"]), r["input"]) for r in rows]
+        assert keys == sorted(keys)
+
+
+def test_npv_statistics_of_the_doc(support_run: tuple[Result, dict[str, Any]]) -> None:
+    result, summary = support_run
+    for option_id, option in result.options.items():
+        npv, entry = option.npv, summary["options"][option_id]
+        stats = entry["npv_statistics"]
+        assert (stats["mean"], stats["sd"], stats["min"], stats["max"]) == pytest.approx(
+            (npv.mean(), npv.std(ddof=1), npv.min(), npv.max()), rel=1e-12)
+        assert stats["p25"] == pytest.approx(np.percentile(npv, 25), rel=1e-12)
+        assert entry["npv_quantiles"]["levels"] == pytest.approx([i / 100 for i in range(101)])
+        assert entry["npv_quantiles"]["values"][10] == pytest.approx(np.percentile(npv, 10))
+        assert entry["expected_loss_given_loss"] == pytest.approx(-npv[npv < 0].mean())
+        (target,) = entry["npv_targets"]
+        assert (target["target"], target["p_below"]) == (0.0, np.count_nonzero(npv < 0) / npv.size)
