@@ -187,14 +187,19 @@ def verdict_reason(option: OptionSummary, summary: Summary) -> str:
             f"tenth), P = {format_probability(worst.p)}.")
 
 
-def _turning(drivers: list[DriverRow], option: OptionSummary, currency: str, required: float,
+def _turning(drivers: list[DriverRow], option: OptionSummary, summary: Summary,
              upward: bool) -> list[Tenth]:
-    """Tenths of significant drivers on the other side of the required probability."""
+    """Tenths of significant drivers on the other side of the required probability by more
+    than twice the Monte Carlo standard error of P in a tenth (sqrt(p (1 - p) / (n / 10))),
+    so a tenth that merely grazes the bar is not offered as a way to change the verdict."""
+    required = summary.simulation.required_probability
+    in_tenth = max(summary.simulation.paths / 10, 1.0)
     out = []
     for row in drivers:
-        tenth = best_tenth(row, option, currency) if upward else worst_tenth(row, option,
-                                                                            currency)
-        if (tenth.p >= required) if upward else (tenth.p < required):
+        pick = best_tenth if upward else worst_tenth
+        tenth = pick(row, option, summary.scenario.currency)
+        margin = 2 * math.sqrt(max(tenth.p * (1 - tenth.p), 0.0) / in_tenth)
+        if (tenth.p - required > margin) if upward else (required - tenth.p > margin):
             out.append(tenth)
     return out
 
@@ -216,7 +221,7 @@ def change_sentence(option: OptionSummary, summary: Summary) -> str:
         return ("No input is identified as changing it: every effect is within Monte Carlo "
                 "noise (more paths would sharpen the estimate).")
     upward = option.verdict != "go"
-    turning = _turning(drivers, option, currency, required, upward)
+    turning = _turning(drivers, option, summary, upward)
     if turning:
         clauses = [f"the {t.label} were known to be {t.where()} (P = {format_probability(t.p)} "
                    "in that tenth of the draws)" for t in turning[:2]]

@@ -69,7 +69,7 @@ def test_every_figure_draws_for_degenerate_runs(kind):
     assert len(figures) == 1 + len(KINDS)
 
 
-@pytest.mark.parametrize("magnitude", [1e-3, 1e6, 1e15, 1e20])
+@pytest.mark.parametrize("magnitude", [1e-3, 1e15, 1e20])
 @pytest.mark.parametrize("kind", ["constant", "two_valued"])
 def test_no_exponent_in_any_figure_at_any_magnitude(kind, magnitude):
     """Money scaled so the median NPV is ±magnitude: every text drawn (ticks, legends,

@@ -133,6 +133,24 @@ def test_change_when_no_single_input_turns_a_no_go(run):
                     "), P = 60.0%, short of the required 80.0%.")
 
 
+def test_change_ignores_a_tenth_that_only_grazes_the_bar(run):
+    """A best tenth at 82 % against the required 80 %: with 300 paths in a tenth its standard
+    error is sqrt(0.82 x 0.18 / 300) = 2.2 pp, so 2 pp above the bar is within noise."""
+    _, summary = run
+    option = summary.options[PROVIDER]
+    capped = [dataclasses.replace(r, p_payback_low=min(r.p_payback_low, 0.6),
+                                  p_payback_high=min(r.p_payback_high, 0.6))
+              for r in option.drivers]
+    capped[0] = dataclasses.replace(capped[0], p_payback_low=0.82)
+    summary = with_option(summary, PROVIDER, drivers=tuple(capped))
+    text = change_sentence(summary.options[PROVIDER], summary)
+    assert text.startswith("No single input turns it") and "P = 82.0%" in text
+    capped[0] = dataclasses.replace(capped[0], p_payback_low=0.86)  # 6 pp > 2 x 2.0 pp
+    summary = with_option(summary, PROVIDER, drivers=tuple(capped))
+    assert change_sentence(summary.options[PROVIDER], summary).startswith(
+        "P(payback) would reach the required 80.0% if the error-rate gap")
+
+
 def test_change_of_a_go_names_what_would_break_it(run):
     """A go (P = 0.9) whose strongest driver's worst tenth gives 0.3: it would fall below."""
     _, summary = run
