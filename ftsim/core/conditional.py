@@ -33,8 +33,10 @@ __all__ = ["MAX_BINS", "BinMoments", "FirstOrder", "bin_count", "equal_count_edg
            "first_order_share"]
 
 MAX_BINS = 100
-# Paths handled at once when summing central powers: bounds the temporaries (8 MB each).
-_BLOCK = 1 << 20
+# Paths handled at once when summing central powers: temporaries of 128 kB stay in cache
+# and are reused from block to block (blocks of 1M paths were 2.4x slower at 100k paths:
+# each fresh 800 kB temporary costs its page faults).
+_BLOCK = 1 << 14
 # A total sum of squares below (this * |mean|)^2 per path is rounding, not variation.
 _CONSTANT_RELATIVE = 1e-12
 
@@ -83,25 +85,38 @@ class BinMoments:
 
 
 def bin_moments(sorted_y: np.ndarray, edges: np.ndarray) -> BinMoments:
-    """Moments of a numeric output per bin, in blocks of bins of at most ~1M paths so the
-    temporaries stay small at any run size (no copy of ``sorted_y`` is made)."""
+    """Moments of a numeric output per bin, about _BLOCK paths at a time (whole bins, or a
+    part of one large bin), so the temporaries stay small at any run size and no copy of
+    ``sorted_y`` is made."""
     counts = np.diff(edges).astype(np.float64)
     means = bin_means(sorted_y, edges)
-    m2, m3, m4 = (np.zeros_like(means) for _ in range(3))
-    first = 0
-    while first < means.size:
-        last = int(np.searchsorted(edges, edges[first] + _BLOCK, side="right")) - 1
-        last = max(last, first + 1)  # at least one bin, however large
-        lo, hi = int(edges[first]), int(edges[last])
-        local = edges[first:last] - lo
-        e = sorted_y[lo:hi] - np.repeat(means[first:last], np.diff(edges[first:last + 1]))
-        power = e * e
-        m2[first:last] = np.add.reduceat(power, local)
-        m4[first:last] = np.add.reduceat(power * power, local)
-        power *= e
-        m3[first:last] = np.add.reduceat(power, local)
-        first = last
-    return BinMoments(counts, means, m2, m3, m4)
+    sums = np.zeros((3, means.size))
+    n = int(edges[-1])
+    position = int(edges[0])
+    while position < n:
+        first = int(np.searchsorted(edges, position, side="right")) - 1  # bin at `position`
+        last = max(int(np.searchsorted(edges, position + _BLOCK, side="right")) - 1, first + 1)
+        end = min(int(edges[last]), position + _BLOCK)  # whole bins, or part of bin `first`
+        starts = np.maximum(edges[first:last], position)
+        _add_central_powers(sorted_y[position:end], means[first:last],
+                            np.diff(np.append(starts, end)), sums[:, first:last])
+        position = end
+    return BinMoments(counts, means, sums[0], sums[1], sums[2])
+
+
+def _add_central_powers(y: np.ndarray, means: np.ndarray, sizes: np.ndarray,
+                        sums: np.ndarray) -> None:
+    """Add sum e^2, e^3, e^4 (e = y - its bin's mean) of consecutive runs of ``y`` (one
+    run per bin, of ``sizes``) into the rows of ``sums``."""
+    starts = np.concatenate(([0], np.cumsum(sizes[:-1])))
+    e = np.repeat(means, sizes)
+    np.subtract(y, e, out=e)
+    power = e * e
+    sums[0] += np.add.reduceat(power, starts)
+    e *= power
+    sums[1] += np.add.reduceat(e, starts)
+    power *= power
+    sums[2] += np.add.reduceat(power, starts)
 
 
 def indicator_bin_moments(sorted_hit: np.ndarray, edges: np.ndarray) -> BinMoments:
@@ -140,6 +155,8 @@ def first_order(moments: BinMoments) -> FirstOrder:
         return FirstOrder(None, None)
     if bins < 2:  # one bin: the input never varies, so it explains nothing
         return FirstOrder(0.0, 0.0)
+    if n <= bins:  # one path per bin: no within-bin variance to correct with
+        return FirstOrder(None, None)
     msw = ssw / (n - bins)
     share = (ssb - (bins - 1) * msw) / (sst + msw)
     return FirstOrder(share, _first_order_se(moments, share, n, mu, sst))

@@ -145,3 +145,24 @@ def test_drivers_of_a_real_mix_rank_the_strong_one_first():
     assert [r.input for r in ranked] == ["strong", "weak", "constant"]
     # bottom decile of `strong` (< 0.1): P = 0.7 + 0.2 E[weak] = 0.8; top: 0.1 + 0.1 = 0.2
     assert ranked[0].swing == pytest.approx(-0.6, abs=3 * ranked[0].swing_se)
+
+
+def test_a_driver_row_holds_at_most_one_float64_copy_of_npv():
+    # numpy reports its buffers to tracemalloc: beyond its arguments, a row may hold the
+    # NPV ordered by the input (8 bytes a path), the indicator so ordered (1 byte) and
+    # temporaries of a block of paths (conditional._BLOCK), never a second copy.
+    import tracemalloc
+
+    n = 1_000_000
+    rng = np.random.default_rng(8)
+    x = rng.random(n)
+    hit, npv = rng.random(n) < 0.3, rng.normal(size=n)
+    sample = sort_sample(x)
+    deciles = (float(np.percentile(x, 10)), float(np.percentile(x, 90)))
+    tracemalloc.start()
+    try:
+        driver_row("x", "x", sample, deciles, hit, npv, None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 9 * n + 2_000_000
