@@ -4,10 +4,16 @@ test modules never import each other."""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import io
 import re
+import shutil
+import tempfile
+from pathlib import Path
 
 from matplotlib.figure import Figure as MplFigure
+from report_runs import support_bot
 
 from ftsim.report.blocks import (
     BulletList,
@@ -23,7 +29,8 @@ from ftsim.report.blocks import (
     para,
 )
 
-__all__ = ["HOSTILE", "hostile", "escaping_document", "tiny_svg", "normalized", "VERDICT"]
+__all__ = ["HOSTILE", "hostile", "escaping_document", "tiny_svg", "normalized", "VERDICT",
+           "support_bot_report", "VERDICT_LABELS"]
 
 # Each is markup in at least one of Typst, HTML or Markdown.
 HOSTILE = (
@@ -89,3 +96,20 @@ def normalized(text: str) -> str:
     """Text without any whitespace: line wrapping, breaks and the spaces a renderer puts
     for a newline are layout, not content."""
     return re.sub(r"\s+", "", text)
+
+
+VERDICT_LABELS = {"go": "GO", "no-go": "NO-GO", "uncertain": "UNCERTAIN"}
+
+
+@functools.cache
+def support_bot_report():
+    """(run folder, scenario, summary, written files) of write_report on support_bot at
+    3,000 paths, written once per test process into a temporary folder."""
+    from ftsim.report.write import write_report
+
+    scenario, summary = support_bot(3000)
+    folder = Path(tempfile.mkdtemp(prefix="ftsim-report-test-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    written = write_report(folder, summary, scenario, seconds=1.0,
+                           command="ftsim scenarios/support_bot.toml --paths 3000")
+    return folder, scenario, summary, written

@@ -2,8 +2,9 @@
 text (embedded in the PDF and the HTML page); the PNGs of ``figures/`` are rasterised from
 that same SVG by Typst (resvg), not drawn again.
 
-Drawing runs in forked worker processes when there are enough figures and cores: a figure
-costs ~0.1-0.3 s of matplotlib layout and SVG output, all of it Python holding the GIL.
+Drawing runs in forked processes beside this one when there are enough figures and cores:
+a figure costs 0.1-0.3 s of matplotlib layout and SVG output, all of it Python holding the
+GIL, so threads would not help.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import io
 import multiprocessing
 import os
 import sys
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -54,15 +56,50 @@ def draw_svg(spec: FigureSpec, summary: Summary, breakeven: BreakevenCurve | Non
     return out.getvalue()
 
 
-# The work of forked drawing processes: set in the parent just before the pool forks, so
-# the children inherit it instead of unpickling a summary.
-_JOB: tuple[Sequence[FigureSpec], Summary, BreakevenCurve | None] | None = None
+# Relative drawing cost by kind (measured): the costliest are started first, so no process
+# is left drawing a long one alone at the end.
+_COST = {"cost": 5, "drivers": 4, "cdf": 3, "payback": 3, "fan": 2, "breakeven": 2, "npv": 1}
 
 
-def _draw_job(index: int) -> str:
-    assert _JOB is not None, "figure worker started without a job"
-    specs, summary, breakeven = _JOB
-    return draw_svg(specs[index], summary, breakeven)
+@dataclass(frozen=True)
+class _Job:
+    """Figures to draw, shared by the parent and its forked children (inherited, never
+    pickled); ``counter`` is the next position in ``order`` anyone may take."""
+
+    specs: Sequence[FigureSpec]
+    order: Sequence[int]
+    summary: Summary
+    breakeven: BreakevenCurve | None
+    counter: Any  # multiprocessing.Value("i")
+
+    def take(self) -> Iterator[tuple[int, str]]:
+        """Draw figures, taking the next one until none is left: (spec index, SVG text)."""
+        while True:
+            with self.counter.get_lock():
+                position = self.counter.value
+                self.counter.value += 1
+            if position >= len(self.order):
+                return
+            index = self.order[position]
+            yield index, _draw_named(self.specs[index], self.summary, self.breakeven)
+
+
+def _draw_named(spec: FigureSpec, summary: Summary, breakeven: BreakevenCurve | None) -> str:
+    try:
+        return draw_svg(spec, summary, breakeven)
+    except Exception as exc:
+        raise RuntimeError(f"drawing figure {spec.stem!r} failed: {type(exc).__name__}: {exc}"
+                           ) from exc
+
+
+def _child(job: _Job, send: Any) -> None:
+    """A forked drawing process: draw what it can take, send it all back, or the error."""
+    try:
+        send.send(("ok", list(job.take())))
+    except Exception as exc:  # the parent raises it
+        send.send(("error", str(exc)))
+    finally:
+        send.close()
 
 
 def _workers(figures: int, workers: int | None) -> int:
@@ -72,26 +109,55 @@ def _workers(figures: int, workers: int | None) -> int:
         return max(1, min(workers, figures))
     if not sys.platform.startswith("linux") or figures < PARALLEL_MIN_FIGURES:
         return 1
-    cores = len(os.sched_getaffinity(0))
-    return max(1, min(cores, figures))
+    return max(1, min(len(os.sched_getaffinity(0)), figures))
+
+
+def _fork(job: _Job) -> tuple[Any, Any]:
+    """Start one drawing child; return (process, the end of its pipe to read)."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(job, send), daemon=True)
+    with warnings.catch_warnings():
+        # Python 3.12+ warns on fork() while other threads run (the CLI writes the paths
+        # file on one): the child only draws with matplotlib and numpy, it never takes a
+        # lock those threads hold (pyarrow's, the file's), and exits without cleanup.
+        warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks",
+                                category=DeprecationWarning)
+        process.start()
+    send.close()
+    return process, receive
 
 
 def _draw_all(specs: Sequence[FigureSpec], summary: Summary, breakeven: BreakevenCurve | None,
               workers: int) -> list[str]:
-    global _JOB
+    """Every figure's SVG, in ``specs`` order: drawn here, and by ``workers - 1`` forked
+    children at the same time (each takes the next undrawn figure, the parent too)."""
     if workers <= 1:
-        return [draw_svg(spec, summary, breakeven) for spec in specs]
-    import matplotlib.backends.backend_svg  # noqa: F401  (imported once, before the fork)
+        return [_draw_named(spec, summary, breakeven) for spec in specs]
+    import matplotlib.backends.backend_svg  # noqa: F401  (imported once, before forking)
 
-    _JOB = (specs, summary, breakeven)
+    order = sorted(range(len(specs)), key=lambda i: -_COST.get(specs[i].kind, 3))
+    job = _Job(specs, order, summary, breakeven, multiprocessing.get_context("fork").Value("i", 0))
+    children = [_fork(job) for _ in range(workers - 1)]
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            # the costliest figures first, so no worker is left with a long one at the end
-            order = sorted(range(len(specs)), key=lambda i: specs[i].kind != "cost")
-            svgs = dict(zip(order, pool.map(_draw_job, order), strict=True))
+        svgs = dict(job.take())
+        for process, receive in children:
+            try:
+                status, payload = receive.recv()
+            except EOFError:
+                process.join()
+                raise RuntimeError(f"a figure process died (exit code {process.exitcode})"
+                                   ) from None
+            if status != "ok":
+                raise RuntimeError(payload)
+            svgs.update(payload)
     finally:
-        _JOB = None
+        for process, receive in children:
+            receive.close()
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+                process.join()
     return [svgs[i] for i in range(len(specs))]
 
 

@@ -61,6 +61,7 @@ _PREAMBLE = """\
 #show heading.where(level: 3): set block(above: 1.1em, below: 0.6em)
 #set table(stroke: (x, y) => if y == 0 { (bottom: 0.8pt + ink) } else { (bottom: 0.3pt + rule) },
   inset: (x: 5pt, y: 3.6pt))
+#set table.cell(breakable: false)
 #show table: set text(size: 9pt)
 #show table: set par(leading: 0.45em)
 #show table.cell.where(y: 0): set text(weight: "bold")

@@ -14,8 +14,19 @@ import shutil
 from pathlib import Path
 
 import pytest
-from report_docs import HOSTILE, VERDICT, escaping_document, hostile, normalized, tiny_svg
+from report_docs import (
+    HOSTILE,
+    VERDICT,
+    VERDICT_LABELS,
+    escaping_document,
+    hostile,
+    normalized,
+    support_bot_report,
+    tiny_svg,
+)
 
+from ftsim.figures.registry import figure_specs
+from ftsim.format import format_probability
 from ftsim.report.html import render_html
 
 CHROMIUM = os.environ.get("FTSIM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -69,6 +80,15 @@ def escaping_page(browser, tmp_path_factory):
     path.write_text(render_html(escaping_document(FIGURES), svgs), encoding="utf-8")
     visit = Visit(browser, path)
     yield visit
+    visit.close()
+
+
+@pytest.fixture(scope="module")
+def report_page(browser):
+    """report.html of support_bot at 3,000 paths, as write_report wrote it."""
+    folder, _, summary, _ = support_bot_report()
+    visit = Visit(browser, folder / "report.html")
+    yield visit, summary
     visit.close()
 
 
@@ -142,7 +162,36 @@ def test_on_a_phone_only_tables_scroll_sideways(browser, escaping_page):
         phone.close()
 
 
-def test_the_page_prints(escaping_page):
-    pdf = escaping_page.page.pdf(format="A4")
-    assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
-    assert escaping_page.requests == [escaping_page.url]
+def test_the_report_opens_with_no_error_no_request_and_its_verdicts_visible(report_page):
+    visit, summary = report_page
+    assert visit.console == []
+    assert visit.requests == [visit.url]
+    page = visit.page
+    top = page.locator(".callout").first.bounding_box()
+    assert top is not None and top["y"] < 900  # the first verdict is on the first screen
+    for option in summary.options.values():
+        title = page.get_by_text(f"{option.name}: {VERDICT_LABELS[option.verdict]}", exact=True)
+        assert title.is_visible()
+    text = page.inner_text("main")
+    for option in summary.options.values():
+        assert format_probability(option.p_payback_within) in text
+    assert pixel_spread(page.screenshot()) > 0.05
+
+
+def test_every_figure_of_the_report_is_visible(report_page):
+    visit, summary = report_page
+    boxes = svg_boxes(visit.page)
+    assert len(boxes) == len(figure_specs(summary))
+    for box in boxes:
+        assert box["visible"] and box["width"] > 300 and box["height"] > 150
+    # each figure scrolled into view paints something: its screenshot is not blank
+    figures = visit.page.locator("figure .svg")
+    for i in (0, figures.count() - 1):
+        assert pixel_spread(figures.nth(i).screenshot()) > 0.05
+
+
+def test_the_report_prints(report_page):
+    visit, summary = report_page
+    pdf = visit.page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 100_000
+    assert visit.requests == [visit.url] and visit.console == []

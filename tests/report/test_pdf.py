@@ -6,9 +6,23 @@ from __future__ import annotations
 
 import pymupdf
 import pytest
-from report_docs import HOSTILE, VERDICT, escaping_document, hostile, normalized, tiny_svg
+from report_docs import (
+    HOSTILE,
+    VERDICT,
+    VERDICT_LABELS,
+    escaping_document,
+    hostile,
+    normalized,
+    support_bot_report,
+    tiny_svg,
+)
+from report_runs import DEGENERATE, degenerate_run
 
+from ftsim.figures.registry import figure_specs
+from ftsim.figures.style import FIGSIZE, PNG_DPI
+from ftsim.format import format_probability
 from ftsim.report.typst import render_typst_source, write_pdf
+from ftsim.report.write import write_report
 
 FIGURES = ("one", "two")
 
@@ -79,3 +93,55 @@ def test_figures_are_vector_drawings_on_the_page_after_the_break(escaping_pdf):
 def test_a_figure_the_document_shows_but_nobody_rendered_is_an_error():
     with pytest.raises(KeyError, match="'two'"):
         render_typst_source(escaping_document(FIGURES), {"one": "one.svg"})
+
+
+# --- the real report ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def support_bot_pdf():
+    folder, scenario, summary, _ = support_bot_report()
+    doc = pymupdf.open(folder / "report.pdf")
+    yield doc, summary
+    doc.close()
+
+
+def test_page_one_gives_each_verdict_and_its_probability(support_bot_pdf):
+    doc, summary = support_bot_pdf
+    first = normalized(doc[0].get_text())
+    for option in summary.options.values():
+        assert normalized(option.name) in first
+        assert normalized(f"{option.name}: {VERDICT_LABELS[option.verdict]}") in first
+        assert normalized(format_probability(option.p_payback_within)) in first
+
+
+def test_every_source_and_every_figure_is_in_the_pdf(support_bot_pdf):
+    doc, summary = support_bot_pdf
+    text = normalized("".join(page_texts(doc)))
+    sources = {row.source for row in summary.inputs if row.source}
+    assert len(sources) >= 5  # support_bot cites its figures
+    assert [s for s in sources if normalized(s) not in text] == []
+    specs = figure_specs(summary)
+    for number, spec in enumerate(specs, start=1):
+        assert normalized(f"Figure {number}: {spec.caption}") in text
+    for i, page in enumerate(doc, start=1):
+        assert ink_share(page) > 0.01, f"page {i} is blank"
+
+
+@pytest.mark.parametrize("kind", sorted(DEGENERATE))
+def test_every_figure_exists_for_degenerate_runs(tmp_path, kind):
+    """Constant NPV, two values, payback everywhere, nowhere, every build abandoned: each
+    figure is drawn (a PNG with ink) and shown in the PDF with its caption."""
+    scenario, summary = degenerate_run(kind)
+    assert DEGENERATE[kind][1](summary.options["a"]), kind  # the case is what it claims
+    written = write_report(tmp_path, summary, scenario, command="x", seconds=1.0)
+    specs = figure_specs(summary)
+    assert sorted(written) == sorted([f"figures/{s.stem}.png" for s in specs]
+                                     + ["report.md", "report.html", "report.pdf"])
+    for spec in specs:
+        pix = pymupdf.Pixmap(str(tmp_path / "figures" / f"{spec.stem}.png"))
+        assert (pix.width, pix.height) == (round(FIGSIZE[0] * PNG_DPI), round(FIGSIZE[1] * PNG_DPI))
+        assert len(set(pix.samples[::97])) > 3, spec.stem  # not one flat colour
+    with pymupdf.open(tmp_path / "report.pdf") as doc:
+        text = normalized("".join(page_texts(doc)))
+        for number, spec in enumerate(specs, start=1):
+            assert normalized(f"Figure {number}: {spec.caption}") in text

@@ -15,8 +15,21 @@ import typst
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
-from report_docs import HOSTILE, VERDICT, escaping_document, hostile, normalized, tiny_svg
+from report_docs import (
+    HOSTILE,
+    VERDICT,
+    escaping_document,
+    hostile,
+    normalized,
+    support_bot_report,
+    tiny_svg,
+)
+from report_runs import support_bot
 
+from ftsim.figures import render
+from ftsim.figures.registry import draw_figure, figure_specs
+from ftsim.figures.style import FIGSIZE, PNG_DPI
+from ftsim.report import write
 from ftsim.report.blocks import Callout, Cell, Document, Figure, Heading, Span, Table, para
 from ftsim.report.html import inline_svg, render_html
 from ftsim.report.markdown import render_markdown
@@ -194,3 +207,113 @@ def test_every_hostile_string_is_covered():
     """The strings the escaping tests use hold each character that is markup somewhere."""
     joined = "".join(HOSTILE)
     assert all(ch in joined for ch in "<>&$#%|*_`@[]\\~=\"+-/")
+
+
+# --- figures: drawn once, SVG and PNG from the same drawing ---------------------------------
+
+@pytest.fixture(scope="module")
+def small_run():
+    scenario, summary = support_bot(3000)
+    return scenario, summary, figure_specs(summary)
+
+
+def _spread(specs):
+    """A few figures of different kinds: enough to exercise the forked drawing."""
+    kinds: dict[str, object] = {}
+    for spec in specs:
+        kinds.setdefault(spec.kind, spec)
+    return list(kinds.values())[:4]
+
+
+def test_each_figure_is_drawn_once_and_its_png_is_the_svg_rasterised(small_run, tmp_path,
+                                                                      monkeypatch):
+    _, summary, specs = small_run
+    drawn: list[str] = []
+
+    def counting(fig, spec, *args):
+        drawn.append(spec.stem)
+        return draw_figure(fig, spec, *args)
+
+    monkeypatch.setattr(render, "draw_figure", counting)
+    figures = render.render_figures(summary, None, tmp_path, workers=1)
+    assert sorted(drawn) == sorted(spec.stem for spec in specs)  # once each, never twice
+    assert list(figures) == [spec.stem for spec in specs]
+    width_pt, height_pt = FIGSIZE[0] * 72, FIGSIZE[1] * 72
+    for spec in specs:
+        figure = figures[spec.stem]
+        assert (figure.caption, figure.alt) == (spec.caption, spec.alt)
+        size = re.search(r'<svg[^>]*width="([\d.]+)pt" height="([\d.]+)pt"', figure.svg)
+        assert size and float(size[1]) == pytest.approx(width_pt) and \
+            float(size[2]) == pytest.approx(height_pt)
+        assert figure.png == tmp_path / f"{spec.stem}.png"
+        png = figure.png.read_bytes()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        # PNG header: width and height in pixels, the figure's inches at PNG_DPI
+        assert (int.from_bytes(png[16:20]), int.from_bytes(png[20:24])) == (
+            round(FIGSIZE[0] * PNG_DPI), round(FIGSIZE[1] * PNG_DPI))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{s.stem}.png" for s in specs)
+
+
+def test_forked_drawing_gives_the_same_svgs_as_drawing_here(small_run):
+    _, summary, specs = small_run
+    chosen = _spread(specs)
+    serial = render.render_figures(summary, None, None, workers=1, specs=chosen)
+    forked = render.render_figures(summary, None, None, workers=2, specs=chosen)
+    assert list(forked) == [spec.stem for spec in chosen]
+    assert {s: f.svg for s, f in forked.items()} == {s: f.svg for s, f in serial.items()}
+    assert all(f.png is None for f in forked.values())
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_figure_that_fails_names_itself(small_run, monkeypatch, workers):
+    _, summary, specs = small_run
+    chosen = _spread(specs)
+    broken = chosen[-1].stem
+
+    def failing(fig, spec, *args):
+        if spec.stem == broken:
+            raise ValueError("no data")
+        return draw_figure(fig, spec, *args)
+
+    monkeypatch.setattr(render, "draw_figure", failing)
+    with pytest.raises(RuntimeError, match=f"drawing figure '{broken}' failed: ValueError: no data"):
+        render.render_figures(summary, None, None, workers=workers, specs=chosen)
+
+
+# --- write_report ---------------------------------------------------------------------------
+
+def test_report_pdf_is_written_last_and_an_old_one_removed_first(tmp_path, monkeypatch):
+    folder, scenario, summary, written = support_bot_report()
+    stems = [spec.stem for spec in figure_specs(summary)]
+    assert sorted(written) == sorted([f"figures/{s}.png" for s in stems]
+                                     + ["report.md", "report.html", "report.pdf"])
+    assert all(path == folder / rel and path.stat().st_size > 0 for rel, path in written.items())
+    assert not [p for p in folder.rglob("*") if p.name.startswith(".")]  # no temporary left
+    assert max(p.stat().st_mtime_ns for p in written.values()) == \
+        (folder / "report.pdf").stat().st_mtime_ns
+
+    # a second report into a folder holding an old report.pdf, failing while it compiles:
+    # the old PDF is gone (a PDF means a complete report), the other files are in place
+    (tmp_path / "report.pdf").write_bytes(b"%PDF old")
+    seen: dict[str, bool] = {}
+
+    def failing_pdf(doc, svgs, path):
+        seen.update({name: (tmp_path / name).exists()
+                     for name in ("report.md", "report.html", "report.pdf")})
+        raise RuntimeError("typst failed")
+
+    monkeypatch.setattr(write, "write_pdf", failing_pdf)
+    monkeypatch.setattr(write, "render_figures", lambda *a, **k: {
+        s: render.RenderedFigure(s, "c", "a", tiny_svg(s), None) for s in stems})
+    with pytest.raises(RuntimeError, match="typst failed"):
+        write.write_report(tmp_path, summary, scenario, command="x", seconds=1.0)
+    assert seen == {"report.md": True, "report.html": True, "report.pdf": False}
+    assert not (tmp_path / "report.pdf").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_markdown_links_every_figure_the_document_shows(small_run):
+    folder, *_ = support_bot_report()
+    markdown = (folder / "report.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
+    assert images and all((folder / image).is_file() for image in images)
