@@ -271,3 +271,11 @@ def test_npv_statistics_of_the_doc(support_run: tuple[Result, dict[str, Any]]) -
         assert entry["expected_loss_given_loss"] == pytest.approx(-npv[npv < 0].mean())
         (target,) = entry["npv_targets"]
         assert (target["target"], target["p_below"]) == (0.0, np.count_nonzero(npv < 0) / npv.size)
+
+
+def test_the_doc_stands_alone() -> None:
+    """It replaces the original contract: no path outside the repository, no MODEL.md."""
+    text = DOC.read_text(encoding="utf-8")
+    assert "MODEL.md" not in text and "../shared" not in text and "/work/" not in text
+    title = "Fine-tuning economics: when training a custom model pays back"
+    assert title in " ".join(text.split())  # the seed article, cited by its title
