@@ -20,7 +20,7 @@ from ..format import (
     plain_numbers,
 )
 from ..scenario import OptionSpec, Scenario
-from .sentences import best_tenth, input_value_text, significant_drivers
+from .sentences import best_tenth, input_value_text, p_equals, significant_drivers
 
 __all__ = ["Status", "STATUS_LABELS", "STATUS_TONES", "CheckResult", "ChecklistItem",
            "volume_band", "decision_checklist", "option_statuses", "ABANDON_LIMIT"]
@@ -136,8 +136,8 @@ def _volume(summary: Summary, scenario: Scenario, option_id: str) -> CheckResult
                        if r.input == "traffic.requests_per_month"), None)
     if volume_row is not None:
         tenth = best_tenth(volume_row, option, summary.scenario.currency)
-        answer += (f" With the requests per month {tenth.where()} (its best tenth), P = "
-                   f"{format_probability(tenth.p)}.")
+        answer += (f" With the requests per month {tenth.where()} (its best tenth), "
+                   f"{p_equals(tenth.p)}.")
     else:
         answer += " Volume is not a significant driver of payback here."
     return CheckResult(option_id, status, answer)

@@ -17,10 +17,16 @@ from ..format import format_count, format_money, format_number, format_points, f
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.summary_types import DriverRow, OptionSummary, Summary
 
-__all__ = ["input_value_text", "short_label", "significant_drivers", "Tenth", "best_tenth",
+__all__ = ["p_equals", "input_value_text", "short_label", "significant_drivers", "Tenth", "best_tenth",
            "worst_tenth", "verdict_headline", "verdict_reason", "change_sentence"]
 
 VERDICT_WORDS = {"go": "GO", "no-go": "NO-GO", "uncertain": "UNCERTAIN"}
+
+
+def p_equals(p: float | None) -> str:
+    """``P = 34.0%``, ``P < 0.1%``, ``P > 99.9%`` (never ``P = <0.1%``)."""
+    text = format_probability(p)
+    return f"P {text[0]} {text[1:]}" if text[0] in "<>" else f"P = {text}"
 
 
 def _percent(x: float) -> str:
@@ -183,8 +189,8 @@ def verdict_reason(option: OptionSummary, summary: Summary) -> str:
     best, worst = best_tenth(row, option, currency), worst_tenth(row, option, currency)
     label = best.label
     return (text + f" The {label} decides it most: where it is {best.where()} (its best tenth), "
-            f"P = {format_probability(best.p)}; where it is {worst.where()} (its worst "
-            f"tenth), P = {format_probability(worst.p)}.")
+            f"{p_equals(best.p)}; where it is {worst.where()} (its worst tenth), "
+            f"{p_equals(worst.p)}.")
 
 
 def _turning(drivers: list[DriverRow], option: OptionSummary, summary: Summary,
@@ -223,8 +229,8 @@ def change_sentence(option: OptionSummary, summary: Summary) -> str:
     upward = option.verdict != "go"
     turning = _turning(drivers, option, summary, upward)
     if turning:
-        clauses = [f"the {t.label} were known to be {t.where()} (P = {format_probability(t.p)} "
-                   "in that tenth of the draws)" for t in turning[:2]]
+        clauses = [f"the {t.label} were known to be {t.where()} ({p_equals(t.p)} in that "
+                   "tenth of the draws)" for t in turning[:2]]
         move = "reach" if upward else "fall below"
         sentence = (f"P(payback) would {move} the required {required_text} if "
                     + ", or if ".join(clauses) + ".")
@@ -234,8 +240,8 @@ def change_sentence(option: OptionSummary, summary: Summary) -> str:
         kind = "best" if upward else "worst"
         side = "short of" if upward else "still above"
         sentence = (f"No single input turns it: even in the {kind} tenth of the strongest "
-                    f"driver, the {tenth.label} ({tenth.where()}), P = "
-                    f"{format_probability(tenth.p)}, {side} the required {required_text}.")
+                    f"driver, the {tenth.label} ({tenth.where()}), {p_equals(tenth.p)}, {side} "
+                    f"the required {required_text}.")
     if option.verdict == "uncertain":
         sentence += (" The 95% interval straddles the required probability: more paths "
                      "would settle the Monte Carlo part.")

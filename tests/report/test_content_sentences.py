@@ -15,6 +15,7 @@ from ftsim.report.checklist import decision_checklist, option_statuses, volume_b
 from ftsim.report.sentences import (
     change_sentence,
     input_value_text,
+    p_equals,
     short_label,
     significant_drivers,
     verdict_reason,
@@ -104,6 +105,13 @@ def test_short_labels_drop_the_option_name_and_keep_acronyms(run):
 ])
 def test_input_values_read_in_their_unit(key, value, expected):
     assert input_value_text(key, value, "USD") == expected
+
+
+def test_p_equals_reads_the_extremes():
+    assert p_equals(0.34) == "P = 34.0%"
+    assert p_equals(0.0002) == "P < 0.1%"  # never "P = <0.1%"
+    assert p_equals(0.9999) == "P > 99.9%"
+    assert p_equals(0.0) == "P = 0.0%"
 
 
 # --- what would change it ----------------------------------------------------------------------
