@@ -100,7 +100,7 @@ def _sensitivity(row: Mapping[str, Any]) -> SensitivityRow:
 
 
 def _option_summary(
-    result: Result, option_id: str, option: OptionResult, sorted_cs: np.ndarray,
+    result: Result, option_id: str, option: OptionResult, cs_percentiles: np.ndarray,
     sorted_npv: np.ndarray, rows: _OptionRows,
 ) -> OptionSummary:
     scenario = result.scenario
@@ -109,7 +109,7 @@ def _option_summary(
     hit = (payback > 0) & (payback <= within)
     hits = int(np.count_nonzero(hit))
     low, high = wilson_interval(hits, n)
-    cs = sorted_quantiles(sorted_cs, CS_PERCENTILES).T
+    cs = cs_percentiles  # (len(CS_PERCENTILES), H)
     monthly = {k: _floats(option.monthly_cost_sums[k] / n)
                for k in ("baseline", *COST_COMPONENTS, *BASELINE_COMPONENTS)}
     return OptionSummary(
@@ -232,23 +232,35 @@ def _input_statistics(
     return quantiles, sensitivity, drivers
 
 
+def _cs_percentiles(option: OptionResult) -> np.ndarray:
+    """Per-month CS_PERCENTILES of CS_t, (5, H): the option's own method when it has one
+    (a run may stream CS instead of keeping it), else from each month's sorted row."""
+    method = getattr(option, "cumulative_percentiles", None)
+    if method is not None:
+        return np.asarray(method(CS_PERCENTILES), dtype=float)
+    # cumulative is month-major (H, paths): sorting contiguous float32 rows is the fastest
+    # exact way to per-month percentiles (numpy's SIMD sort).
+    cumulative: np.ndarray | None = option.cumulative
+    if cumulative is None:  # pragma: no cover - a streamed run has the method above
+        raise ValueError("this run kept no CS_t rows")
+    return np.asarray(sorted_quantiles(np.sort(cumulative, axis=1), CS_PERCENTILES).T)
+
+
 def _heavy_statistics(
     result: Result, threads: int | None,
 ) -> tuple[dict[str, np.ndarray], dict[str, _NpvOrder], dict[str, dict[int, float]],
            dict[str, _OptionRows]]:
-    """Sorted CS rows and sorted NPV per option, input quantiles, and rows per option.
+    """Per-month CS percentiles and sorted NPV per option, input quantiles, rows per option.
 
-    The heavy parts -- one argsort per random input and per option's NPV, one sort of each
-    option's month-major CS rows -- run in a thread pool (numpy releases the GIL while
+    The heavy parts -- one argsort per random input and per option's NPV, the CS
+    percentiles of each option -- run in a thread pool (numpy releases the GIL while
     sorting), and each input's sort is used for every option and then dropped, so memory
     stays at one sorted input (and one NPV ordered by it) per worker thread.
     """
     hits = _hits(result)
     threads = threads or min(8, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        # cumulative is month-major (H, paths): sorting contiguous float32 rows is the
-        # fastest exact way to per-month percentiles (numpy's SIMD sort).
-        cs_futures = {oid: pool.submit(np.sort, o.cumulative, axis=1)
+        cs_futures = {oid: pool.submit(_cs_percentiles, o)
                       for oid, o in result.options.items()}
         npv_futures = {oid: pool.submit(_npv_order, o.npv) for oid, o in result.options.items()}
         npv = {oid: future.result() for oid, future in npv_futures.items()}
@@ -256,14 +268,14 @@ def _heavy_statistics(
                               pool.map(lambda k: _input_statistics(result, k, hits, npv),
                                        result.inputs),
                               strict=True))
-        sorted_cs = {oid: future.result() for oid, future in cs_futures.items()}
+        cs = {oid: future.result() for oid, future in cs_futures.items()}
     quantiles = {k: q for k, (q, _, _) in statistics.items()}
     rows = {oid: _OptionRows([], []) for oid in result.options}
     for _, sensitivity, drivers in statistics.values():
         for oid, row in sensitivity.items():
             rows[oid].sensitivity.append(row)
             rows[oid].drivers.append(drivers[oid])
-    return sorted_cs, npv, quantiles, rows
+    return cs, npv, quantiles, rows
 
 
 def _correlations(scenario: Scenario) -> tuple[CorrelationRow, ...]:
@@ -281,7 +293,7 @@ def summarize(result: Result, threads: int | None = None) -> Summary:
     quantile of None means not reached within the horizon.
     """
     scenario = result.scenario
-    sorted_cs, npv, quantiles, rows = _heavy_statistics(result, threads)
+    cs, npv, quantiles, rows = _heavy_statistics(result, threads)
     half_width = result.precision_half_width
     return Summary(
         ftsim_version=__version__,
@@ -302,7 +314,7 @@ def summarize(result: Result, threads: int | None = None) -> Summary:
         tokens_per_month=_spread(result.tokens_per_month),
         requests_per_month=_spread(result.requests_per_month),
         inputs=_input_rows(result, quantiles),
-        options={oid: _option_summary(result, oid, option, sorted_cs[oid], npv[oid].sorted,
+        options={oid: _option_summary(result, oid, option, cs[oid], npv[oid].sorted,
                                       rows[oid])
                  for oid, option in result.options.items()},
         correlations=_correlations(scenario),
