@@ -7,7 +7,7 @@ import gzip
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -36,7 +36,8 @@ _MONEY = frozenset({"npv", "upfront", "tco_baseline", "tco_option"})
 # Integer columns and the narrow type each is written as: path numbers stay below the
 # command line's 1e9 paths; payback months and retrains (at most one a month) stay below
 # the int16 horizon cap `Result.allocate` enforces.
-_NARROW_INTS = {"path": np.int32, "payback_month": np.int16, "retrains": np.int16}
+_NARROW_INTS: dict[str, type[np.signedinteger]] = {
+    "path": np.int32, "payback_month": np.int16, "retrains": np.int16}
 _F32 = np.finfo(np.float32)
 
 
@@ -233,7 +234,7 @@ def _csv_batch(columns: Columns, names: list[str], as_float32: set[str], option_
     return gzip.compress(sink.getvalue(), compresslevel=1, mtime=0)
 
 
-def _write_in_order(out: Any, encoders: list[Callable[[], bytes]], threads: int,
+def _write_in_order(out: Any, encoders: Sequence[Callable[[], bytes]], threads: int,
                     cancel: threading.Event | None) -> None:
     """Run ``encoders`` on ``threads`` threads and write their bytes in list order, with at
     most two per thread in memory; ``cancel`` stops before the next one is started."""
