@@ -109,7 +109,6 @@ def _option_summary(
     hit = (payback > 0) & (payback <= within)
     hits = int(np.count_nonzero(hit))
     low, high = wilson_interval(hits, n)
-    cs = cs_percentiles  # (len(CS_PERCENTILES), H)
     monthly = {k: _floats(option.monthly_cost_sums[k] / n)
                for k in ("baseline", *COST_COMPONENTS, *BASELINE_COMPONENTS)}
     return OptionSummary(
@@ -125,7 +124,7 @@ def _option_summary(
         upfront_cost=_spread(option.upfront),
         tco_baseline=_mean_median(option.tco_baseline),
         tco_option=_mean_median(option.tco_option),
-        cumulative_net_savings=FanBands(*(_floats(row.astype(float)) for row in cs)),
+        cumulative_net_savings=FanBands(*(_floats(row) for row in cs_percentiles)),
         sensitivity=tuple(_sensitivity(r) for r in by_importance(rows.sensitivity)),
         verdict=verdict((low, high), scenario.required_probability),
         p_npv_negative=float(np.mean(option.npv < 0)),
@@ -290,7 +289,9 @@ def summarize(result: Result, threads: int | None = None) -> Summary:
     JSON-safe: it holds only finite numbers or None (null in summary.json); None means not
     finite or not defined, e.g. an input's P50 of None is ``max_acceptable_gap = inf`` (the
     default: never abandoned), a Spearman of None means a constant NPV or input, a payback
-    quantile of None means not reached within the horizon.
+    quantile of None means not reached within the horizon, a driver's swing of None an
+    input that never varies, a first-order share of None an output (the payback indicator
+    or NPV) that never varies, an expected loss given a loss of None a run with no loss.
     """
     scenario = result.scenario
     cs, npv, quantiles, rows = _heavy_statistics(result, threads)
