@@ -17,12 +17,10 @@ __all__ = ["render_html", "inline_svg"]
 
 _NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x85|\x0b|\x0c")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-# Parts of a matplotlib SVG file that do not belong inline in a page
-_PROLOGUE = re.compile(r"<\?xml.*?\?>|<!DOCTYPE[^>]*>|<!--.*?-->|<metadata>.*?</metadata>", re.S)
-_ID = re.compile(r'\bid="([^"]+)"')
-_REFERENCE = re.compile(r'(\bhref="#|url\(#)([^")]+)')
-_UNSAFE = re.compile(r"<\s*(script|foreignObject|iframe|object|embed)\b|\son\w+\s*=|javascript:",
-                     re.I)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# Script in any form: elements that run or embed code, event-handler attributes, js: URLs
+_UNSAFE = re.compile(r"<(?:script|foreignobject|iframe|object|embed)\b|[\s\"'/]on[a-z]+\s*=|"
+                     r"javascript:")
 
 
 def _oneline(text: str) -> str:
@@ -44,11 +42,17 @@ def inline_svg(svg: str, prefix: str) -> str:
     """A matplotlib SVG file as an element to inline in HTML: no XML prologue, comments or
     metadata, and every id prefixed with ``prefix`` (with the references to it), so two
     figures' clip paths and glyphs never collide. Refuses SVG carrying script."""
-    svg = _PROLOGUE.sub("", svg).strip()
-    if not svg.startswith("<svg") or _UNSAFE.search(svg):
+    svg = _COMMENT.sub("", svg)  # matplotlib puts each text in a comment: the only user text
+    start = svg.find("<svg")
+    metadata, end = svg.find("<metadata>"), svg.find("</metadata>")
+    if metadata > start >= 0 and end > metadata:
+        svg = svg[:metadata] + svg[end + len("</metadata>"):]
+    svg = svg[start:].strip() if start >= 0 else svg
+    if not svg.startswith("<svg") or _UNSAFE.search(svg.lower()):
         raise ValueError(f"not a plain SVG figure ({prefix!r})")
-    svg = _ID.sub(lambda m: f'id="{prefix}{m[1]}"', svg)
-    return _REFERENCE.sub(lambda m: f"{m[1]}{prefix}{m[2]}", svg)
+    # matplotlib writes ids as id="...", references as xlink:href="#..." and url(#...)
+    return (svg.replace(' id="', f' id="{prefix}').replace('href="#', f'href="#{prefix}')
+            .replace("url(#", f"url(#{prefix}"))
 
 
 @functools.cache
