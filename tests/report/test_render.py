@@ -8,6 +8,8 @@ import base64
 import hashlib
 import json
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 import pytest
@@ -317,3 +319,13 @@ def test_markdown_links_every_figure_the_document_shows(small_run):
     markdown = (folder / "report.md").read_text()
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
     assert images and all((folder / image).is_file() for image in images)
+
+
+def test_importing_the_report_package_or_its_sentences_loads_no_renderer():
+    """The terminal imports ftsim.report.sentences on every run, --no-report included."""
+    code = ("import sys, ftsim.report, ftsim.report.sentences, ftsim.report.blocks; "
+            "print(sorted(m for m in ('matplotlib', 'typst', 'jinja2', 'markupsafe') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == "[]"
