@@ -10,6 +10,7 @@ from typing import Any
 
 from ..distributions import Distribution, Fixed, parse_distribution
 from ..format import show_value as _show
+from .catalog_keys import _CatalogReader
 from .checks import _BARE_KEY, _join
 from .correlations import _CorrelationReader
 from .model import BuildSpec, Input, OptionSpec, PriceIndexSpec, Scenario, ServingSpec
@@ -24,6 +25,7 @@ from .schema import (
     MAINTENANCE_PLAIN,
     MAX_ID,
     METADATA_KEYS,
+    MODEL_PLAIN,
     OPTION_NUMERIC,
     OPTION_PLAIN,
     OPTION_SUBTABLES,
@@ -44,7 +46,7 @@ from .targets import npv_targets
 
 __all__: list[str] = []
 
-class _Parser(_CorrelationReader):
+class _Parser(_CorrelationReader, _CatalogReader):
     """Walks the raw TOML dict once, collecting every issue instead of stopping at the first."""
 
     def __init__(self, base_dir: Path | None, allow_files_outside: bool = False) -> None:
@@ -79,6 +81,13 @@ class _Parser(_CorrelationReader):
                 own_source, own_as_of = self.metadata(written, path)
                 source, as_of = own_source or source, own_as_of or as_of
                 written = {k: v for k, v in written.items() if k not in METADATA_KEYS}
+                if "catalog" in written:
+                    found = self.catalog(written, path, key)
+                    if found is None:
+                        self.broken.add(path)
+                        return
+                    written = found.value
+                    source, as_of = own_source or found.source, own_as_of or found.as_of
             dist, issues = parse_distribution(written, path, self.base_dir,
                                               allow_outside=self.allow_files_outside)
             self.issues.extend(issues)
@@ -89,8 +98,13 @@ class _Parser(_CorrelationReader):
                 return
             if self.check_support(path, key, dist, written):
                 self.check_plausible(path, dist, written)
+        elif (filled := self.model_value(prefix, key)) is not None:
+            dist, written = Fixed(filled.value), filled.value
+            source, as_of = filled.source, filled.as_of
+            if self.check_support(path, key, dist, written):
+                self.check_plausible(path, dist, written)
         elif isinstance(default, _Required):
-            if not quiet:
+            if not quiet and prefix not in self.model_fill:
                 self.issue(path, "missing required key")
             self.broken.add(path)
             return
@@ -195,6 +209,8 @@ class _Parser(_CorrelationReader):
         foreign = {k: f"belongs to serving mode {other!r}, not {mode!r}"
                    for k in SERVING_MODE_KEYS[other] if k not in SERVING_MODE_KEYS[mode]}
         self.check_keys(table, path, (*SERVING_PLAIN, *SERVING_MODE_KEYS[mode]), foreign)
+        if mode == "api":
+            self.model(table, path)
         self.numbers(table, path, SERVING_NUMERIC[mode], inputs)
         capacity = None
         if mode == "gpu":
@@ -320,8 +336,12 @@ class _Parser(_CorrelationReader):
             required = table_name in ("traffic", "baseline")
             table = self.table(raw, table_name, table_name, required=required)
             extra = BASELINE_PLAIN if table_name == "baseline" else {}
+            catalog = MODEL_PLAIN if table_name == "baseline" else {}
             if table is not None:
-                self.check_keys(table, table_name, (*spec, *extra), homes=_WORLD_HOMES)
+                self.check_keys(table, table_name, (*spec, *extra, *catalog),
+                                homes=_WORLD_HOMES)
+                if catalog:
+                    self.model(table, table_name)
             self.numbers(table or {}, table_name, spec, inputs, quiet=table is None)
             for key, (kind, default) in extra.items():
                 baseline_plain[key] = self.plain(table or {}, table_name, key, kind, default)

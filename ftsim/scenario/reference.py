@@ -20,6 +20,7 @@ from .schema import (
     LABELS,
     MAINTENANCE_NUMERIC,
     MAINTENANCE_PLAIN,
+    MODEL_PLAIN,
     NPV_TARGETS_MAX,
     OPTION_NUMERIC,
     OPTION_PLAIN,
@@ -61,6 +62,8 @@ _PLAIN_DEFAULTS = {
     ("options.<id>.build", "price_index"): "the training mode (\"api\" or \"gpu\")",
     ("<any table>", "source"): "the enclosing table's, else none",
     ("<any table>", "as_of"): "the enclosing table's, else none",
+    ("baseline", "model"): "none: the prices are written",
+    ("options.<id>.serving", "model"): "none: the prices are written",
 }
 
 
@@ -97,6 +100,8 @@ def _hard_text(table: str, key: str) -> str:
         return "the full key path of a random input"
     if key == "price_index":
         return "a defined [prices.<name>], or \"api\" / \"gpu\""
+    if key == "model":
+        return "a model the catalog lists (`python -m ftsim prices WORDS`)"
     bounds = hard_range(f"{table}.{key}")
     if bounds is None:
         return ""
@@ -156,14 +161,16 @@ def key_sections() -> dict[str, tuple[str, str, list[KeyRow]]]:
         "prices": ("prices.<name>", "prices",
                    [*_numeric(PRICE_NUMERIC), ("event_multiplier", 1.0, "number or distribution")]),
         "baseline": ("baseline", "baseline",
-                     [*_numeric(WORLD_NUMERIC["baseline"]), *_plain(BASELINE_PLAIN)]),
+                     [*_numeric(WORLD_NUMERIC["baseline"]), *_plain(BASELINE_PLAIN),
+                      *_plain(MODEL_PLAIN)]),
         "option": ("options.<id>", "option", [*_plain(OPTION_PLAIN), *_numeric(OPTION_NUMERIC)]),
         "serving": ("options.<id>.serving", "serving", _plain(SERVING_PLAIN)),
         "serving-gpu": ("options.<id>.serving", "serving",
                         [*_numeric(SERVING_NUMERIC["gpu"]),
                          *[(k, "exactly one of the two", "number or distribution")
                            for k in CAPACITY_KEYS]]),
-        "serving-api": ("options.<id>.serving", "serving", _numeric(SERVING_NUMERIC["api"])),
+        "serving-api": ("options.<id>.serving", "serving",
+                        [*_numeric(SERVING_NUMERIC["api"]), *_plain(MODEL_PLAIN)]),
         "build": ("options.<id>.build", "build", [*_plain(BUILD_PLAIN), *_numeric(BUILD_NUMERIC)]),
         "build-gpu": ("options.<id>.build", "build", gpu_training),
         "build-api": ("options.<id>.build", "build", _numeric(TRAINING_NUMERIC["api"])),

@@ -55,6 +55,7 @@ __all__ = [
     "SERVING_PLAIN",
     "BUILD_PLAIN",
     "MAINTENANCE_PLAIN",
+    "MODEL_PLAIN",
     "CORRELATION_PLAIN",
     "TOP_LEVEL",
     "OPTION_SUBTABLES",
@@ -86,6 +87,7 @@ UNITS: dict[str, str] = {
     "price_input_per_mtok": f"{_MONEY} per million tokens",
     "price_output_per_mtok": f"{_MONEY} per million tokens",
     "cached_share": "fraction of overhead tokens", "cached_price_factor": "cached / full price",
+    "model": "\"provider:model\" of the genai-prices catalog",
     "output_token_ratio": "option output / baseline output", "lead_time_months": "months",
     "error_rate_gap": "fraction: option minus baseline error rate",
     "max_acceptable_gap": "fraction (error-rate points)",
@@ -131,7 +133,8 @@ LABELS: dict[str, dict[str, str]] = {
                  "price_output_per_mtok": "Baseline output price per MTok",
                  "prompt_overhead_tokens": "Baseline prompt overhead tokens",
                  "cached_share": "Baseline cached share of overhead",
-                 "cached_price_factor": "Baseline cached price factor"},
+                 "cached_price_factor": "Baseline cached price factor",
+                 "model": "Baseline catalog model"},
     "prices": {"annual_decline": "Annual price decline", "events_per_year": "Price events per year",
                "event_multiplier": "Price event multiplier"},
     "option": {"name": "Option name", "uses_rag": "Uses retrieval",
@@ -148,7 +151,8 @@ LABELS: dict[str, dict[str, str]] = {
                 "price_input_per_mtok": "Serving input price per MTok",
                 "price_output_per_mtok": "Serving output price per MTok",
                 "cached_share": "Serving cached share of overhead",
-                "cached_price_factor": "Serving cached price factor"},
+                "cached_price_factor": "Serving cached price factor",
+                "model": "Serving catalog model"},
     "build": {"training_mode": "Training mode", "price_index": "Training price index",
               "examples": "Training examples", "tokens_per_example": "Tokens per example",
               "epochs": "Training epochs", "trials": "Training trials",
@@ -236,9 +240,12 @@ MAINTENANCE_NUMERIC: dict[str, float | _Required] = {
     "monthly_cost": 0.0, "retrain_every_months": 0.0, "detection_lag_months": 0.0,
     "retrain_cost": 0.0, "base_model_updates_per_year": 0.0,
 }
+# [baseline] and api serving: prices from the genai-prices catalog for the price keys the
+# table does not write (ftsim/scenario/catalog.py)
+MODEL_PLAIN: dict[str, tuple[str, object]] = {"model": ("string", None)}
 SERVING_MODE_KEYS = {
     "gpu": (*SERVING_NUMERIC["gpu"], *CAPACITY_KEYS),
-    "api": tuple(SERVING_NUMERIC["api"]),
+    "api": (*SERVING_NUMERIC["api"], *MODEL_PLAIN),
 }
 TRAINING_MODE_KEYS = {
     "gpu": (*TRAINING_NUMERIC["gpu"], "training_gpu_hourly_cost"),

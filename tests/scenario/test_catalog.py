@@ -150,3 +150,83 @@ def test_catalog_is_imported_only_when_used():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=True)
     assert done.stdout.strip() == "False"
+
+
+# -- in a scenario ---------------------------------------------------------------------------
+
+SCENARIO = '''
+[scenario]
+name = "catalog prices"
+[traffic]
+requests_per_month = 100_000
+input_tokens = 2_000
+output_tokens = 300
+[baseline]
+{baseline}
+[options.hosted]
+[options.hosted.serving]
+mode = "api"
+{serving}
+'''
+
+
+def load(baseline: str, serving: str = 'model = "openai:gpt-4.1-mini"'):
+    from ftsim.scenario import parse_scenario
+
+    return parse_scenario(SCENARIO.format(baseline=baseline, serving=serving))
+
+
+def issues(baseline: str, serving: str = 'model = "openai:gpt-4.1-mini"') -> list[str]:
+    from ftsim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as caught:
+        load(baseline, serving)
+    return [str(i) for i in caught.value.issues]
+
+
+def test_model_fills_the_prices_the_table_leaves_out():
+    inputs = load('model = "openai:gpt-4.1"\nprice_output_per_mtok = 9.0').inputs
+    # GPT-4.1: input 2.00, cached input 0.50 (factor 0.25); the written output price stands
+    assert inputs["baseline.price_input_per_mtok"].dist.mean == 2.0
+    assert inputs["baseline.cached_price_factor"].dist.mean == pytest.approx(0.25)
+    assert inputs["baseline.price_output_per_mtok"].dist.mean == 9.0
+    source = inputs["baseline.price_input_per_mtok"].source
+    assert source is not None and source.startswith("genai-prices ") and "openai:gpt-4.1 " in source
+
+
+def test_one_key_from_the_catalog_keeps_its_own_source():
+    scenario = load('price_input_per_mtok = { catalog = "openai:o3" }\n'
+                    'price_output_per_mtok = { catalog = "openai:o3", source = "my note" }')
+    price_in = scenario.inputs["baseline.price_input_per_mtok"]
+    price_out = scenario.inputs["baseline.price_output_per_mtok"]
+    # o3 since its 2025-06-10 cut: 2 / 8 USD/MTok, dated
+    assert (price_in.dist.mean, price_in.as_of) == (2.0, "2025-06-10")
+    assert (price_out.dist.mean, price_out.source) == (8.0, "my note")
+
+
+def test_api_serving_takes_a_model():
+    option = load("price_input_per_mtok = 2.0\nprice_output_per_mtok = 8.0").options["hosted"]
+    inputs = option.inputs
+    # GPT-4.1 mini: 0.40 / 1.60 USD/MTok
+    assert inputs["options.hosted.serving.price_input_per_mtok"].dist.mean == 0.4
+    assert inputs["options.hosted.serving.price_output_per_mtok"].dist.mean == 1.6
+
+
+@pytest.mark.parametrize(("baseline", "serving", "expected"), [
+    ('model = "openai:gtp-4.1"', 'model = "openai:gpt-4.1-mini"',
+     ["baseline.model: unknown model 'gtp-4.1' for provider 'openai' in catalog reference "
+      "'openai:gtp-4.1'; did you mean 'gpt-4.1'?"]),
+    ('price_input_per_mtok = { catalog = "opneai:gpt-4.1" }\nprice_output_per_mtok = 8.0',
+     'model = "openai:gpt-4.1-mini"',
+     ["baseline.price_input_per_mtok.catalog: unknown provider 'opneai' in catalog reference "
+      "'opneai:gpt-4.1'; did you mean 'openai'?"]),
+    ('price_input_per_mtok = { catalog = "openai:gpt-4.1", p5 = 1 }\n'
+     'price_output_per_mtok = 8.0', 'model = "openai:gpt-4.1-mini"',
+     ["baseline.price_input_per_mtok: a catalog price takes no other key than catalog (and "
+      "source, as_of), found p5"]),
+    ('model = 4', 'model = "openai:gpt-4.1-mini"', ["baseline.model: expected"]),
+])
+def test_catalog_errors_are_one_line_at_their_key(baseline, serving, expected):
+    found = issues(baseline, serving)
+    assert len(found) == len(expected), found
+    assert all(f.startswith(e) for f, e in zip(found, expected, strict=True)), found
