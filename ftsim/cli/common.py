@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..core.memory import available_memory, estimate_memory
+from ..core.memory import available_memory, estimate_memory, fit_memory
+from ..core.plan import BACKENDS, resolved_jobs, warm_up
 from ..core.runner import DEFAULT_CHUNK_SIZE
 from ..core.shared import remove_stale_shared
 from ..output import RunFolder, remove_stale_partials
@@ -31,12 +32,14 @@ __all__ = [
     "shown",
     "whole",
     "half_width",
+    "memory_size",
     "add_common",
     "overrides",
     "load",
     "simulation_kwargs",
     "check_memory",
     "available_memory_or_none",
+    "start_workers",
     "ProgressBar",
     "progress_bar",
     "remove_leftovers",
@@ -112,6 +115,24 @@ def half_width(text: str) -> float:
     return value
 
 
+_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+_MEMORY = re.compile(r"^([0-9]{1,15}(?:\.[0-9]{1,6})?)\s*([kmgt]?)(?:i?b)?$", re.IGNORECASE)
+MIN_MEMORY = 64 * 2**20
+
+
+def memory_size(text: str) -> int:
+    """argparse type of --max-memory: bytes, or a number with K, M, G or T (binary units:
+    4G = 4 GiB; KB, KiB and the like read the same)."""
+    match = _MEMORY.match(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"expected a size like 4G, 1500M or 2.5GiB, got "
+                                         f"{shown(text)}")
+    value = int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+    if value < MIN_MEMORY:
+        raise argparse.ArgumentTypeError(f"must be at least 64M, got {shown(text)}")
+    return value
+
+
 def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", type=Path, help="scenario TOML file")
     parser.add_argument("--paths", type=whole(1, MAX_PATHS), help="number of simulated paths")
@@ -129,7 +150,12 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
                         help="parent folder of the run folder (default: results)")
     parser.add_argument("--quiet", action="store_true", help="no progress or table")
-    parser.add_argument("--backend", choices=("loky", "dask"), default="loky")
+    parser.add_argument("--backend", choices=BACKENDS, default="auto",
+                        help="auto (default: threads of this process, or none for a small "
+                             "run), threads, processes (loky: its old name), dask")
+    parser.add_argument("--max-memory", type=memory_size, default=None, metavar="SIZE",
+                        help="plan the run to fit this much memory (4G, 1500M; default: "
+                             "the memory available); refused if it cannot")
     parser.add_argument("--scheduler", default=None,
                         help="Dask scheduler address, tcp://HOST:PORT (default: "
                              "$FTSIM_DASK_SCHEDULER)")
@@ -178,7 +204,8 @@ def simulation_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         _check_scheduler(scheduler, "--scheduler" if args.scheduler else "FTSIM_DASK_SCHEDULER")
     return {"paths": args.paths, "seed": args.seed, "jobs": args.jobs, "sampler": args.sampler,
             "backend": args.backend, "scheduler": scheduler,
-            "chunk_size": args.chunk_size or DEFAULT_CHUNK_SIZE}
+            "chunk_size": args.chunk_size or DEFAULT_CHUNK_SIZE,
+            "max_memory": getattr(args, "max_memory", None)}
 
 
 def _size(n: float) -> str:
@@ -190,43 +217,63 @@ def _size(n: float) -> str:
 
 def check_memory(scenario: Scenario, kwargs: dict[str, Any], *, write_paths: bool,
                  available: int | None = None) -> None:
-    """Refuse (exit 2) a run whose estimated peak memory exceeds the memory available.
+    """Plan the run within its memory budget, or refuse it (exit 2) before anything runs.
 
-    Names what to change: ``--chunk-size``/``--jobs`` when the chunks being simulated are
-    what does not fit, ``--no-paths`` when the paths writer is, else a smaller ``--paths``
-    (``--max-paths`` with ``--precision``) with the largest count that fits.
+    The budget is --max-memory (``kwargs["max_memory"]``), capped by the memory available.
+    The plan may run fewer chunks at once and stream CS rows instead of keeping them
+    (neither changes a number); it is written into ``kwargs`` (``jobs``,
+    ``keep_cumulative``). When no plan fits, the message names what to change:
+    ``--no-paths`` when the paths writer is what does not fit, ``--chunk-size`` when the
+    chunks are, else a smaller ``--paths`` (``--max-paths`` with ``--precision``) with the
+    largest count that fits.
     """
     available = available_memory_or_none() if available is None else available
-    if available is None:
+    limit = kwargs.get("max_memory")
+    bounds = [x for x in (limit, available) if x is not None]
+    if not bounds:
         return
+    budget = min(bounds)
+    from_limit = limit is not None and budget == limit
     precision = kwargs.get("precision") is not None
     paths = kwargs["max_paths"] if precision else (kwargs["paths"] or scenario.paths)
-    jobs = 1 if kwargs["backend"] == "dask" else _resolved_jobs(kwargs["jobs"])
+    backend = kwargs.get("backend", "auto")
+    jobs = 1 if backend == "dask" else resolved_jobs(kwargs["jobs"])
     chunk = kwargs["chunk_size"]
 
-    def need(n: int, jobs: int = jobs, chunk: int = chunk, write: bool = write_paths) -> int:
-        return estimate_memory(scenario, n, jobs, chunk, precision=precision, write_paths=write)
+    def fit(n: int, chunk: int = chunk, write: bool = write_paths, jobs: int = jobs) -> Any:
+        return fit_memory(scenario, n, jobs, chunk, budget, write_paths=write,
+                          processes=backend in ("processes", "loky"))
 
-    total = need(paths)
-    if total <= available:
+    plan = fit(paths)
+    if plan is not None:
+        if backend != "dask":
+            kwargs["jobs"] = plan.workers
+        kwargs["keep_cumulative"] = plan.keep_cumulative
         return
-    head = f"needs about {_size(total)} of memory, more than the {_size(available)} available"
+    need = estimate_memory(scenario, paths, 1, chunk, write_paths=write_paths,
+                           keep_cumulative=False)
+    head = (f"needs about {_size(need)} of memory, more than the {_size(budget)} "
+            + ("allowed by --max-memory" if from_limit else "available"))
     option = "--max-paths" if precision else "--paths"
-    if need(paths, jobs=1, chunk=min(chunk, 1024)) <= available:
-        raise UsageError(f"--chunk-size: {chunk:,} paths per chunk on {jobs} worker(s) {head}; "
-                         "use a smaller --chunk-size or fewer --jobs")
-    if write_paths and need(paths, write=False) <= available:
-        raise UsageError(f"--no-paths: writing paths.csv.gz {head}; pass --no-paths")
+    if write_paths and fit(paths, write=False) is not None:
+        raise UsageError(f"--no-paths: writing the paths file {head}; pass --no-paths")
+    if fit(paths, chunk=min(chunk, 1024), jobs=1) is not None:
+        raise UsageError(f"--chunk-size: {chunk:,} paths per chunk {head}; use a smaller "
+                         "--chunk-size")
     lo, hi = 0, paths  # the largest path count that fits (memory grows with paths)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if need(mid) <= available:
+        if fit(mid) is not None:
             lo = mid
         else:
             hi = mid - 1
-    advice = (f"use a smaller {option} (at most about {lo:,} fit)" if lo else
-              "too little memory for even one path")
-    raise UsageError(f"{option}: a run of {paths:,} paths {head}; {advice}")
+    if lo == 0:
+        one = estimate_memory(scenario, 1, 1, chunk, write_paths=False, keep_cumulative=False)
+        raise UsageError(f"{'--max-memory' if from_limit else option}: even one path needs "
+                         f"about {_size(one)} (the process itself), more than the "
+                         f"{_size(budget)} " + ("allowed" if from_limit else "available"))
+    raise UsageError(f"{option}: a run of {paths:,} paths {head}; use a smaller {option} "
+                     f"(at most about {lo:,} fit)")
 
 
 def available_memory_or_none() -> int | None:
@@ -234,8 +281,11 @@ def available_memory_or_none() -> int | None:
     return available_memory()
 
 
-def _resolved_jobs(jobs: int | None) -> int:
-    return (os.cpu_count() or 1) if jobs in (None, 0, -1) else int(jobs)
+def start_workers(args: argparse.Namespace) -> None:
+    """Start this process's chunk threads and load the option kernel in the background
+    (`core.plan.warm_up`), so that it overlaps what the command does before simulating."""
+    if getattr(args, "backend", "auto") in ("auto", "threads"):
+        warm_up(args.jobs)
 
 
 class ProgressBar:

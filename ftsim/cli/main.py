@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core.runner import SchedulerUnreachable
 from ..errors import ScenarioError
-from .common import Parser, UsageError, add_common, remove_leftovers
+from .common import Parser, UsageError, add_common, remove_leftovers, start_workers
 from .run import EXIT_OK, add_run_arguments, run_command
 from .studies import add_breakeven_arguments, add_sweep_arguments, run_breakeven, run_sweep
 
@@ -47,6 +47,7 @@ def _dispatch(argv: list[str], command: str) -> int:
     name = argv[0] if argv and argv[0] in SUBCOMMANDS else "run"
     rest = argv[1:] if argv and argv[0] in SUBCOMMANDS else argv
     args = parsers[name].parse_args(rest)
+    start_workers(args)  # numba and the kernel load in the background meanwhile
     remove_leftovers(args.out)
     command_of = {"run": run_command, "sweep": run_sweep, "breakeven": run_breakeven}
     return command_of[name](args, command)

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from threading import Event
 
 import numpy as np
 
 from ..rng import stream
 from ..scenario import Scenario
+from . import timing
 from .dynamics import poisson_counts, price_index, traffic
 from .engine import World, baseline_costs, index_or_one, simulate_option
-from .inputs import build_inputs
+from .inputs import Inputs, build_inputs
+from .quantiles import Brackets, Tally
 from .result import OptionResult, Result
 from .sampling import random_inputs, sample_static
+from .timing import phase
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "ChunkResult", "ChunkOutcome", "run_chunk", "run_batch",
-           "chunk_plan", "batches"]
+__all__ = ["DEFAULT_CHUNK_SIZE", "ChunkResult", "BatchJob", "ChunkOutcome", "run_chunk",
+           "run_batch", "chunk_plan", "batches"]
 
 # Paths per chunk. Part of the result's identity (with the seed): chunk i always draws
 # from child seed i, so the answer never depends on --jobs or the backend. 8192 paths
@@ -42,10 +46,39 @@ def run_chunk(
 ) -> ChunkResult:
     """Simulate ``n_paths`` paths of chunk ``chunk_index``: sample, draw events, add up cash."""
     horizon = scenario.horizon_months
-    shape = (horizon, n_paths)
-    static = sample_static(scenario, n_paths, seed=seed, chunk_index=chunk_index,
-                           chunk_size=chunk_size, sampler=sampler)
-    inputs = build_inputs(static, scenario.options.values(), scenario.price_indices)
+    with phase("chunk: sampling"):
+        static = sample_static(scenario, n_paths, seed=seed, chunk_index=chunk_index,
+                               chunk_size=chunk_size, sampler=sampler)
+        inputs = build_inputs(static, scenario.options.values(), scenario.price_indices)
+    with phase("chunk: dynamics"):
+        world = _world(scenario, inputs, chunk_index, seed, horizon)
+        updates = {
+            option_id: poisson_counts(
+                stream(seed, chunk_index, f"option.{option_id}.base_model_updates"),
+                inputs.options[option_id].maintenance.base_model_updates_per_year, horizon)
+            for option_id in scenario.options}
+    options = {}
+    with phase("chunk: option recursion"):
+        for option_id, option in scenario.options.items():
+            paths = simulate_option(option, inputs, world, updates[option_id],
+                                    horizon_months=horizon,
+                                    discount_rate_annual=scenario.discount_rate_annual)
+            options[option_id] = OptionResult.from_paths(paths)
+    t = inputs.traffic
+    tokens = (t.input_tokens + inputs.rag.context_tokens
+              + inputs.baseline.prompt_overhead_tokens + t.output_tokens)
+    mean_requests = world.requests.mean(axis=0)
+    random_keys = [i.key_path for group in random_inputs(scenario).values() for i in group]
+    return ChunkResult(chunk_index=chunk_index, n_paths=n_paths,
+                       inputs={k: static[k] for k in random_keys},
+                       tokens_per_month=mean_requests * tokens, requests_per_month=mean_requests,
+                       options=options)
+
+
+def _world(scenario: Scenario, inputs: Inputs, chunk_index: int, seed: int,
+           horizon: int) -> World:
+    """The world's month-by-month paths of one chunk: traffic, price indices, drift events."""
+    shape = (horizon, inputs.traffic.requests_per_month.shape[0])
     t = inputs.traffic
     requests = traffic(stream(seed, chunk_index, "world.traffic"),
                        t.requests_per_month, t.monthly_growth, t.monthly_volatility, horizon)
@@ -59,58 +92,96 @@ def run_chunk(
                                  index_or_one(indices, scenario.baseline_price_index, shape))
     drift = poisson_counts(stream(seed, chunk_index, "world.drift"),
                            inputs.drift.events_per_year, horizon)
-    world = World(requests=requests, baseline_cost_per_request=q_b, baseline_cost=cost_b,
-                  drift_counts=drift, indices=indices)
-    options = {}
-    for option_id, option in scenario.options.items():
-        updates = poisson_counts(
-            stream(seed, chunk_index, f"option.{option_id}.base_model_updates"),
-            inputs.options[option_id].maintenance.base_model_updates_per_year, horizon)
-        paths = simulate_option(option, inputs, world, updates, horizon_months=horizon,
-                                discount_rate_annual=scenario.discount_rate_annual)
-        options[option_id] = OptionResult.from_paths(paths)
-    tokens = (t.input_tokens + inputs.rag.context_tokens
-              + inputs.baseline.prompt_overhead_tokens + t.output_tokens)
-    mean_requests = requests.mean(axis=0)
-    random_keys = [i.key_path for group in random_inputs(scenario).values() for i in group]
-    return ChunkResult(chunk_index=chunk_index, n_paths=n_paths,
-                       inputs={k: static[k] for k in random_keys},
-                       tokens_per_month=mean_requests * tokens, requests_per_month=mean_requests,
-                       options=options)
+    return World(requests=requests, baseline_cost_per_request=q_b, baseline_cost=cost_b,
+                 drift_counts=drift, indices=indices)
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """What a task needs besides the scenario and its chunks (small, pickled per task).
+
+    ``brackets`` (per option) turn each chunk's CS rows into a `quantiles.Tally` when the
+    result does not keep them; ``return_cumulative`` hands the CS rows back instead (the
+    pilot that sets the brackets). ``first_chunk`` is the chunk placed at row 0 of the sink.
+    """
+
+    seed: int
+    sampler: str
+    chunk_size: int
+    first_chunk: int = 0
+    brackets: Mapping[str, Brackets] | None = None
+    return_cumulative: bool = False
+    parent_pid: int | None = None  # set in worker processes (see run_batch)
+    timed: bool = False  # worker processes record phases and hand them back
 
 
 @dataclass(frozen=True)
 class ChunkOutcome:
-    """What a task hands back per chunk: its monthly sums, and its rows unless already placed."""
+    """What a task hands back per chunk: its monthly sums, its rows unless already placed,
+    and its CS tallies or rows when the result does not keep CS."""
 
     chunk_index: int
     n_paths: int
     sums: dict[str, dict[str, np.ndarray]]
     chunk: ChunkResult | None
+    tallies: dict[str, Tally] | None = None
+    cumulative: dict[str, np.ndarray] | None = None
+    timings: tuple[tuple[str, float, float], ...] = ()
 
 
 def run_batch(
-    scenario: Scenario, chunks: Sequence[tuple[int, int]], seed: int, sampler: str,
-    chunk_size: int, sink: Result | None = None, first_chunk: int = 0,
-    parent_pid: int | None = None,
+    scenario: Scenario, chunks: Sequence[tuple[int, int]], job: BatchJob,
+    sink: Result | None = None, cancel: Event | None = None,
 ) -> list[ChunkOutcome]:
     """Run several chunks in one task (a worker unpickles the scenario once per batch).
 
-    With a shared-memory ``sink`` the rows are written straight into it and only the small
-    monthly sums travel back, instead of pickling every path through a pipe. In a worker
-    process (``parent_pid`` given) each chunk first checks that the parent still lives:
-    an orphaned worker stops instead of computing for nobody (see `shared.die_with_parent`).
+    With a ``sink`` (the result itself in this process, or shared memory for worker
+    processes) the rows are written straight into it and only the small monthly sums
+    travel back. In a worker process (``job.parent_pid`` given) each chunk first checks
+    that the parent still lives: an orphaned worker stops instead of computing for nobody
+    (see `shared.die_with_parent`). ``cancel`` (threads) stops before the next chunk.
     """
-    outcomes = []
-    for index, n in chunks:
-        if parent_pid is not None and os.getppid() != parent_pid:
-            os._exit(1)  # the parent died (reparented): nobody will read these rows
-        chunk = run_chunk(scenario, index, n, seed=seed, sampler=sampler, chunk_size=chunk_size)
-        sums = {oid: option.monthly_cost_sums for oid, option in chunk.options.items()}
-        if sink is not None:
-            sink.place((index - first_chunk) * chunk_size, chunk)
-        outcomes.append(ChunkOutcome(index, n, sums, None if sink is not None else chunk))
+    events: list[tuple[str, float, float]] = []
+    own_recorder = job.timed and not timing.recording()
+    if own_recorder:  # a worker process: record here, report to the parent
+        timing.set_recorder(lambda name, start, end: events.append((name, start, end)))
+    try:
+        outcomes = []
+        for index, n in chunks:
+            if job.parent_pid is not None and os.getppid() != job.parent_pid:
+                os._exit(1)  # the parent died (reparented): nobody will read these rows
+            if cancel is not None and cancel.is_set():
+                break
+            chunk = run_chunk(scenario, index, n, seed=job.seed, sampler=job.sampler,
+                              chunk_size=job.chunk_size)
+            outcomes.append(_outcome(chunk, job, sink))
+    finally:
+        if own_recorder:
+            timing.set_recorder(None)
+    if events and outcomes:
+        outcomes[-1] = replace(outcomes[-1], timings=tuple(events))
     return outcomes
+
+
+def _outcome(chunk: ChunkResult, job: BatchJob, sink: Result | None) -> ChunkOutcome:
+    """Place a chunk's rows in the sink (if any) and turn its CS rows into what the run keeps."""
+    sums = {oid: option.monthly_cost_sums for oid, option in chunk.options.items()}
+    keeps_cumulative = sink is not None and next(iter(sink.options.values())).cumulative is not None
+    tallies = cumulative = None
+    if not keeps_cumulative and job.brackets is not None:
+        with phase("chunk: CS tally"):
+            tallies = {oid: Tally.of(option.cumulative, job.brackets[oid])
+                       for oid, option in chunk.options.items()}
+    elif not keeps_cumulative and job.return_cumulative:
+        cumulative = {oid: option.cumulative for oid, option in chunk.options.items()}
+    if sink is None:
+        if tallies is not None or cumulative is not None:  # not shipped twice
+            chunk = replace(chunk, options={oid: replace(o, cumulative=None)
+                                            for oid, o in chunk.options.items()})
+        return ChunkOutcome(chunk.chunk_index, chunk.n_paths, sums, chunk, tallies, cumulative)
+    with phase("chunk: placing rows"):
+        sink.place((chunk.chunk_index - job.first_chunk) * job.chunk_size, chunk)
+    return ChunkOutcome(chunk.chunk_index, chunk.n_paths, sums, None, tallies, cumulative)
 
 
 def chunk_plan(first_chunk: int, paths: int, chunk_size: int) -> list[tuple[int, int]]:

@@ -17,6 +17,7 @@ __all__ = [
     "traffic_from_noise",
     "traffic",
     "poisson_counts",
+    "count_events",
     "index_from_events",
     "price_index",
 ]
@@ -95,18 +96,26 @@ def poisson_counts(
     (H, paths) result. The choice depends on the rates only, never on draws, so each
     method's law is exact; every shipped scenario stays on the first method.
     """
-    from .kernel import count_events  # imports numba
-
     n_paths = events_per_year.shape[0]
-    counts = np.zeros((horizon_months, n_paths), np.int64)
+    shape = (horizon_months, n_paths)
     if not np.any(events_per_year > 0):
-        return counts
+        return np.zeros(shape, np.int64)
     if float(np.mean(events_per_year)) > _EVENT_METHOD_MAX_RATE:
-        return rng.poisson(np.broadcast_to(events_per_year / 12.0, counts.shape))
+        return rng.poisson(np.broadcast_to(events_per_year / 12.0, shape))
     totals = rng.poisson(events_per_year * (horizon_months / 12.0))
     months = rng.integers(0, horizon_months, size=int(totals.sum()))
-    count_events(months, totals, counts)
-    return counts
+    return count_events(months, totals, horizon_months)
+
+
+def count_events(event_months: np.ndarray, totals: np.ndarray, horizon_months: int) -> np.ndarray:
+    """Events per (month, path), (H, paths) int64: path i owns the next ``totals[i]``
+    entries of ``event_months`` (0-based months). One bincount over month * paths + path."""
+    n_paths = totals.shape[0]
+    owner = np.repeat(np.arange(n_paths, dtype=np.int64), totals)
+    cell = np.asarray(event_months, np.int64) * n_paths
+    cell += owner
+    counts = np.bincount(cell, minlength=horizon_months * n_paths)
+    return counts.astype(np.int64, copy=False).reshape(horizon_months, n_paths)
 
 
 def index_from_events(

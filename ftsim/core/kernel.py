@@ -1,7 +1,8 @@
 """Compiled inner loops (numba): one pass over memory where numpy would need many.
 
 ``option_months`` is one option's month recursion on every path; ``price_index_months``
-and ``count_events`` are the month-by-month event arithmetic of ``ftsim.dynamics``.
+is the month-by-month price-event arithmetic of ``ftsim.dynamics``; ``tally_months``
+streams CS_t rows into exact percentiles (``ftsim.core.quantiles``).
 
 The numpy form of MODEL.md section 4 needs some sixty passes over (H, paths) arrays per
 option (serving, escalation, error cost, drift state, retrains, savings, NPV, CS_t,
@@ -25,7 +26,7 @@ import numpy as np
 
 __all__ = ["COEFFICIENTS", "SERVING_MODES", "SUM_ROWS", "INDEX_MIN", "INDEX_MAX", "CS_LIMIT",
            "OptionRule", "MonthInputs", "PathInputs", "OptionOutputs",
-           "count_events", "option_months", "price_index_months"]
+           "option_months", "price_index_months", "tally_months", "load_option_kernel"]
 
 # Safety clamps (notes/ranges.md, engine safety): they never bind in a plausible scenario,
 # and a clamp that does not bind changes no bit. A price index stays within
@@ -120,7 +121,7 @@ class OptionOutputs(NamedTuple):
     dips_after_payback: np.ndarray  # bool
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def option_months(
     rule, months, per_path, out,
 ):  # pragma: no cover - compiled; exercised through ftsim.engine.simulate_option
@@ -230,7 +231,7 @@ def option_months(
         dips_after_payback[i] = paid_back > 0 and last_negative > paid_back
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def price_index_months(step, event_counts, multipliers, index, first, end):  # pragma: no cover
     """I_1 = jumps_1, I_t = I_{t-1} step jumps_t: fill rows first..end-1 of ``index`` (H, paths).
 
@@ -252,12 +253,44 @@ def price_index_months(step, event_counts, multipliers, index, first, end):  # p
             index[j, i] = level
 
 
-@numba.njit(cache=True)
-def count_events(event_months, totals, counts):  # pragma: no cover - compiled
-    """Add each path's events to ``counts`` (H, paths, int, zeroed): path i owns the next
-    ``totals[i]`` entries of ``event_months`` (0-based months)."""
-    k = 0
-    for i in range(totals.shape[0]):
-        for _ in range(totals[i]):
-            counts[event_months[k], i] += 1
-            k += 1
+@numba.njit(cache=True, nogil=True)
+def tally_months(block, low, high, below, counts, kept):  # pragma: no cover - compiled
+    """One chunk's CS rows against the percentile brackets (``quantiles.Tally``).
+
+    ``block`` (H, n) float32; ``low``/``high`` (H, L): per month and level, count the
+    values below ``low`` into ``below`` (H, L), and copy those within [low, high] into row
+    l of ``kept`` (L, >= H n + 1: one slot of slack), month after month, their number into ``counts`` (L, H).
+    Returns how many values each level kept.
+    """
+    horizon, n_paths = block.shape
+    levels = low.shape[1]
+    filled = np.zeros(levels, np.int64)
+    n_below = np.zeros(levels, np.int64)
+    for j in range(horizon):
+        lo, hi = low[j], high[j]
+        start = filled.copy()
+        n_below[:] = 0
+        for i in range(n_paths):
+            v = block[j, i]
+            for column in range(levels):  # branch-free: outcomes are coin tosses
+                n_below[column] += v < lo[column]
+                kept[column, filled[column]] = v  # overwritten unless v is inside
+                filled[column] += (v >= lo[column]) & (v <= hi[column])
+        below[j] = n_below
+        counts[:, j] = filled - start
+    return filled
+
+
+def load_option_kernel() -> None:
+    """Call ``option_months`` once on one path, so numba loads its cached machine code now
+    (the dtypes and layouts are those ``engine.simulate_option`` passes)."""
+    h = 1
+    f64, i64 = np.zeros((h, 1)), np.zeros((h, 1), np.int64)
+    option_months(
+        OptionRule(0, False, np.ones(h)),
+        MonthInputs(f64, f64, f64, i64, i64, f64, f64),
+        PathInputs(np.ones(1, np.int64), np.zeros(1, np.int64), np.zeros(1, np.bool_),
+                   np.ones((len(COEFFICIENTS), 1))),
+        OptionOutputs(np.empty((h, 1), np.float32), np.zeros((len(SUM_ROWS), h)),
+                      np.empty(1, np.int64), np.empty(1), np.empty(1), np.empty(1),
+                      np.empty(1, np.int64), np.empty(1, np.bool_)))

@@ -1,16 +1,21 @@
-"""Memory a run needs, by phase, checked before it starts (and what the machine has)."""
+"""Memory a run needs, by phase, the plan that fits a budget, and what the machine has."""
 
 from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
+
+import numpy as np
 
 from ..scenario import Scenario
+from .plan import KEEP_CUMULATIVE_BYTES, cumulative_bytes
+from .quantiles import PILOT_PATHS
+from .result import inputs_dtype
 from .sampling import random_inputs
 
-__all__ = ["WORKER_BASE_BYTES", "memory_breakdown", "estimate_memory", "available_memory"]
-
-# --------------------------------------------------------------------------------------
+__all__ = ["WORKER_BASE_BYTES", "PROCESS_BASE_BYTES", "MemoryPlan", "memory_breakdown",
+           "estimate_memory", "fit_memory", "available_memory"]
 
 # A chunk being simulated holds about seven float64 (H, n) arrays of the world and of the
 # option recursion at its peak: tracemalloc measured 56 + 4 x options bytes per path-month
@@ -18,50 +23,74 @@ __all__ = ["WORKER_BASE_BYTES", "memory_breakdown", "estimate_memory", "availabl
 # H = 36 and 120). The constants round these up, so the estimate errs on the safe side.
 _CHUNK_PER_PATH_MONTH, _CHUNK_PER_INDEX_MONTH, _CHUNK_PER_OPTION_MONTH = 64, 8, 8
 _CHUNK_PER_PATH, _CHUNK_PER_OPTION, _CHUNK_PER_INPUT = 1024, 256, 16
-# A loky worker with numpy, scipy and the numba kernels loaded: ~167 MB resident (measured).
+# The command's own process with numpy, scipy, numba and its kernel loaded (measured
+# ~230 MB resident), and a worker process (backend "processes") on top (~167 MB).
+PROCESS_BASE_BYTES = 256 * 2**20
 WORKER_BASE_BYTES = 160 * 2**20
-# summarize(): the sorted copy of every option's CS_t (4 H bytes a path), its NPV ranks
-# (8), and per sorting thread (at most 8) an argsort, a sorted copy and ranks (~25).
-_SUMMARY_THREADS, _SUMMARY_PER_THREAD = 8, 25
-# paths.csv.gz: up to 2 batches of 65,536 rows per thread (at most 4) in flight, ~24 bytes a
-# cell (the Arrow value, its text and gzip output: 277 MB measured for 600k support_bot
-# paths on 2 threads, ~16 bytes a cell).
+# A streamed run keeps, per option, ~8% of its CS values (the brackets of
+# `quantiles.Brackets`, 6 standard errors of a 65,536-path pilot each side of five
+# percentiles); 16% is budgeted. The pilot's rows are held whole until the brackets exist.
+_STREAMED_SHARE = 0.16
+# summarize(): per sorting thread (at most 8) an argsort, a sorted copy, ranks and bins
+# (~32 bytes a path), per option its NPV ranks (8); a kept run's CS percentiles
+# partition a copy of each option's rows (4 H bytes a path).
+_SUMMARY_THREADS, _SUMMARY_PER_THREAD = 8, 32
+# paths file: up to 2 batches of 65,536 rows per thread (at most 4) in flight, ~24 bytes a
+# cell (the Arrow value, its text and compressed output; measured for paths.csv.gz).
 _WRITER_BATCHES, _WRITER_ROWS, _WRITER_PER_CELL = 8, 65_536, 24
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    """How a run fits its budget: concurrent chunks, and whether CS rows are kept."""
+
+    workers: int
+    keep_cumulative: bool
+    bytes: int
 
 
 def memory_breakdown(
     scenario: Scenario, paths: int, jobs: int, chunk_size: int, *, precision: bool = False,
-    write_paths: bool = True,
+    write_paths: bool = True, keep_cumulative: bool = True, processes: bool = False,
 ) -> dict[str, int]:
-    """Bytes a run of ``paths`` paths needs, by phase (pure: no system queries).
+    """Bytes a run of ``paths`` paths (a --precision run: its cap) needs, by phase (pure).
 
-    ``result`` is held for the whole run: per path, the random inputs (float64), tokens and
-    requests per month (2 x float64) and per option the outcome arrays (payback int16, four
-    money float64, abandoned and dips bool, retrains int32: 40 bytes) plus CS_t as float32
-    (4 H bytes). The other phases come on top of it, one at a time: ``simulation`` (each of
-    ``min(jobs, chunks)`` workers' chunk working memory, plus the worker process itself when
-    there is more than one), ``summary``, ``concatenation`` (precision runs join their
-    batches: one more copy of the result) and ``paths_writer`` (batches in flight).
+    ``result`` is held for the whole run: per path the random inputs (float64, float32
+    beyond `result.COMPACT_INPUTS_ABOVE` paths), tokens and requests per month, and per
+    option the outcomes (payback int16, four money float64, two bools, retrains int32: 40
+    bytes) plus CS_t as float32 (4 H bytes) when kept. ``process`` is the command itself.
+    The other phases come on top, one at a time: ``simulation`` (``min(jobs, chunks)``
+    chunks in flight, plus a process per worker with ``processes``; a streamed run's kept
+    CS share and its pilot), ``summary`` and ``paths_writer``. ``precision`` only says that
+    ``paths`` is the cap (a precision run writes into one allocation, no concatenation).
     """
     if paths < 1 or jobs < 1 or chunk_size < 1:
         raise ValueError("paths, jobs and chunk_size must be at least 1")
+    del precision  # same arrays: the cap is allocated, pages are used as they fill
     horizon, n_options = scenario.horizon_months, len(scenario.options)
     n_inputs = sum(len(group) for group in random_inputs(scenario).values())
-    per_path = 8 * n_inputs + 16 + n_options * (40 + 4 * horizon)
+    input_bytes = np.dtype(inputs_dtype(paths)).itemsize
+    cs = 4 * horizon * n_options
+    per_path = input_bytes * n_inputs + 16 + n_options * 40 + (cs if keep_cumulative else 0)
     chunk = min(chunk_size, paths)
     per_chunk = chunk * (
         horizon * (_CHUNK_PER_PATH_MONTH + _CHUNK_PER_INDEX_MONTH * len(scenario.price_indices)
                    + _CHUNK_PER_OPTION_MONTH * n_options)
         + _CHUNK_PER_PATH + _CHUNK_PER_OPTION * n_options + _CHUNK_PER_INPUT * n_inputs)
     workers = min(jobs, math.ceil(paths / chunk_size))
-    simulation = per_chunk if workers == 1 else workers * (per_chunk + WORKER_BASE_BYTES)
+    simulation = workers * (per_chunk + (WORKER_BASE_BYTES if processes and workers > 1 else 0))
+    if not keep_cumulative:  # the kept share until the percentiles are read, the pilot
+        simulation += math.ceil(_STREAMED_SHARE * cs * paths) + min(paths, PILOT_PATHS) * cs
+    threads = min(_SUMMARY_THREADS, os.cpu_count() or 1)
+    summary = paths * (n_options * 8 + threads * _SUMMARY_PER_THREAD
+                       + (cs if keep_cumulative else 0))
     columns = 9 + n_inputs  # option, path, inputs, 7 outcomes
     writer_batches = min(_WRITER_BATCHES, n_options * math.ceil(paths / _WRITER_ROWS))
     return {
+        "process": PROCESS_BASE_BYTES,
         "result": paths * per_path,
         "simulation": simulation,
-        "summary": paths * (n_options * (4 * horizon + 8) + _SUMMARY_THREADS * _SUMMARY_PER_THREAD),
-        "concatenation": paths * per_path if precision else 0,
+        "summary": summary,
         "paths_writer": (writer_batches * min(paths, _WRITER_ROWS) * columns * _WRITER_PER_CELL
                          if write_paths else 0),
     }
@@ -69,13 +98,37 @@ def memory_breakdown(
 
 def estimate_memory(
     scenario: Scenario, paths: int, jobs: int, chunk_size: int, *, precision: bool = False,
-    write_paths: bool = True,
+    write_paths: bool = True, keep_cumulative: bool = True, processes: bool = False,
 ) -> int:
-    """Peak bytes of a run: the result plus the largest of the phases that come on top of it
-    (see `memory_breakdown`)."""
+    """Peak bytes of a run: the process and the result, plus the largest of the phases that
+    come on top of them (see `memory_breakdown`)."""
     parts = memory_breakdown(scenario, paths, jobs, chunk_size, precision=precision,
-                             write_paths=write_paths)
-    return parts["result"] + max(v for k, v in parts.items() if k != "result")
+                             write_paths=write_paths, keep_cumulative=keep_cumulative,
+                             processes=processes)
+    held = parts.pop("process") + parts.pop("result")
+    return held + max(parts.values())
+
+
+def fit_memory(
+    scenario: Scenario, paths: int, jobs: int, chunk_size: int, budget: int, *,
+    write_paths: bool = True, processes: bool = False, keep_cumulative: bool | None = None,
+) -> MemoryPlan | None:
+    """The fastest plan within ``budget`` bytes, or None when even one chunk at a time with
+    streamed CS rows does not fit. Neither choice changes a number of the result: CS
+    percentiles are exact either way and chunks are seeded by index. ``keep_cumulative``
+    None: the size rule of `plan.choose_plan`, else streaming."""
+    if keep_cumulative is None:  # the size rule of plan.choose_plan first, then streaming
+        default = cumulative_bytes(scenario, paths) <= KEEP_CUMULATIVE_BYTES
+        keeps = [True, False] if default else [False]
+    else:
+        keeps = [keep_cumulative]
+    for workers in range(max(1, jobs), 0, -1):
+        for keep in keeps:
+            need = estimate_memory(scenario, paths, workers, chunk_size, write_paths=write_paths,
+                                   keep_cumulative=keep, processes=processes)
+            if need <= budget:
+                return MemoryPlan(workers, keep, need)
+    return None
 
 
 def available_memory() -> int | None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..scenario import Scenario
 from .engine import BASELINE_COMPONENTS, COST_COMPONENTS, OptionPaths
+from .quantiles import order_positions
 from .sampling import random_inputs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -19,7 +20,18 @@ if TYPE_CHECKING:  # pragma: no cover
 PATH_OUTCOMES = ("payback_month", "npv", "upfront", "tco_baseline", "tco_option", "abandoned",
                  "retrains")
 
-__all__ = ["OptionResult", "Result", "PER_PATH_FIELDS", "ArrayFactory", "ChunkRows"]
+__all__ = ["OptionResult", "Result", "PER_PATH_FIELDS", "ArrayFactory", "ChunkRows",
+           "CUMULATIVE_PERCENTILES", "COMPACT_INPUTS_ABOVE", "inputs_dtype"]
+
+# The per-month percentiles of CS_t a run always gives exactly, also when it streamed its
+# CS rows instead of keeping them (`OptionResult.cumulative_percentiles`).
+CUMULATIVE_PERCENTILES = (5, 25, 50, 75, 95)
+# Runs of more paths keep their random inputs as float32 (4 bytes a value instead of 8:
+# 1.8 GB instead of 3.6 GB for support_bot's 45 inputs at 10M paths). Rounding moves a
+# value by at most 2^-24 of itself (6e-8); rank statistics (Spearman, decile membership,
+# quantiles) change only through values closer than that, which become ties. The dtype
+# depends on the path count only, never on the machine, so a run's numbers do too.
+COMPACT_INPUTS_ABOVE = 2_000_000
 
 # Per-path (paths,) arrays of an option, in paths.csv column order.
 PER_PATH_FIELDS = ("payback_month", "npv", "upfront", "tco_baseline", "tco_option",
@@ -51,9 +63,24 @@ def _empty(name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     return np.empty(shape, dtype)
 
 
+def inputs_dtype(paths: int) -> type:
+    """The dtype of a run's per-path random inputs (see COMPACT_INPUTS_ABOVE)."""
+    return np.float32 if paths > COMPACT_INPUTS_ABOVE else np.float64
+
+
+def _percentiles_at(selected: np.ndarray, ranks: np.ndarray, levels: Sequence[float],
+                    n: int) -> np.ndarray:
+    """(len(levels), H) percentiles from each row's order statistics ``selected`` (H, R)
+    at the 0-based ``ranks`` (R,): the arithmetic of ``metrics.sorted_quantiles``."""
+    position, lo, hi = order_positions(levels, n)
+    a = selected[:, np.searchsorted(ranks, lo)].astype(float)
+    b = selected[:, np.searchsorted(ranks, hi)].astype(float)
+    return (a + (b - a) * (position - lo)).T
+
+
 @dataclass
 class OptionResult:
-    """One option's outcomes: per-path arrays, CS_t as float32 (paths, H), monthly cost sums."""
+    """One option's outcomes: per-path arrays, CS_t as float32 (H, paths), monthly cost sums."""
 
     payback_month: np.ndarray  # 1..H, 0 = never
     npv: np.ndarray
@@ -65,8 +92,31 @@ class OptionResult:
     dips_after_payback: np.ndarray
     # CS_t month-major, (H, paths), float32: 24-bit mantissa, relative error <= 6e-8 of
     # |CS_t| (0.06 on a million): far below Monte Carlo error, half the memory of float64.
-    cumulative: np.ndarray
+    # None when the run streamed CS instead of keeping it (runs too large for memory):
+    # then its exact percentiles at CUMULATIVE_PERCENTILES are in streamed_percentiles.
+    cumulative: np.ndarray | None
     monthly_cost_sums: dict[str, np.ndarray]  # summed over paths, (H,)
+    streamed_percentiles: np.ndarray | None = None  # (len(CUMULATIVE_PERCENTILES), H)
+
+    def cumulative_percentiles(
+        self, levels: Sequence[float] = CUMULATIVE_PERCENTILES,
+    ) -> np.ndarray:
+        """Per-month percentiles of CS_t, (len(levels), H) float64: numpy's linear method,
+        the very values that sorting each month's CS over the paths gives.
+
+        A kept run selects the order statistics it needs (a partition, not a sort); a
+        streamed run has them already, for CUMULATIVE_PERCENTILES only.
+        """
+        if self.cumulative is None:
+            if self.streamed_percentiles is None or tuple(levels) != CUMULATIVE_PERCENTILES:
+                raise ValueError(f"this run streamed CS_t: only its percentiles "
+                                 f"{CUMULATIVE_PERCENTILES} are known, not {tuple(levels)}")
+            return self.streamed_percentiles.copy()
+        n = self.cumulative.shape[1]
+        _, lo, hi = order_positions(levels, n)
+        ranks = np.unique(np.concatenate([lo, hi]))
+        selected = np.partition(self.cumulative, ranks, axis=1)[:, ranks]
+        return _percentiles_at(selected, ranks, levels, n)
 
     @classmethod
     def from_paths(cls, paths: OptionPaths) -> OptionResult:
@@ -81,29 +131,30 @@ class OptionResult:
         )
 
     @classmethod
-    def allocate(cls, n_paths: int, horizon: int, make: ArrayFactory, prefix: str) -> OptionResult:
+    def allocate(cls, n_paths: int, horizon: int, make: ArrayFactory, prefix: str,
+                 keep_cumulative: bool = True) -> OptionResult:
         arrays = {name: make(f"{prefix}.{name}", (n_paths,), _DTYPES.get(name, np.float64))
                   for name in PER_PATH_FIELDS}
-        return cls(**arrays,
-                   cumulative=make(f"{prefix}.cumulative", (horizon, n_paths), np.float32),
+        cumulative = (make(f"{prefix}.cumulative", (horizon, n_paths), np.float32)
+                      if keep_cumulative else None)
+        return cls(**arrays, cumulative=cumulative,
                    monthly_cost_sums={k: np.zeros(horizon)
                                       for k in (*COST_COMPONENTS, "baseline", *BASELINE_COMPONENTS)})
 
     def place(self, offset: int, chunk: OptionResult) -> None:
-        """Copy a chunk's per-path rows (monthly sums are added separately, in chunk order)."""
+        """Copy a chunk's per-path rows (monthly sums are added separately, in chunk order);
+        its CS rows too when this result keeps them."""
         n = chunk.npv.shape[0]
         for name in PER_PATH_FIELDS:
             getattr(self, name)[offset:offset + n] = getattr(chunk, name)
-        self.cumulative[:, offset:offset + n] = chunk.cumulative
+        if self.cumulative is not None:
+            self.cumulative[:, offset:offset + n] = chunk.cumulative
 
-    @classmethod
-    def concatenate(cls, parts: Sequence[OptionResult]) -> OptionResult:
-        arrays = {name: np.concatenate([getattr(p, name) for p in parts])
-                  for name in PER_PATH_FIELDS}
-        arrays["cumulative"] = np.concatenate([p.cumulative for p in parts], axis=1)
-        sums = {k: np.sum([p.monthly_cost_sums[k] for p in parts], axis=0)
-                for k in parts[0].monthly_cost_sums}
-        return cls(**arrays, monthly_cost_sums=sums)
+    def head(self, n: int) -> OptionResult:
+        """The first ``n`` paths (views: nothing is copied)."""
+        arrays = {name: getattr(self, name)[:n] for name in PER_PATH_FIELDS}
+        cumulative = None if self.cumulative is None else self.cumulative[:, :n]
+        return replace(self, **arrays, cumulative=cumulative)
 
 
 @dataclass
@@ -127,7 +178,13 @@ class Result:
     precision_half_width: float | None = None
 
     @classmethod
-    def allocate(cls, scenario: Scenario, n_paths: int, make: ArrayFactory = _empty) -> Result:
+    def allocate(cls, scenario: Scenario, n_paths: int, make: ArrayFactory = _empty, *,
+                 keep_cumulative: bool = True, dtype: Any = np.float64) -> Result:
+        """Arrays for ``n_paths`` paths (``np.empty``: pages cost memory once written).
+
+        ``dtype`` is the random inputs' (`inputs_dtype`); without ``keep_cumulative`` the
+        CS rows are not stored (the run streams them into their percentiles).
+        """
         # payback_month is int16 (0 = never): a longer horizon would wrap month numbers
         # around to wrong paybacks. The loader caps the horizon far lower; this is insurance.
         if scenario.horizon_months > _PAYBACK_MONTH_MAX:
@@ -136,10 +193,11 @@ class Result:
         keys = [i.key_path for group in random_inputs(scenario).values() for i in group]
         return cls(
             scenario=scenario, n_paths=n_paths,
-            inputs={k: make(f"input.{k}", (n_paths,), np.float64) for k in keys},
+            inputs={k: make(f"input.{k}", (n_paths,), dtype) for k in keys},
             tokens_per_month=make("tokens_per_month", (n_paths,), np.float64),
             requests_per_month=make("requests_per_month", (n_paths,), np.float64),
-            options={oid: OptionResult.allocate(n_paths, scenario.horizon_months, make, oid)
+            options={oid: OptionResult.allocate(n_paths, scenario.horizon_months, make, oid,
+                                                keep_cumulative)
                      for oid in scenario.options},
         )
 
@@ -169,26 +227,25 @@ class Result:
             return a.view(np.ndarray) if isinstance(a, np.memmap) else a
 
         for option in self.options.values():
-            for name in (*PER_PATH_FIELDS, "cumulative"):
+            for name in PER_PATH_FIELDS:
                 setattr(option, name, plain(getattr(option, name)))
+            if option.cumulative is not None:
+                option.cumulative = plain(option.cumulative)
         self.inputs = {k: plain(v) for k, v in self.inputs.items()}
         self.tokens_per_month = plain(self.tokens_per_month)
         self.requests_per_month = plain(self.requests_per_month)
         return self
 
-    @classmethod
-    def concatenate(cls, parts: Sequence[Result]) -> Result:
-        if len(parts) == 1:
-            return parts[0]
-        first = parts[0]
+    def head(self, n: int) -> Result:
+        """The first ``n`` paths (views): a --precision run allocates for its path cap and
+        keeps what it simulated."""
+        if n == self.n_paths:
+            return self
         return replace(
-            first, n_paths=sum(p.n_paths for p in parts),
-            inputs={k: np.concatenate([p.inputs[k] for p in parts]) for k in first.inputs},
-            tokens_per_month=np.concatenate([p.tokens_per_month for p in parts]),
-            requests_per_month=np.concatenate([p.requests_per_month for p in parts]),
-            options={oid: OptionResult.concatenate([p.options[oid] for p in parts])
-                     for oid in first.options},
-        )
+            self, n_paths=n, inputs={k: v[:n] for k, v in self.inputs.items()},
+            tokens_per_month=self.tokens_per_month[:n],
+            requests_per_month=self.requests_per_month[:n],
+            options={oid: o.head(n) for oid, o in self.options.items()})
 
     def finished(self, *, seed: int, sampler: str, chunk_size: int, seconds: float) -> Result:
         return replace(self, seed=seed, sampler=sampler, chunk_size=chunk_size, seconds=seconds)

@@ -1,174 +1,296 @@
-"""Fixed-size chunks of paths, run serially, with joblib or on a Dask cluster; same seed, same result."""
+"""Fixed-size chunks of paths, run in this thread, on threads, in worker processes or on a
+Dask cluster (`plan.choose_plan`); same seed, same result, whatever the plan."""
 
 from __future__ import annotations
 
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import replace
+from threading import Event
 
 import numpy as np
 
 from ..scenario import Scenario
-from .chunk import DEFAULT_CHUNK_SIZE, ChunkOutcome, batches, chunk_plan, run_batch
+from . import timing
+from .chunk import DEFAULT_CHUNK_SIZE, BatchJob, ChunkOutcome, batches, chunk_plan, run_batch
+from .memory import fit_memory
 from .metrics import max_half_width
-from .result import Result
+from .plan import Plan, choose_plan, resolved_jobs, thread_pool
+from .quantiles import PILOT_PATHS, Brackets, CumulativeStream, Tally
+from .result import CUMULATIVE_PERCENTILES, Result, inputs_dtype
 from .sampling import prepare_laws
 from .shared import SharedArrays, die_with_parent
+from .timing import phase
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "simulate", "SchedulerUnreachable"]
+
+Progress = Callable[[int, int], None]
 
 
 class SchedulerUnreachable(ConnectionError):
     """The Dask scheduler could not be reached; raised before any chunk is submitted."""
 
 
-
-def _execute(
-    scenario: Scenario, plan: list[tuple[int, int]], *, seed: int, sampler: str,
-    chunk_size: int, jobs: int, backend: str, scheduler: object | None,
-    sink: Result | None, first_chunk: int,
-) -> Iterator[list[ChunkOutcome]]:
-    """Yield batches of chunk outcomes in completion order (callers place them by index)."""
-    planned = batches(plan, jobs)
-    if backend == "dask" or (jobs > 1 and len(planned) > 1):
-        prepare_laws(scenario)  # build the tables once here, not once per batch
-    if backend == "dask":
-        from distributed import Client, as_completed  # optional extra: ftsim[dask]
-
-        own_client = isinstance(scheduler, str)
-        try:
-            client = Client(scheduler) if own_client else scheduler
-        except OSError as error:  # refused, unknown host, timed out: before any path ran
-            raise SchedulerUnreachable(f"cannot connect to the Dask scheduler at {scheduler} "
-                                       f"({type(error).__name__}: {error})") from error
-        try:
-            remote = client.scatter(scenario, broadcast=True)
-            futures = [client.submit(run_batch, remote, batch, seed, sampler, chunk_size,
-                                     pure=False) for batch in planned]
-            for future in as_completed(futures):
-                yield future.result()
-        finally:
-            if own_client:
-                client.close()
-        return
-    if jobs == 1 or len(planned) == 1:
-        for batch in planned:
-            yield run_batch(scenario, batch, seed, sampler, chunk_size)
-        return
-    from joblib import Parallel, delayed
-
-    parent = os.getpid()
-    # No more workers than batches: each worker costs a process start and ~160 MB.
-    parallel = Parallel(n_jobs=min(jobs, len(planned)), return_as="generator_unordered",
-                        initializer=die_with_parent, initargs=(parent,))
-    yield from parallel(delayed(run_batch)(scenario, batch, seed, sampler, chunk_size, sink,
-                                            first_chunk, parent) for batch in planned)
-
-
 def simulate(
     scenario: Scenario, paths: int | None = None, seed: int | None = None,
-    jobs: int | None = None, sampler: str | None = None, *, backend: str = "loky",
+    jobs: int | None = None, sampler: str | None = None, *, backend: str = "auto",
     scheduler: object | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE,
     precision: float | None = None, max_paths: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None, keep_cumulative: bool | None = None,
+    max_memory: int | None = None,
 ) -> Result:
     """Simulate the scenario and return per-path outcomes (``ftsim.summarize(result)`` for MODEL.md 5).
 
     ``paths``, ``seed`` and ``sampler`` default to the scenario's ``[simulation]`` table;
-    ``jobs`` to all cores. With ``precision``, chunks are added until every option's
-    Wilson 95% half-width on P(payback within N) is at most ``precision`` (or
-    ``max_paths`` is reached: ``Result.precision_reached`` is then False, with the largest
-    half-width achieved in ``Result.precision_half_width``); ``paths`` is then the first
-    batch. ``progress(done, total)`` is called as chunks finish.
+    ``jobs`` to all cores. ``backend``: "auto" (this thread, or threads), "threads",
+    "processes" (alias "loky"), "dask" (with ``scheduler``). With ``precision``, chunks
+    are added until every option's Wilson 95% half-width on P(payback within N) is at most
+    ``precision`` (or ``max_paths`` is reached: ``Result.precision_reached`` is then
+    False, with the largest half-width achieved in ``Result.precision_half_width``);
+    ``paths`` is then the first batch. ``progress(done, total)`` is called as chunks
+    finish. ``keep_cumulative`` False streams CS rows into their exact percentiles
+    (``OptionResult.cumulative_percentiles``) instead of keeping them; None decides by size.
+    ``max_memory`` (bytes) plans fewer concurrent chunks and streaming to fit it where
+    possible (`memory.fit_memory`; the CLI refuses a run that cannot fit). No plan changes
+    a number of the result.
     """
     paths = scenario.paths if paths is None else int(paths)
     seed = scenario.seed if seed is None else int(seed)
     sampler = scenario.sampler if sampler is None else sampler
-    jobs = (os.cpu_count() or 1) if jobs in (None, 0, -1) else int(jobs)
     if paths < 1:
         raise ValueError("paths must be at least 1")
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
+    if precision is not None and not (math.isfinite(precision) and 0 < precision <= 0.5):
+        raise ValueError(f"precision must be in (0, 0.5], got {precision!r}")
+    capacity = paths if precision is None else (max_paths or 10 * paths)
+    if max_memory is not None and backend != "dask":
+        jobs, keep_cumulative = _fit(scenario, capacity, jobs, chunk_size, max_memory,
+                                     backend, keep_cumulative)
+    plan = choose_plan(scenario, capacity, jobs=jobs, backend=backend, chunk_size=chunk_size,
+                       keep_cumulative=keep_cumulative)
     started = time.perf_counter()
-    if precision is None:
-        result = _collect(scenario, chunk_plan(0, paths, chunk_size), seed=seed, sampler=sampler,
-                          chunk_size=chunk_size, jobs=jobs, backend=backend, scheduler=scheduler,
-                          progress=progress, done_before=0, total=paths)
-    else:
-        if not (math.isfinite(precision) and 0 < precision <= 0.5):
-            raise ValueError(f"precision must be in (0, 0.5], got {precision!r}")
-        result = _until_precise(scenario, paths, precision, max_paths or 10 * paths, seed=seed,
-                                sampler=sampler, chunk_size=chunk_size, jobs=jobs,
-                                backend=backend, scheduler=scheduler, progress=progress)
+    with phase("simulation"):
+        run = _Run(scenario, plan, capacity, BatchJob(seed, sampler, chunk_size),
+                   scheduler=scheduler, progress=progress)
+        try:
+            if precision is None:
+                run.collect(chunk_plan(0, paths, chunk_size), total=paths)
+                result = run.finish(paths)
+            else:
+                result = _until_precise(run, paths, precision, capacity)
+        finally:
+            run.close()
     return result.finished(seed=seed, sampler=sampler, chunk_size=chunk_size,
                            seconds=time.perf_counter() - started)
 
 
-def _until_precise(
-    scenario: Scenario, paths: int, precision: float, max_paths: int, *, seed: int,
-    sampler: str, chunk_size: int, jobs: int, backend: str, scheduler: object | None,
-    progress: Callable[[int, int], None] | None,
-) -> Result:
+def _fit(scenario: Scenario, paths: int, jobs: int | None, chunk_size: int, max_memory: int,
+         backend: str, keep_cumulative: bool | None) -> tuple[int, bool | None]:
+    """Workers and CS storage within ``max_memory`` (the leanest plan if none fits)."""
+    fitted = fit_memory(scenario, paths, resolved_jobs(jobs), chunk_size, max_memory,
+                        write_paths=False, processes=backend in ("processes", "loky"),
+                        keep_cumulative=keep_cumulative)
+    if fitted is None:
+        return 1, False
+    return fitted.workers, fitted.keep_cumulative
+
+
+def _until_precise(run: _Run, paths: int, precision: float, max_paths: int) -> Result:
     """Add batches of whole chunks until every Wilson half-width <= precision or max_paths.
 
-    Batches continue the chunk numbering, so the result equals a single run of the same
-    total number of paths. The result records the target, whether it was reached and the
-    largest half-width achieved: a run stopped by ``max_paths`` must not pass for precise.
+    Batches continue the chunk numbering into the same arrays, so the result is that of a
+    single run of the same total number of paths. It records the target, whether it was
+    reached and the largest half-width achieved: a run stopped by ``max_paths`` must not
+    pass for precise.
     """
+    chunk_size = run.job.chunk_size
     batch = math.ceil(paths / chunk_size) * chunk_size
-    blocks: list[Result] = []
-    hits = dict.fromkeys(scenario.options, 0)
-    done = 0
-    width = math.inf
+    within = run.result.scenario.payback_within_months
+    hits = dict.fromkeys(run.result.options, 0)
+    done, width = 0, math.inf
     while done < max_paths:
         size = min(batch, max_paths - done)
-        block = _collect(scenario, chunk_plan(done // chunk_size, size, chunk_size),
-                         seed=seed, sampler=sampler, chunk_size=chunk_size, jobs=jobs,
-                         backend=backend, scheduler=scheduler, progress=progress,
-                         done_before=done, total=max_paths)
-        blocks.append(block)
+        run.collect(chunk_plan(done // chunk_size, size, chunk_size), total=max_paths)
+        for oid, option in run.result.options.items():
+            month = option.payback_month[done:done + size]
+            hits[oid] += int(np.count_nonzero((month > 0) & (month <= within)))
         done += size
-        for oid, count in block.hits_within().items():  # counts add up: no re-concatenation
-            hits[oid] += count
         width = max_half_width(hits, done)
         if width <= precision:
             break
-    return Result.concatenate(blocks).with_precision(precision, reached=width <= precision,
-                                                     half_width=width)
+    return run.finish(done).with_precision(precision, reached=width <= precision,
+                                           half_width=width)
 
 
-def _collect(
-    scenario: Scenario, plan: list[tuple[int, int]], *, seed: int, sampler: str,
-    chunk_size: int, jobs: int, backend: str, scheduler: object | None,
-    progress: Callable[[int, int], None] | None, done_before: int, total: int,
-) -> Result:
-    """Run a plan of chunks and place each chunk's rows at its offset (chunk order)."""
-    first = plan[0][0]
-    n_paths = sum(n for _, n in plan)
-    shared = SharedArrays() if backend == "loky" and jobs > 1 and len(plan) > 1 else None
-    try:
-        result = (Result.allocate(scenario, n_paths, shared) if shared is not None
-                  else Result.allocate(scenario, n_paths))
-        done = done_before
-        sums_by_chunk: dict[int, dict[str, dict[str, np.ndarray]]] = {}
-        for batch in _execute(scenario, plan, seed=seed, sampler=sampler,
-                              chunk_size=chunk_size, jobs=jobs, backend=backend,
-                              scheduler=scheduler, sink=result if shared else None,
-                              first_chunk=first):
+class _Run:
+    """One run's arrays and bookkeeping: rows placed by offset, monthly sums by chunk, and
+    (when CS rows are streamed) the pilot that sets the brackets and the tallies."""
+
+    def __init__(self, scenario: Scenario, plan: Plan, capacity: int, job: BatchJob, *,
+                 scheduler: object | None, progress: Progress | None) -> None:
+        self.scenario, self.plan, self.job = scenario, plan, job
+        self.scheduler, self.progress = scheduler, progress
+        self.shared = SharedArrays() if plan.kind == "processes" else None
+        make = {"make": self.shared} if self.shared is not None else {}
+        self.result = Result.allocate(scenario, capacity, keep_cumulative=plan.keep_cumulative,
+                                      dtype=inputs_dtype(capacity), **make)
+        self.sums: dict[int, dict[str, dict[str, np.ndarray]]] = {}
+        self.streams: dict[str, CumulativeStream] | None = None
+        self.done = 0
+        if plan.kind != "serial":
+            prepare_laws(scenario)  # build lazy tables once, not in every worker or thread
+
+    def collect(self, chunks: list[tuple[int, int]], *, total: int) -> None:
+        """Simulate ``chunks`` into the result (a pilot first when CS rows are streamed)."""
+        if not self.plan.keep_cumulative and self.streams is None:
+            n_pilot = min(len(chunks), math.ceil(PILOT_PATHS / self.job.chunk_size))
+            pilot: dict[str, list[np.ndarray]] = {oid: [] for oid in self.result.options}
+            outcomes = self._run(chunks[:n_pilot], total,
+                                 replace(self.job, return_cumulative=True))
+            for outcome in sorted(outcomes, key=lambda o: o.chunk_index):
+                for oid, rows in (outcome.cumulative or {}).items():
+                    pilot[oid].append(rows)
+            self.streams = {oid: CumulativeStream(Brackets.from_pilot(
+                np.concatenate(blocks, axis=1), CUMULATIVE_PERCENTILES), CUMULATIVE_PERCENTILES)
+                for oid, blocks in pilot.items()}
+            for oid, blocks in pilot.items():
+                for rows in blocks:
+                    self.streams[oid].add(Tally.of(rows, self.streams[oid].brackets))
+            chunks = chunks[n_pilot:]
+        if chunks:
+            self._run(chunks, total, self._job_with_brackets())
+
+    def _job_with_brackets(self, only: dict[str, list[tuple[int, int]]] | None = None) -> BatchJob:
+        if self.streams is None:
+            return self.job
+        brackets = {oid: s.brackets if only is None else s.brackets.only(only.get(oid, []))
+                    for oid, s in self.streams.items()}
+        return replace(self.job, brackets=brackets)
+
+    def _run(self, chunks: list[tuple[int, int]], total: int, job: BatchJob,
+             record: bool = True) -> list[ChunkOutcome]:
+        """Execute ``chunks`` with the plan; place, add up and report what comes back."""
+        kept = []
+        for batch in _execute(self.scenario, chunks, job, self.plan, self.result,
+                              self.shared is not None, self.scheduler):
             for outcome in batch:
                 if outcome.chunk is not None:
-                    result.place((outcome.chunk_index - first) * chunk_size, outcome.chunk)
-                sums_by_chunk[outcome.chunk_index] = outcome.sums
-                done += outcome.n_paths
-            if progress is not None:
-                progress(done, total)
-        result.set_monthly_sums([sums_by_chunk[i] for i in sorted(sums_by_chunk)])
+                    self.result.place(outcome.chunk_index * job.chunk_size, outcome.chunk)
+                for name, start, end in outcome.timings:
+                    timing.record(name, start, end)
+                if not record:
+                    kept.append(outcome)
+                    continue
+                self.sums[outcome.chunk_index] = outcome.sums
+                if outcome.tallies is not None and self.streams is not None:
+                    for oid, tally in outcome.tallies.items():
+                        self.streams[oid].add(tally)
+                self.done += outcome.n_paths
+                kept.append(outcome)
+            if record and self.progress is not None:
+                self.progress(self.done, total)
+        return kept
+
+    def finish(self, n: int) -> Result:
+        """The first ``n`` paths, monthly sums added in chunk order, CS percentiles read."""
+        result = self.result.head(n)
+        result.set_monthly_sums([self.sums[i] for i in sorted(self.sums)])
+        if self.streams is not None:
+            with phase("CS percentiles"):
+                self._read_percentiles(result, n)
         return result.detach()
+
+    def _read_percentiles(self, result: Result, n: int) -> None:
+        values = {oid: s.percentiles(n) for oid, s in self.streams.items()}
+        missed = {oid: cells for oid, (_, cells) in values.items() if cells}
+        if missed:  # a bracket missed its ranks: simulate again, keeping those months whole
+            job = self._job_with_brackets(missed)
+            again = {oid: CumulativeStream(job.brackets[oid], CUMULATIVE_PERCENTILES)
+                     for oid in self.streams} if job.brackets else {}
+            for outcome in self._run(chunk_plan(0, n, self.job.chunk_size), n, job,
+                                     record=False):
+                for oid, tally in (outcome.tallies or {}).items():
+                    again[oid].add(tally)
+            for oid, cells in missed.items():
+                redone, _ = again[oid].percentiles(n)
+                for month, column in cells:
+                    values[oid][0][column, month] = redone[column, month]
+        for oid, (percentiles, _) in values.items():
+            result.options[oid].streamed_percentiles = percentiles
+
+    def close(self) -> None:
+        if self.shared is not None:
+            self.shared.close()
+
+
+def _execute(
+    scenario: Scenario, chunks: list[tuple[int, int]], job: BatchJob, plan: Plan,
+    sink: Result, shared_sink: bool, scheduler: object | None,
+) -> Iterator[list[ChunkOutcome]]:
+    """Yield batches of chunk outcomes in completion order (callers place them by index)."""
+    if plan.kind == "serial":
+        for chunk in chunks:
+            yield run_batch(scenario, [chunk], job, sink=sink)
+    elif plan.kind == "threads":
+        yield from _on_threads(scenario, chunks, job, plan.workers, sink)
+    elif plan.kind == "processes":
+        yield from _on_processes(scenario, chunks, job, plan.workers,
+                                 sink if shared_sink else None)
+    else:
+        yield from _on_dask(scenario, chunks, job, plan.workers, scheduler)
+
+
+def _on_threads(scenario: Scenario, chunks: Sequence[tuple[int, int]], job: BatchJob,
+                workers: int, sink: Result) -> Iterator[list[ChunkOutcome]]:
+    """One task per chunk on the shared thread pool, rows written straight into ``sink``;
+    on an error or an interrupt the chunks not started are cancelled."""
+    pool = thread_pool(workers)
+    cancel = Event()
+    pending = {pool.submit(run_batch, scenario, [chunk], job, sink, cancel) for chunk in chunks}
+    try:
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield future.result()
     finally:
-        if shared is not None:
-            shared.close()
+        cancel.set()
+        for future in pending:
+            future.cancel()
 
 
-# --------------------------------------------------------------------------------------
-# Memory needed by a run, checked before it starts
+def _on_processes(scenario: Scenario, chunks: list[tuple[int, int]], job: BatchJob,
+                  workers: int, sink: Result | None) -> Iterator[list[ChunkOutcome]]:
+    from joblib import Parallel, delayed
+
+    planned = batches(chunks, workers)
+    parent = os.getpid()
+    job = replace(job, parent_pid=parent, timed=timing.recording())
+    # No more workers than batches: each worker costs a process start and ~160 MB.
+    parallel = Parallel(n_jobs=min(workers, len(planned)), return_as="generator_unordered",
+                        initializer=die_with_parent, initargs=(parent,))
+    yield from parallel(delayed(run_batch)(scenario, batch, job, sink) for batch in planned)
+
+
+def _on_dask(scenario: Scenario, chunks: list[tuple[int, int]], job: BatchJob, workers: int,
+             scheduler: object | None) -> Iterator[list[ChunkOutcome]]:
+    from distributed import Client, as_completed  # optional extra: ftsim[dask]
+
+    own_client = isinstance(scheduler, str)
+    try:
+        client = Client(scheduler) if own_client else scheduler
+    except OSError as error:  # refused, unknown host, timed out: before any path ran
+        raise SchedulerUnreachable(f"cannot connect to the Dask scheduler at {scheduler} "
+                                   f"({type(error).__name__}: {error})") from error
+    try:
+        remote = client.scatter(scenario, broadcast=True)
+        futures = [client.submit(run_batch, remote, batch, job, pure=False)
+                   for batch in batches(chunks, workers)]
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        if own_client:
+            client.close()

@@ -49,10 +49,10 @@ def test_price_index_with_a_forced_event():
 def test_event_months_are_counted_per_path():
     # Path 0 owns the first 3 event months (0, 2, 2), path 1 none, path 2 the last 2 (1, 1):
     # counts are (H, paths) with month 3 of path 0 holding two events.
-    from ftsim.core.kernel import count_events
+    from ftsim.core.dynamics import count_events
 
-    counts = np.zeros((3, 3), np.int64)
-    count_events(np.array([0, 2, 2, 1, 1]), np.array([3, 0, 2]), counts)
+    counts = count_events(np.array([0, 2, 2, 1, 1]), np.array([3, 0, 2]), 3)
+    assert counts.dtype == np.int64 and counts.shape == (3, 3)
     assert counts.T.tolist() == [[1, 0, 2], [0, 0, 0], [0, 2, 0]]
 
 

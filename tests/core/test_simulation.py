@@ -124,6 +124,31 @@ def _arrays(result):
     return out
 
 
+def _every_array(result):
+    """Every per-path array and monthly sum of a result, by name (CS rows when kept)."""
+    out = {f"input:{k}": v for k, v in result.inputs.items()}
+    out["tokens_per_month"], out["requests_per_month"] = (result.tokens_per_month,
+                                                          result.requests_per_month)
+    for oid, option in result.options.items():
+        for name in ("payback_month", "npv", "upfront", "tco_baseline", "tco_option",
+                     "abandoned", "retrains", "dips_after_payback"):
+            out[f"{oid}:{name}"] = getattr(option, name)
+        for key, sums in option.monthly_cost_sums.items():
+            out[f"{oid}:monthly:{key}"] = sums
+    return out
+
+
+def _assert_identical(a, b):
+    arrays_a, arrays_b = _every_array(a), _every_array(b)
+    assert arrays_a.keys() == arrays_b.keys()
+    for key, values in arrays_a.items():
+        assert values.dtype == arrays_b[key].dtype, key
+        np.testing.assert_array_equal(values, arrays_b[key], err_msg=key)
+    for oid, option in a.options.items():
+        np.testing.assert_array_equal(option.cumulative_percentiles(),
+                                      b.options[oid].cumulative_percentiles(), err_msg=oid)
+
+
 def test_same_seed_same_result_whatever_the_jobs():
     scenario = parse_scenario(RANDOM_WORLD)
     kwargs = dict(paths=5000, seed=3, chunk_size=1024)
@@ -135,6 +160,91 @@ def test_same_seed_same_result_whatever_the_jobs():
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
         np.testing.assert_array_equal(a[key], c[key], err_msg=key)
     assert ftsim.summarize(serial).to_dict() == ftsim.summarize(parallel).to_dict()
+
+
+@pytest.mark.parametrize(("backend", "jobs"), [("threads", 2), ("threads", 3),
+                                                ("processes", 2), ("auto", 2)])
+def test_in_process_and_worker_plans_give_identical_arrays(backend, jobs):
+    # The plan (this thread, threads writing into the result, worker processes writing
+    # into shared memory) changes where chunks run, never what they compute: every array,
+    # dtype and monthly sum (added in chunk order) is bit for bit the same.
+    scenario = parse_scenario(RANDOM_WORLD)
+    kwargs = dict(paths=5000, seed=13, chunk_size=700)
+    _assert_identical(ftsim.simulate(scenario, jobs=1, **kwargs),
+                      ftsim.simulate(scenario, jobs=jobs, backend=backend, **kwargs))
+
+
+def test_streamed_cs_percentiles_equal_the_sorted_rows():
+    # A streamed run never holds every CS row; its per-month percentiles must still be the
+    # exact order statistics. Reference: numpy's own percentile of the kept rows (linear
+    # method; it interpolates as b - (b - a)(1 - t) above t = 1/2, so equal to ~1 ulp).
+    from ftsim.core.result import CUMULATIVE_PERCENTILES
+
+    scenario = parse_scenario(RANDOM_WORLD)
+    kwargs = dict(paths=20_000, seed=5, chunk_size=2048)
+    kept = ftsim.simulate(scenario, jobs=2, keep_cumulative=True, **kwargs)
+    for jobs in (1, 2):
+        streamed = ftsim.simulate(scenario, jobs=jobs, keep_cumulative=False, **kwargs)
+        assert all(o.cumulative is None for o in streamed.options.values())
+        _assert_identical(kept, streamed)
+    for option in kept.options.values():
+        reference = np.percentile(option.cumulative, CUMULATIVE_PERCENTILES, axis=1)
+        np.testing.assert_allclose(option.cumulative_percentiles(), reference, rtol=1e-12,
+                                   atol=1e-9)
+    with pytest.raises(ValueError, match="streamed"):
+        streamed.options["a"].cumulative_percentiles((10, 90))
+
+
+def test_a_bracket_that_misses_is_collected_again_exactly(monkeypatch):
+    # Brackets of zero width around the pilot's quantiles miss the whole run's order
+    # statistics almost everywhere: the run is simulated again for those months, and the
+    # percentiles are still exactly those of the sorted rows.
+    from ftsim.core import quantiles, runner
+
+    scenario = parse_scenario(RANDOM_WORLD)
+    kwargs = dict(paths=6000, seed=8, chunk_size=1000, jobs=2)
+    kept = ftsim.simulate(scenario, keep_cumulative=True, **kwargs)
+    monkeypatch.setattr(quantiles, "_WIDTH_SE", 0.0)
+    monkeypatch.setattr(runner, "PILOT_PATHS", 1000)  # one chunk sets the brackets
+    calls = []
+    original = quantiles.CumulativeStream.percentiles
+
+    def counting(self, n):
+        values, missed = original(self, n)
+        calls.append(len(missed))
+        return values, missed
+
+    monkeypatch.setattr(quantiles.CumulativeStream, "percentiles", counting)
+    streamed = ftsim.simulate(scenario, keep_cumulative=False, **kwargs)
+    assert calls and max(calls) > 0  # the fallback really ran
+    _assert_identical(kept, streamed)
+
+
+def test_precision_run_equals_a_single_run_of_its_size():
+    # --precision batches write into one allocation in chunk order: every array and the
+    # monthly sums equal those of one run of the same number of paths.
+    scenario = parse_scenario(LOGNORMAL_TRAFFIC)
+    result = ftsim.simulate(scenario, paths=1000, seed=2, jobs=2, chunk_size=1024,
+                            precision=0.01, max_paths=50_000)
+    plain = ftsim.simulate(scenario, paths=result.n_paths, seed=2, jobs=1, chunk_size=1024)
+    _assert_identical(plain, result)
+
+
+def test_large_runs_keep_inputs_as_float32(monkeypatch):
+    # Beyond COMPACT_INPUTS_ABOVE paths the random inputs are stored as float32: each value
+    # is the float64 draw rounded to nearest float32; outcomes are unchanged.
+    from ftsim.core import result as result_module
+
+    scenario = parse_scenario(RANDOM_WORLD)
+    full = ftsim.simulate(scenario, paths=3000, seed=6, jobs=1)
+    monkeypatch.setattr(result_module, "COMPACT_INPUTS_ABOVE", 2999)
+    compact = ftsim.simulate(scenario, paths=3000, seed=6, jobs=2)
+    for key, values in full.inputs.items():
+        assert values.dtype == np.float64 and compact.inputs[key].dtype == np.float32
+        np.testing.assert_array_equal(compact.inputs[key], values.astype(np.float32))
+        assert np.all(np.abs(compact.inputs[key] - values) <= 2.0**-24 * np.abs(values))
+    for oid, option in full.options.items():
+        np.testing.assert_array_equal(option.npv, compact.options[oid].npv)
 
 
 def test_different_seeds_differ_and_options_keep_their_streams():

@@ -1,0 +1,111 @@
+"""How a run executes: in this thread, on a pool of threads, in worker processes or on Dask,
+and whether it keeps every CS row or streams them -- chosen by size, never changing a number.
+
+Why threads by default: the chunk work is numpy and a compiled kernel that both release
+the GIL, so threads of one process run chunks in parallel with no process start (a loky
+worker re-imports numpy, scipy and numba and reloads the kernels: ~1.5 s on the 2-core
+reference machine, more than simulating 100,000 paths) and write their rows straight into
+the result. Worker processes remain for GIL-bound sites (``backend="processes"``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ..scenario import Scenario
+from .timing import phase
+
+__all__ = ["BACKENDS", "Plan", "choose_plan", "thread_pool", "warm_up", "resolved_jobs"]
+
+# "auto": threads (or this thread alone when one suffices); "loky" is the old name of
+# "processes" (worker processes through joblib/loky).
+BACKENDS = ("auto", "threads", "processes", "loky", "dask")
+
+
+@dataclass(frozen=True)
+class Plan:
+    kind: str  # "serial" | "threads" | "processes" | "dask"
+    workers: int  # chunks simulated at once
+    keep_cumulative: bool  # store CS rows (else stream them into their percentiles)
+
+
+def resolved_jobs(jobs: int | None) -> int:
+    """``jobs`` as a worker count: None, 0 or -1 mean every core."""
+    return (os.cpu_count() or 1) if jobs in (None, 0, -1) else int(jobs)
+
+
+def choose_plan(
+    scenario: Scenario, paths: int, *, jobs: int | None, backend: str, chunk_size: int,
+    keep_cumulative: bool | None = None,
+) -> Plan:
+    """The plan of a run of ``paths`` paths (the cap of a --precision run).
+
+    One chunk, or one job, runs in this thread. ``keep_cumulative`` None keeps CS rows
+    when they take at most `KEEP_CUMULATIVE_BYTES` (streaming gives the same percentiles;
+    the memory guard may ask for it on smaller runs).
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    workers = max(1, min(resolved_jobs(jobs), math.ceil(paths / chunk_size)))
+    if keep_cumulative is None:
+        keep_cumulative = cumulative_bytes(scenario, paths) <= KEEP_CUMULATIVE_BYTES
+    if backend == "dask":
+        return Plan("dask", workers, keep_cumulative)
+    if workers == 1:
+        return Plan("serial", 1, keep_cumulative)
+    kind = "processes" if backend in ("processes", "loky") else "threads"
+    return Plan(kind, workers, keep_cumulative)
+
+
+# CS rows up to this size are kept (1M support_bot paths: 288 MB); beyond, streamed.
+KEEP_CUMULATIVE_BYTES = 1 << 30
+
+
+def cumulative_bytes(scenario: Scenario, paths: int) -> int:
+    """Bytes of every option's CS rows, float32 (H, paths)."""
+    return 4 * paths * scenario.horizon_months * len(scenario.options)
+
+
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+_warm: Future[None] | None = None
+
+
+def thread_pool(workers: int) -> ThreadPoolExecutor:
+    """The process's chunk threads, reused by every run, sweep point and --precision batch
+    (recreated only to grow)."""
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size < workers:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            with phase("worker start"):
+                _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ftsim")
+            _pool_size = workers
+        return _pool
+
+
+def warm_up(jobs: int | None = None) -> None:
+    """Start the chunk threads and load the option kernel in one of them, now.
+
+    Why: loading numba and the cached machine code takes ~0.4 s, part of it outside the
+    GIL; started before the scenario is loaded and sampled, it overlaps that work instead
+    of following it. Idempotent; what the run does not call is not loaded.
+    """
+    global _warm
+    pool = thread_pool(max(1, resolved_jobs(jobs)))
+    with _pool_lock:
+        if _warm is None:
+            _warm = pool.submit(_load_kernel)
+
+
+def _load_kernel() -> None:
+    with phase("kernel load"):
+        from .kernel import load_option_kernel
+
+        load_option_kernel()
