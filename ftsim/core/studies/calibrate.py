@@ -345,7 +345,8 @@ def dynamics_toml(fit: DynamicsFit, source: str) -> str:
     meta = _meta(source, as_of)
     lines = [f"[prices.{fit.index}]",
              f"# {len(fit.series)} series, {fit.first_day:%Y-%m}..{fit.last_day:%Y-%m}, "
-             f"{fit.exposure_years:.1f} series-years; {fit.events} steps (month-to-month "
+             f"{fit.exposure_years:.1f} series-years; {fit.events} "
+             f"step{'' if fit.events == 1 else 's'} (month-to-month "
              f"changes beyond {fit.threshold:.0%}); smooth slopes from {fit.slope_series} "
              f"series",
              _decline_line(fit, meta)]
