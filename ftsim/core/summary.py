@@ -25,13 +25,12 @@ from .metrics import (
     payback_month_quantile,
     payback_probability_by_month,
     sort_sample,
-    sorted_quantiles,
     spearman_from_ranks,
     target_probabilities,
     verdict,
     wilson_interval,
 )
-from .result import OptionResult, Result
+from .result import CUMULATIVE_PERCENTILES, OptionResult, Result
 from .sampling import WORLD
 from .summary_types import (
     CorrelationRow,
@@ -52,7 +51,7 @@ from .summary_types import (
 
 __all__ = ["CS_PERCENTILES", "Summary", "json_safe", "summarize"]
 
-CS_PERCENTILES = (5, 25, 50, 75, 95)
+CS_PERCENTILES = CUMULATIVE_PERCENTILES  # 5, 25, 50, 75, 95
 
 
 def _f(x: Any) -> float | None:
@@ -232,17 +231,8 @@ def _input_statistics(
 
 
 def _cs_percentiles(option: OptionResult) -> np.ndarray:
-    """Per-month CS_PERCENTILES of CS_t, (5, H): the option's own method when it has one
-    (a run may stream CS instead of keeping it), else from each month's sorted row."""
-    method = getattr(option, "cumulative_percentiles", None)
-    if method is not None:
-        return np.asarray(method(CS_PERCENTILES), dtype=float)
-    # cumulative is month-major (H, paths): sorting contiguous float32 rows is the fastest
-    # exact way to per-month percentiles (numpy's SIMD sort).
-    cumulative: np.ndarray | None = option.cumulative
-    if cumulative is None:  # pragma: no cover - a streamed run has the method above
-        raise ValueError("this run kept no CS_t rows")
-    return np.asarray(sorted_quantiles(np.sort(cumulative, axis=1), CS_PERCENTILES).T)
+    """Per-month CS_PERCENTILES of CS_t, (5, H), exact also for a run that streamed CS."""
+    return option.cumulative_percentiles(CS_PERCENTILES)
 
 
 def _heavy_statistics(
