@@ -14,7 +14,7 @@ from .drivers import drivers
 from .fan import fan_chart
 from .npv import npv_distribution
 from .payback import payback_curve
-from .registry import FigureSpec, draw_figure, figure_set, figure_specs, save_png
+from .registry import FigureSpec, draw_figure, figure_specs
 from .render import RenderedFigure, draw_svg, render_figures
 from .style import FIGSIZE, LOSS_COLOR, OPTION_COLORS, PNG_DPI, house_style, money_formatter
 from .sweep import sweep_chart
@@ -37,8 +37,6 @@ __all__ = [
     "FigureSpec",
     "figure_specs",
     "draw_figure",
-    "figure_set",
-    "save_png",
     "RenderedFigure",
     "draw_svg",
     "render_figures",

@@ -9,9 +9,11 @@ GIL, so threads would not help.
 
 from __future__ import annotations
 
+import gc
 import io
 import multiprocessing
 import os
+import signal
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -93,7 +95,12 @@ def _draw_named(spec: FigureSpec, summary: Summary, breakeven: BreakevenCurve | 
 
 
 def _child(job: _Job, send: Any) -> None:
-    """A forked drawing process: draw what it can take, send it all back, or the error."""
+    """A forked drawing process: draw what it can take, send it all back, or the error.
+
+    Ctrl-C is the parent's to handle (it ends the children), and SIGTERM simply ends the
+    child: not the handlers inherited from a CLI, which clean up a run folder."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         send.send(("ok", list(job.take())))
     except Exception as exc:  # the parent raises it
@@ -138,7 +145,11 @@ def _draw_all(specs: Sequence[FigureSpec], summary: Summary, breakeven: Breakeve
 
     order = sorted(range(len(specs)), key=lambda i: -_COST.get(specs[i].kind, 3))
     job = _Job(specs, order, summary, breakeven, multiprocessing.get_context("fork").Value("i", 0))
-    children = [_fork(job) for _ in range(workers - 1)]
+    gc.freeze()  # the children's collector then never walks (and copies) the parent's objects
+    try:
+        children = [_fork(job) for _ in range(workers - 1)]
+    finally:
+        gc.unfreeze()
     try:
         svgs = dict(job.take())
         for process, receive in children:
