@@ -259,26 +259,58 @@ def tally_months(block, low, high, below, counts, kept):  # pragma: no cover - c
 
     ``block`` (H, n) float32; ``low``/``high`` (H, L): per month and level, count the
     values below ``low`` into ``below`` (H, L), and copy those within [low, high] into row
-    l of ``kept`` (L, >= H n + 1: one slot of slack), month after month, their number into ``counts`` (L, H).
-    Returns how many values each level kept.
+    l of ``kept`` (L, >= H n), month after month, their number into ``counts`` (L, H).
+    Returns how many values each level kept. Brackets that are disjoint and increasing
+    (the usual case) take one histogram pass: a value's count k of lows at or below it
+    says which brackets it is below (levels >= k) and which one it may lie in (k - 1).
     """
     horizon, n_paths = block.shape
     levels = low.shape[1]
     filled = np.zeros(levels, np.int64)
-    n_below = np.zeros(levels, np.int64)
+    below_k = np.zeros(levels + 1, np.int64)
     for j in range(horizon):
         lo, hi = low[j], high[j]
         start = filled.copy()
-        n_below[:] = 0
-        for i in range(n_paths):
-            v = block[j, i]
-            for column in range(levels):  # branch-free: outcomes are coin tosses
-                n_below[column] += v < lo[column]
-                kept[column, filled[column]] = v  # overwritten unless v is inside
-                filled[column] += (v >= lo[column]) & (v <= hi[column])
-        below[j] = n_below
-        counts[:, j] = filled - start
+        if _ordered(lo, hi):
+            below_k[:] = 0
+            for i in range(n_paths):
+                v = block[j, i]
+                k = 0
+                for column in range(levels):
+                    k += v >= lo[column]
+                below_k[k] += 1
+                if k > 0 and v <= hi[k - 1]:
+                    kept[k - 1, filled[k - 1]] = v
+                    filled[k - 1] += 1
+            total = 0
+            for column in range(levels):  # v < lo[l] exactly when k <= l
+                total += below_k[column]
+                below[j, column] = total
+        else:
+            for column in range(levels):
+                n_below = 0
+                for i in range(n_paths):
+                    v = block[j, i]
+                    if v < lo[column]:
+                        n_below += 1
+                    elif v <= hi[column]:
+                        kept[column, filled[column]] = v
+                        filled[column] += 1
+                below[j, column] = n_below
+        for column in range(levels):
+            counts[column, j] = filled[column] - start[column]
     return filled
+
+
+@numba.njit(cache=True, nogil=True)
+def _ordered(lo, hi):  # pragma: no cover - compiled
+    """Whether brackets [lo, hi] are non-empty, disjoint and increasing."""
+    for column in range(lo.shape[0]):
+        if not lo[column] <= hi[column]:
+            return False
+        if column > 0 and not hi[column - 1] < lo[column]:
+            return False
+    return True
 
 
 def load_option_kernel() -> None:

@@ -31,10 +31,11 @@ WORKER_BASE_BYTES = 160 * 2**20
 # `quantiles.Brackets`, 6 standard errors of a 65,536-path pilot each side of five
 # percentiles); 16% is budgeted. The pilot's rows are held whole until the brackets exist.
 _STREAMED_SHARE = 0.16
-# summarize(): per sorting thread (at most 8) an argsort, a sorted copy, ranks and bins
-# (~32 bytes a path), per option its NPV ranks (8); a kept run's CS percentiles
-# partition a copy of each option's rows (4 H bytes a path).
-_SUMMARY_THREADS, _SUMMARY_PER_THREAD = 8, 32
+# summarize(): per sorting thread (at most 8) an input's argsort, sorted copy and ranks
+# and the NPV ordered by it (~48 bytes a path), per option its sorted NPV and ranks (16);
+# tracemalloc measured 115 bytes a path on 2 threads (support_bot, 300k paths), whether CS
+# rows were kept (their percentiles take a bounded scratch, `quantiles.Tally.of`) or not.
+_SUMMARY_THREADS, _SUMMARY_PER_THREAD, _SUMMARY_PER_OPTION = 8, 48, 16
 # paths file: up to 2 batches of 65,536 rows per thread (at most 4) in flight, ~24 bytes a
 # cell (the Arrow value, its text and compressed output; measured for paths.csv.gz).
 _WRITER_BATCHES, _WRITER_ROWS, _WRITER_PER_CELL = 8, 65_536, 24
@@ -82,8 +83,7 @@ def memory_breakdown(
     if not keep_cumulative:  # the kept share until the percentiles are read, the pilot
         simulation += math.ceil(_STREAMED_SHARE * cs * paths) + min(paths, PILOT_PATHS) * cs
     threads = min(_SUMMARY_THREADS, os.cpu_count() or 1)
-    summary = paths * (n_options * 8 + threads * _SUMMARY_PER_THREAD
-                       + (cs if keep_cumulative else 0))
+    summary = paths * (n_options * _SUMMARY_PER_OPTION + threads * _SUMMARY_PER_THREAD)
     columns = 9 + n_inputs  # option, path, inputs, 7 outcomes
     writer_batches = min(_WRITER_BATCHES, n_options * math.ceil(paths / _WRITER_ROWS))
     return {

@@ -27,6 +27,8 @@ __all__ = ["PILOT_PATHS", "Brackets", "Tally", "CumulativeStream", "linear_perce
 PILOT_PATHS = 65_536
 # Half-width of a bracket, in binomial standard errors of the pilot's quantile.
 _WIDTH_SE = 6.0
+# CS values tallied per compiled call (a chunk of 8,192 paths x 36 months is one call).
+_SCRATCH_VALUES = 1 << 18
 
 
 def order_positions(levels: Sequence[float], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -90,33 +92,24 @@ class Tally:
 
     @classmethod
     def of(cls, block: np.ndarray, brackets: Brackets) -> Tally:
-        """Tally a chunk's CS rows ``block`` (H, n) float32 (one compiled pass per level)."""
+        """Tally CS rows ``block`` (H, n) float32: compiled passes over a few months at a
+        time, so the scratch for kept values stays at about L x 2^18 floats (5 MB)."""
         from .kernel import tally_months  # imports numba
 
         horizon, levels = brackets.low.shape
         below = np.empty((horizon, levels), np.int64)
         counts = np.empty((levels, horizon), np.int64)
-        kept = np.empty((levels, block.size + 1), np.float32)  # pages untouched beyond the fill
-        filled = tally_months(np.ascontiguousarray(block, np.float32), brackets.low,
-                              brackets.high, below, counts, kept)
-        return cls(below, counts, tuple(kept[column, :filled[column]].copy()
-                                        for column in range(levels)))
-
-
-def _sort_keys(values: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """uint64 keys ordering (month, value): the month above a float32 in sortable bits."""
-    bits = values.view(np.uint32).astype(np.uint64)
-    negative = (bits >> np.uint64(31)).astype(bool)
-    bits = np.where(negative, bits ^ np.uint64(0xFFFFFFFF), bits | np.uint64(0x80000000))
-    return (months.astype(np.uint64) << np.uint64(32)) | bits
-
-
-def _key_values(keys: np.ndarray) -> np.ndarray:
-    """The float32 values of ``_sort_keys`` keys, as float64."""
-    bits = keys & np.uint64(0xFFFFFFFF)
-    positive = (bits >> np.uint64(31)).astype(bool)
-    bits = np.where(positive, bits ^ np.uint64(0x80000000), bits ^ np.uint64(0xFFFFFFFF))
-    return bits.astype(np.uint32).view(np.float32).astype(float)
+        pieces: list[list[np.ndarray]] = [[] for _ in range(levels)]
+        step = max(1, _SCRATCH_VALUES // max(1, block.shape[1]))
+        kept = np.empty((levels, step * block.shape[1]), np.float32)
+        for first in range(0, horizon, step):
+            rows = slice(first, min(first + step, horizon))
+            filled = tally_months(np.ascontiguousarray(block[rows], np.float32),
+                                  brackets.low[rows], brackets.high[rows], below[rows],
+                                  counts[:, rows], kept)
+            for column in range(levels):
+                pieces[column].append(kept[column, :filled[column]].copy())
+        return cls(below, counts, tuple(np.concatenate(p) for p in pieces))
 
 
 @dataclass
@@ -139,16 +132,25 @@ class CumulativeStream:
         out = np.full((len(self.levels), horizon), np.nan)
         missed = []
         for column in range(len(self.levels)):
-            months = np.concatenate([np.repeat(np.arange(horizon), t.counts[column])
-                                     for t in self.tallies])
-            keys = np.sort(_sort_keys(np.concatenate([t.values[column] for t in self.tallies]),
-                                      months))
-            starts = np.searchsorted(keys >> np.uint64(32), np.arange(horizon + 1, dtype=np.uint64))
+            values, starts = self._by_month(column)
             for month in range(horizon):
                 ranks = np.array([lo[column], hi[column]]) - below[month, column]
-                if ranks.min() < 0 or ranks.max() >= starts[month + 1] - starts[month]:
+                segment = values[starts[month]:starts[month + 1]]
+                if ranks.min() < 0 or ranks.max() >= segment.size:
                     missed.append((month, column))
                     continue
-                a, b = _key_values(keys[starts[month] + ranks])
+                a, b = (float(v) for v in np.partition(segment, ranks)[ranks])
                 out[column, month] = a + (b - a) * (position[column] - lo[column])
         return out, missed
+
+    def _by_month(self, column: int) -> tuple[np.ndarray, np.ndarray]:
+        """Level ``column``'s kept values grouped by month, and each month's start."""
+        horizon = self.brackets.low.shape[0]
+        counts = np.sum([t.counts[column] for t in self.tallies], axis=0, dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        values = np.concatenate([t.values[column] for t in self.tallies])
+        if len(self.tallies) > 1:  # each tally is month-major: a stable sort by month
+            months = np.concatenate([np.repeat(np.arange(horizon, dtype=np.uint16),
+                                               t.counts[column]) for t in self.tallies])
+            values = values[np.argsort(months, kind="stable")]
+        return values, starts

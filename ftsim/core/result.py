@@ -10,7 +10,7 @@ import numpy as np
 
 from ..scenario import Scenario
 from .engine import BASELINE_COMPONENTS, COST_COMPONENTS, OptionPaths
-from .quantiles import order_positions
+from .quantiles import PILOT_PATHS, Brackets, CumulativeStream, Tally, order_positions
 from .sampling import random_inputs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,6 +68,31 @@ def inputs_dtype(paths: int) -> type:
     return np.float32 if paths > COMPACT_INPUTS_ABOVE else np.float64
 
 
+def _kept_percentiles(cumulative: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+    """Per-month percentiles of kept CS rows (H, n): one compiled pass over the rows with
+    brackets from every k-th path (`quantiles.Brackets`), a partition for any month whose
+    bracket missed -- 4-8x faster than partitioning every row, the same values."""
+    n = cumulative.shape[1]
+    if n <= 4 * PILOT_PATHS:
+        return _partitioned(cumulative, levels)
+    brackets = Brackets.from_pilot(cumulative[:, ::n // PILOT_PATHS], levels)
+    stream = CumulativeStream(brackets, tuple(levels))
+    stream.add(Tally.of(cumulative, brackets))
+    values, missed = stream.percentiles(n)
+    for month in sorted({month for month, _ in missed}):
+        values[:, month] = _partitioned(cumulative[month:month + 1], levels)[:, 0]
+    return values
+
+
+def _partitioned(cumulative: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+    """Per-month percentiles of CS rows (H, n) through np.partition at the needed ranks."""
+    n = cumulative.shape[1]
+    _, lo, hi = order_positions(levels, n)
+    ranks = np.unique(np.concatenate([lo, hi]))
+    selected = np.partition(cumulative, ranks, axis=1)[:, ranks]
+    return _percentiles_at(selected, ranks, levels, n)
+
+
 def _percentiles_at(selected: np.ndarray, ranks: np.ndarray, levels: Sequence[float],
                     n: int) -> np.ndarray:
     """(len(levels), H) percentiles from each row's order statistics ``selected`` (H, R)
@@ -104,19 +129,15 @@ class OptionResult:
         """Per-month percentiles of CS_t, (len(levels), H) float64: numpy's linear method,
         the very values that sorting each month's CS over the paths gives.
 
-        A kept run selects the order statistics it needs (a partition, not a sort); a
-        streamed run has them already, for CUMULATIVE_PERCENTILES only.
+        A kept run selects the order statistics it needs (`_kept_percentiles`, no sort);
+        a streamed run has them already, for CUMULATIVE_PERCENTILES only.
         """
         if self.cumulative is None:
             if self.streamed_percentiles is None or tuple(levels) != CUMULATIVE_PERCENTILES:
                 raise ValueError(f"this run streamed CS_t: only its percentiles "
                                  f"{CUMULATIVE_PERCENTILES} are known, not {tuple(levels)}")
             return self.streamed_percentiles.copy()
-        n = self.cumulative.shape[1]
-        _, lo, hi = order_positions(levels, n)
-        ranks = np.unique(np.concatenate([lo, hi]))
-        selected = np.partition(self.cumulative, ranks, axis=1)[:, ranks]
-        return _percentiles_at(selected, ranks, levels, n)
+        return _kept_percentiles(self.cumulative, levels)
 
     @classmethod
     def from_paths(cls, paths: OptionPaths) -> OptionResult:
