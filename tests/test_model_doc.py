@@ -236,6 +236,21 @@ def _doc_first_order(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return share, se / (sst / n)
 
 
+def _doc_p_value(swing: float | None, swing_se: float | None, share: float | None,
+                 share_se: float | None) -> float:
+    """Section 11.1's p-value of an input's effect on the payback indicator."""
+    from scipy.stats import norm
+
+    ps = []
+    if swing is not None and swing_se is not None:
+        ps.append((0.0 if swing != 0 else 1.0) if swing_se == 0
+                  else 2 * norm.sf(abs(swing) / swing_se))
+    if share is not None and share_se is not None:
+        clipped = max(0.0, share)
+        ps.append((0.0 if clipped > 0 else 1.0) if share_se == 0 else norm.sf(clipped / share_se))
+    return min(1.0, 2 * min(ps)) if ps else 1.0
+
+
 def test_driver_formulas_of_the_doc(support_run: tuple[Result, dict[str, Any]]) -> None:
     result, summary = support_run
     within = result.scenario.payback_within_months
@@ -253,7 +268,20 @@ def test_driver_formulas_of_the_doc(support_run: tuple[Result, dict[str, Any]]) 
             assert row["npv_first_order"] == pytest.approx(max(0.0, npv_share), rel=1e-6,
                                                            abs=1e-12)
             assert row["npv_first_order_se"] == pytest.approx(npv_se, rel=1e-6)
-            assert row["significant"] == (abs(swing) > 2 * swing_se or share > 2 * share_se)
+        # significance: Holm at 5 % over the option's inputs, on p = 2 min(p_swing, p_share)
+        p_values = []
+        for row in rows:
+            x = result.inputs[row["input"]]
+            swing, swing_se = _doc_swing(x, hit)
+            share, share_se = _doc_first_order(x, hit)
+            p_values.append(_doc_p_value(swing, swing_se, share, share_se))
+        order = np.argsort(p_values, kind="stable")
+        expected = [False] * len(rows)
+        for step, index in enumerate(order):
+            if p_values[index] > 0.05 / (len(rows) - step):
+                break
+            expected[index] = True
+        assert [row["significant"] for row in rows] == expected
         keys = [(not r["significant"], -abs(r["swing"]), r["input"]) for r in rows]
         assert keys == sorted(keys)
 

@@ -8,7 +8,13 @@ import math
 import numpy as np
 import pytest
 
-from ftsim.core.drivers import decile_swing, driver_row, rank_drivers
+from ftsim.core.drivers import (
+    decile_swing,
+    driver_row,
+    effect_p_value,
+    holm_significant,
+    rank_drivers,
+)
 from ftsim.core.metrics import sort_sample
 from ftsim.core.summary_types import DriverRow
 
@@ -16,7 +22,8 @@ from ftsim.core.summary_types import DriverRow
 def _row(x: np.ndarray, hit: np.ndarray, npv: np.ndarray | None = None, key: str = "x"):
     sample = sort_sample(x)
     p10, p90 = np.percentile(x, [10, 90])
-    return driver_row(key, key.upper(), sample, (float(p10), float(p90)), hit, npv, None)
+    row = driver_row(key, key.upper(), sample, (float(p10), float(p90)), hit, npv, None)
+    return rank_drivers([row])[0]  # significance is decided over the family: here of one
 
 
 def test_a_step_swings_from_never_to_always():
@@ -122,17 +129,51 @@ def test_degenerate_payback_gives_no_share_and_no_flag(outcome):
     assert all(math.isfinite(v) for v in values)
 
 
-def _hand_row(key: str, swing: float | None, significant: bool) -> DriverRow:
-    return DriverRow(key, key, swing, None, None, None, None, None, None, None, None, None,
-                     None, significant)
+def _hand_row(key: str, swing: float | None, swing_se: float | None) -> DriverRow:
+    return DriverRow(key, key, swing, swing_se, None, None, None, None, None, None, None, None,
+                     None, False)
 
 
 def test_ranked_by_absolute_swing_significant_first():
-    rows = [_hand_row("noise", -0.09, False), _hand_row("constant", None, False),
-            _hand_row("b_weak", 0.16, True), _hand_row("strong", -0.63, True),
-            _hand_row("a_weak", -0.16, True), _hand_row("tiny", 0.01, False)]
+    # z = |swing| / se: noise 0.09/0.06 = 1.5 (p 0.13), tiny 0.5, the others 8 to 30
+    rows = [_hand_row("noise", -0.09, 0.06), _hand_row("constant", None, None),
+            _hand_row("b_weak", 0.16, 0.02), _hand_row("strong", -0.63, 0.02),
+            _hand_row("a_weak", -0.16, 0.02), _hand_row("tiny", 0.01, 0.02)]
     assert [r.input for r in rank_drivers(rows)] == [
         "strong", "a_weak", "b_weak", "noise", "tiny", "constant"]
+
+
+def test_holm_rejects_step_down_against_hand_thresholds():
+    # sorted p: 0.005 <= 0.05/4, 0.01 <= 0.05/3, 0.03 > 0.05/2: stop; 0.04 is not tested
+    assert holm_significant([0.01, 0.04, 0.03, 0.005]) == [True, False, False, True]
+    assert holm_significant([0.2]) == [False]
+    assert holm_significant([]) == []
+
+
+def test_effect_p_value_by_hand():
+    # swing 0.1 with se 0.05: z = 2, two-sided p = 0.0455; doubled for the two tests
+    row = _hand_row("x", 0.1, 0.05)
+    assert effect_p_value(row) == pytest.approx(2 * math.erfc(2 / math.sqrt(2)), rel=1e-12)
+    assert effect_p_value(_hand_row("x", 0.4, 0.0)) == 0.0  # perfectly separated deciles
+    assert effect_p_value(_hand_row("x", None, None)) == 1.0
+
+
+def test_a_family_of_pure_noise_inputs_is_flagged_on_at_most_about_5_percent_of_runs():
+    # 20 inputs that do not enter the outcome: Holm keeps P(any flag) <= 5 %. Over 60 seeds
+    # the number of runs with a flag is at most Binomial(60, 0.05): mean 3, P(>= 9) < 0.3 %.
+    runs_flagged = 0
+    for seed in range(60):
+        rng = np.random.default_rng([9, seed])
+        hit = rng.random(2000) < 0.3
+        rows = []
+        for i in range(20):
+            x = rng.random(2000)
+            sample = sort_sample(x)
+            p10, p90 = np.percentile(x, [10, 90])
+            rows.append(driver_row(f"x{i}", "X", sample, (float(p10), float(p90)), hit, None,
+                                   None))
+        runs_flagged += any(row.significant for row in rank_drivers(rows))
+    assert runs_flagged <= 8
 
 
 def test_drivers_of_a_real_mix_rank_the_strong_one_first():
