@@ -21,13 +21,13 @@ from scipy import integrate, stats
 
 from ftsim.core.voi import (
     evpi,
-    evppi_group,
     evppi_single,
     evsi_pilot,
     net_benefit_sample,
     optimal_decision,
     pilot_observation,
 )
+from ftsim.core.voi_group import evppi_group
 
 
 def normal_gain(m: float, s: float) -> float:
