@@ -102,13 +102,12 @@ class BatchJob:
 
     ``brackets`` (per option) turn each chunk's CS rows into a `quantiles.Tally` when the
     result does not keep them; ``return_cumulative`` hands the CS rows back instead (the
-    pilot that sets the brackets). ``first_chunk`` is the chunk placed at row 0 of the sink.
+    pilot that sets the brackets). Chunk i's rows go to rows i * chunk_size of the sink.
     """
 
     seed: int
     sampler: str
     chunk_size: int
-    first_chunk: int = 0
     brackets: Mapping[str, Brackets] | None = None
     return_cumulative: bool = False
     parent_pid: int | None = None  # set in worker processes (see run_batch)
@@ -170,18 +169,24 @@ def _outcome(chunk: ChunkResult, job: BatchJob, sink: Result | None) -> ChunkOut
     tallies = cumulative = None
     if not keeps_cumulative and job.brackets is not None:
         with phase("chunk: CS tally"):
-            tallies = {oid: Tally.of(option.cumulative, job.brackets[oid])
+            tallies = {oid: Tally.of(_rows(option), job.brackets[oid])
                        for oid, option in chunk.options.items()}
     elif not keeps_cumulative and job.return_cumulative:
-        cumulative = {oid: option.cumulative for oid, option in chunk.options.items()}
+        cumulative = {oid: _rows(option) for oid, option in chunk.options.items()}
     if sink is None:
         if tallies is not None or cumulative is not None:  # not shipped twice
             chunk = replace(chunk, options={oid: replace(o, cumulative=None)
                                             for oid, o in chunk.options.items()})
         return ChunkOutcome(chunk.chunk_index, chunk.n_paths, sums, chunk, tallies, cumulative)
     with phase("chunk: placing rows"):
-        sink.place((chunk.chunk_index - job.first_chunk) * job.chunk_size, chunk)
+        sink.place(chunk.chunk_index * job.chunk_size, chunk)
     return ChunkOutcome(chunk.chunk_index, chunk.n_paths, sums, None, tallies, cumulative)
+
+
+def _rows(option: OptionResult) -> np.ndarray:
+    """A chunk's CS rows (a chunk always has them; only a run's result may not)."""
+    assert option.cumulative is not None
+    return option.cumulative
 
 
 def chunk_plan(first_chunk: int, paths: int, chunk_size: int) -> list[tuple[int, int]]:

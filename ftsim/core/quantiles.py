@@ -128,7 +128,7 @@ class CumulativeStream:
         missed the wanted ranks (their values are NaN: collect them again, unbounded)."""
         horizon = self.brackets.low.shape[0]
         position, lo, hi = order_positions(self.levels, n)
-        below = np.sum([t.below for t in self.tallies], axis=0, dtype=np.int64)
+        below = np.asarray(np.sum([t.below for t in self.tallies], axis=0, dtype=np.int64))
         out = np.full((len(self.levels), horizon), np.nan)
         missed = []
         for column in range(len(self.levels)):
@@ -146,7 +146,8 @@ class CumulativeStream:
     def _by_month(self, column: int) -> tuple[np.ndarray, np.ndarray]:
         """Level ``column``'s kept values grouped by month, and each month's start."""
         horizon = self.brackets.low.shape[0]
-        counts = np.sum([t.counts[column] for t in self.tallies], axis=0, dtype=np.int64)
+        counts = np.asarray(np.sum([t.counts[column] for t in self.tallies], axis=0,
+                                   dtype=np.int64))
         starts = np.concatenate([[0], np.cumsum(counts)])
         values = np.concatenate([t.values[column] for t in self.tallies])
         if len(self.tallies) > 1:  # each tally is month-major: a stable sort by month

@@ -36,7 +36,7 @@ COMPACT_INPUTS_ABOVE = 2_000_000
 # Per-path (paths,) arrays of an option, in paths.csv column order.
 PER_PATH_FIELDS = ("payback_month", "npv", "upfront", "tco_baseline", "tco_option",
                    "abandoned", "retrains", "dips_after_payback")
-_DTYPES = {"payback_month": np.int16, "abandoned": bool, "retrains": np.int32,
+_DTYPES: dict[str, Any] = {"payback_month": np.int16, "abandoned": bool, "retrains": np.int32,
            "dips_after_payback": bool}
 # (name, shape, dtype) -> a writable array; np.empty, or a shared-memory memmap.
 ArrayFactory = Callable[[str, tuple[int, ...], Any], np.ndarray]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import replace
 from threading import Event
+from typing import Any
 
 import numpy as np
 
@@ -201,16 +202,17 @@ class _Run:
         result.set_monthly_sums([self.sums[i] for i in sorted(self.sums)])
         if self.streams is not None:
             with phase("CS percentiles"):
-                self._read_percentiles(result, n)
+                self._read_percentiles(result, n, self.streams)
         return result.detach()
 
-    def _read_percentiles(self, result: Result, n: int) -> None:
-        values = {oid: s.percentiles(n) for oid, s in self.streams.items()}
+    def _read_percentiles(self, result: Result, n: int,
+                          streams: dict[str, CumulativeStream]) -> None:
+        values = {oid: s.percentiles(n) for oid, s in streams.items()}
         missed = {oid: cells for oid, (_, cells) in values.items() if cells}
         if missed:  # a bracket missed its ranks: simulate again, keeping those months whole
             job = self._job_with_brackets(missed)
             again = {oid: CumulativeStream(job.brackets[oid], CUMULATIVE_PERCENTILES)
-                     for oid in self.streams} if job.brackets else {}
+                     for oid in streams} if job.brackets else {}
             for outcome in self._run(chunk_plan(0, n, self.job.chunk_size), n, job,
                                      record=False):
                 for oid, tally in (outcome.tallies or {}).items():
@@ -280,6 +282,7 @@ def _on_dask(scenario: Scenario, chunks: list[tuple[int, int]], job: BatchJob, w
     from distributed import Client, as_completed  # optional extra: ftsim[dask]
 
     own_client = isinstance(scheduler, str)
+    client: Any
     try:
         client = Client(scheduler) if own_client else scheduler
     except OSError as error:  # refused, unknown host, timed out: before any path ran

@@ -12,6 +12,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -101,7 +102,7 @@ class SharedArrays:
                                        dir=_shared_parent())
         self.count = 0
 
-    def __call__(self, name: str, shape: tuple[int, ...], dtype: object) -> np.ndarray:
+    def __call__(self, name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         self.count += 1
         path = os.path.join(self.folder, f"{self.count}.bin")
         return np.memmap(path, dtype=dtype, mode="w+", shape=shape)

@@ -25,6 +25,11 @@ def _g(x: float) -> str:
     return f"{x:g}"
 
 
+def _at(x: float) -> np.ndarray:
+    """One point as the 0-d float64 array that cdf and sf take."""
+    return np.array(x, dtype=np.float64)
+
+
 class Distribution:
     """A univariate law sampled only through its inverse CDF."""
 
@@ -111,8 +116,8 @@ class Distribution:
 
 def _z_of(dist: Distribution, x: float) -> float:
     """Normal score of F(x), taken from the nearer tail so it stays precise."""
-    f = float(dist.cdf(np.float64(x)))
-    return float(special.ndtri(f)) if f <= 0.5 else -float(special.ndtri(dist.sf(np.float64(x))))
+    f = float(dist.cdf(_at(x)))
+    return float(special.ndtri(f)) if f <= 0.5 else -float(special.ndtri(dist.sf(_at(x))))
 
 
 class Fixed(Distribution):
@@ -154,12 +159,12 @@ class Truncated(Distribution):
 
     def __init__(self, base: Distribution, lo: float, hi: float) -> None:
         self.base, self.lo, self.hi = base, float(lo), float(hi)
-        f_lo = float(base.cdf(np.float64(lo)))
+        f_lo = float(base.cdf(_at(lo)))
         self._upper = f_lo > 0.5
         if self._upper:
-            self._start, end = float(base.sf(np.float64(lo))), float(base.sf(np.float64(hi)))
+            self._start, end = float(base.sf(_at(lo))), float(base.sf(_at(hi)))
         else:
-            self._start, end = f_lo, float(base.cdf(np.float64(hi)))
+            self._start, end = f_lo, float(base.cdf(_at(hi)))
         self.mass = abs(end - self._start)
         if not (lo <= hi and self.mass > 0):
             raise ValueError(f"[{lo!r}, {hi!r}] has no probability under {base.describe()}")

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scipy import special
 
@@ -20,7 +21,9 @@ __all__ = ["DIST_NAMES"]
 
 _Z95 = float(special.ndtri(0.95))  # 1.6448536269514722
 
-_Params = dict[str, object]
+# A form's parameters, already checked by forms.py (finite numbers, lists of them, strings):
+# each builder reads the keys its form requires.
+_Params = dict[str, Any]
 _Issues = list[ScenarioIssue]
 _Builder = Callable[[_Params, str, _Issues], "Distribution | None"]
 

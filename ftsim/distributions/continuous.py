@@ -7,7 +7,7 @@ import math
 import numpy as np
 from scipy import special
 
-from .base import Distribution, _g
+from .base import Distribution, _at, _g
 
 __all__ = ["Normal", "LogNormal", "Uniform", "Triangular"]
 
@@ -102,7 +102,7 @@ class LogNormal(_Gaussian):
 
     def _truncated_mean(self, lo: float, hi: float) -> float:
         # E[X; lo<=X<=hi] = exp(mu + s^2/2) * (Phi(zh - s) - Phi(zl - s)), z = (ln x - mu)/s
-        zl, zh = float(self._z(np.float64(lo))), float(self._z(np.float64(hi)))
+        zl, zh = float(self._z(_at(lo))), float(self._z(_at(hi)))
         s = self.sigma
         if zl > s:  # both bounds in the upper tail: differences of survival functions
             part, mass = (
