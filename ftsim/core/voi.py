@@ -178,7 +178,8 @@ def best_decisions(centred: np.ndarray, means: np.ndarray) -> tuple[np.ndarray, 
 class _Curve:
     """E[incremental NB_d | X] along the sorted paths: bin edges (B + 1,) into them, the
     smooth of each option's bin means, and per path the decision it implies (n,) with the
-    sum over paths of the best fitted value."""
+    sum over paths of the best fitted value minus max_d E[NB_d] (the EVPPI times n; each
+    term taken before summing, so a large common mean does not swamp it in rounding)."""
 
     edges: np.ndarray
     smooth: BinSmooth
@@ -200,7 +201,8 @@ def _conditional_curve(sorted_x: np.ndarray, sorted_rows: np.ndarray, sample: Ne
     smooth = smooth_bin_means(bin_means(sorted_x, edges), means, counts, np.maximum(within, 0.0))
     best_bin, decision_bin = best_decisions(smooth.fitted, sample.means)
     decisions = np.repeat(decision_bin, counts)
-    best_total = float(counts @ best_bin)
+    best_now = sample.best_mean()
+    best_total = float(counts @ (best_bin - best_now))
     # Where the decision may change inside a bin (either side of a switch) and in the two
     # outer bins (the tails), the smooth is read at each path's input instead of at the
     # bin's mean: no value is lost to a bin straddling the switch or a long tail.
@@ -212,7 +214,7 @@ def _conditional_curve(sorted_x: np.ndarray, sorted_rows: np.ndarray, sample: Ne
             curve = smooth.evaluate(sorted_x[lo:hi], j)
             values[:, j] = smooth.fitted[b, j] if curve is None else curve
         best_path, decisions[lo:hi] = best_decisions(values, sample.means)
-        best_total += float(best_path.sum()) - counts[b] * float(best_bin[b])
+        best_total += float((best_path - best_now).sum()) - counts[b] * float(best_bin[b] - best_now)
     return _Curve(edges, smooth, decisions, best_total)
 
 
@@ -225,7 +227,7 @@ def _runs(decisions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _curve_estimate(curve: _Curve, sorted_rows: np.ndarray, sample: NetBenefit) -> Estimate:
     """Value from the fitted curve; se from L over the runs whose decision is not d*."""
     n = sample.n_paths
-    value = curve.best_total / n - sample.best_mean()
+    value = curve.best_total / n
     sum_l = sum_l2 = 0.0
     for lo, hi in zip(*_runs(curve.decisions), strict=True):
         decision = int(curve.decisions[lo])

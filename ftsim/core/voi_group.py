@@ -107,16 +107,17 @@ def evppi_group(xs: np.ndarray, net_benefit: np.ndarray | NetBenefit, *, n_folds
     grams = fold_gram(design, xs, centred, bounds)
     fit = choose_model(grams, design)
     best_total = l_sum = l_sq = cf_sum = cf_sq = 0.0
+    # with a constant in every model, the fitted values average to each option's mean
+    best_now = sample.best_mean()
     for fold, start, stop, block in design_blocks(design, xs, bounds):
         best_value, decisions = best_decisions(block @ fit.coef, sample.means)
-        best_total += float(best_value.sum())
+        best_total += float((best_value - best_now).sum())
         sums = _gain_sums(decisions, centred[start:stop], sample)
         l_sum, l_sq = l_sum + sums[0], l_sq + sums[1]
         _, held_out = best_decisions(block @ fit.coef_out[fold], sample.means)
         sums = _gain_sums(held_out, centred[start:stop], sample)
         cf_sum, cf_sq = cf_sum + sums[0], cf_sq + sums[1]
-    # with a constant in every model, the fitted values average to each option's mean
-    value = best_total / n - sample.best_mean()
+    value = best_total / n
     crossed = gain_estimate(cf_sum, cf_sq, n)
     return GroupEvppi(max(value, 0.0), gain_estimate(l_sum, l_sq, n).se, crossed.value, crossed.se,
                       _fit_checks(grams, fit))
