@@ -6,8 +6,8 @@ own per-path arrays, time
 
 * EVPI (``ftsim.core.voi.evpi``, with preparing the net benefit);
 * EVPPI of the first 20 random inputs (``evppi_single``), twice: sorting each input itself,
-  and given each input's argsort (the summary already sorts every input once: the wiring
-  can hand those orders over);
+  and given each input's ``metrics.SortedSample`` (the summary already sorts every input
+  once for its drivers: the wiring can hand those over);
 * EVSI of two pilots (200 and 1,000 examples) on the error-rate gap of the option whose gap
   is worth most (``evsi_pilot``; one new argsort each);
 * EVPPI of one group (``evppi_group``: the two price indices' declines and the volume).
@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import SCENARIO, fmt_s, print_machine, table, write_json  # noqa: E402
 
 import ftsim  # noqa: E402
+from ftsim.core.metrics import sort_sample  # noqa: E402
 from ftsim.core.voi import evpi, evppi_single, evsi_pilot, net_benefit_sample  # noqa: E402
 from ftsim.core.voi_group import evppi_group  # noqa: E402
 
@@ -66,11 +67,11 @@ def _measure(paths: int, repeat: int, seed: int) -> dict[str, object]:
     option_ids = list(result.options)
     keys = list(result.inputs)[:N_INPUTS]
     inputs = {k: np.asarray(result.inputs[k], dtype=np.float64) for k in keys}
-    orders = {k: np.argsort(v) for k, v in inputs.items()}
+    sorted_inputs = {k: sort_sample(v) for k, v in inputs.items()}
     t_evpi, (sample, total) = _best_of(repeat, lambda: (s := net_benefit_sample(nb), evpi(s)))
     t_sorting, _ = _best_of(repeat, lambda: {k: evppi_single(v, sample) for k, v in inputs.items()})
-    t_given, evppis = _best_of(repeat, lambda: {k: evppi_single(v, sample, order=orders[k])
-                                                for k, v in inputs.items()})
+    t_given, evppis = _best_of(repeat, lambda: {k: evppi_single(v, sample)
+                                                for k, v in sorted_inputs.items()})
     all_evppi = {k: evppi_single(v, sample) for k, v in result.inputs.items()}
     gaps = [f"options.{o}.error_rate_gap" for o in option_ids]
     gap = max(gaps, key=lambda k: all_evppi[k].value)
@@ -84,7 +85,7 @@ def _measure(paths: int, repeat: int, seed: int) -> dict[str, object]:
     top = sorted(all_evppi.items(), key=lambda kv: -kv[1].value)[:5]
     return {
         "paths": paths, "run_s": run_s, "summary_s": summary_s, "evpi_s": t_evpi,
-        "evppi20_sorting_s": t_sorting, "evppi20_given_orders_s": t_given, "pilots_s": t_pilots,
+        "evppi20_sorting_s": t_sorting, "evppi20_given_sorted_s": t_given, "pilots_s": t_pilots,
         "group_s": t_group, "decisions": ["baseline"] + option_ids, "best_now": sample.best,
         "evpi": (total.value, total.se), "top_evppi": [(k, r.value, r.se) for k, r in top],
         "evppi_inputs": len(evppis), "pilot_input": gap,
@@ -100,14 +101,14 @@ def _print(rows: list[dict[str, object]]) -> None:
     for r in rows:
         base = float(r["run_s"]) + float(r["summary_s"])  # type: ignore[arg-type]
         core = float(r["evpi_s"]) + float(r["evppi20_sorting_s"]) + float(r["pilots_s"])  # type: ignore[arg-type]
-        given = float(r["evpi_s"]) + float(r["evppi20_given_orders_s"]) + float(r["pilots_s"])  # type: ignore[arg-type]
+        given = float(r["evpi_s"]) + float(r["evppi20_given_sorted_s"]) + float(r["pilots_s"])  # type: ignore[arg-type]
         timing.append([f"{r['paths']:,}", fmt_s(base), fmt_s(float(r["evpi_s"])),  # type: ignore[arg-type]
-                       fmt_s(float(r["evppi20_sorting_s"])), fmt_s(float(r["evppi20_given_orders_s"])),  # type: ignore[arg-type]
+                       fmt_s(float(r["evppi20_sorting_s"])), fmt_s(float(r["evppi20_given_sorted_s"])),  # type: ignore[arg-type]
                        fmt_s(float(r["pilots_s"])), fmt_s(core), f"{100 * core / base:.1f} %",  # type: ignore[arg-type]
                        f"{100 * given / base:.1f} %", fmt_s(float(r["group_s"]))])  # type: ignore[arg-type]
     print(table(["paths", "simulate + summary s", "EVPI s", "20 EVPPI s (sorting)",
-                 "20 EVPPI s (orders given)", "2 pilots s", "EVPI + 20 EVPPI + 2 pilots s",
-                 "share of run", "share, orders given", "1 group of 3 s"], timing))
+                 "20 EVPPI s (sorted inputs given)", "2 pilots s", "EVPI + 20 EVPPI + 2 pilots s",
+                 "share of run", "share, sorted inputs given", "1 group of 3 s"], timing))
     for r in rows:
         print(f"\n## support_bot, {r['paths']:,} paths\n")
         value, se = r["evpi"]  # type: ignore[misc]

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
+from ftsim.core.metrics import sort_sample
 from ftsim.core.voi import (
     evpi,
     evppi_single,
@@ -273,6 +274,17 @@ def test_pilot_observation_adds_the_mean_of_n_examples_noise():
     # noise sd 0.5 / sqrt(25) = 0.1; the sample sd of 200,000 draws is within 0.5 %
     assert np.std(observed) == pytest.approx(0.1, rel=0.005)
     assert np.mean(observed) == pytest.approx(0.1, abs=5 * 0.1 / math.sqrt(200_000))
+
+
+def test_a_given_sort_gives_the_same_estimate():
+    rng = np.random.default_rng(11)
+    x = rng.lognormal(size=3000)
+    nb = np.column_stack([np.zeros(3000), np.log(x) + rng.normal(size=3000), 0.2 - 0.1 * x])
+    plain = evppi_single(x, nb)
+    assert evppi_single(x, nb, order=np.argsort(x, kind="stable")) == plain
+    assert evppi_single(sort_sample(x), nb) == plain
+    with pytest.raises(ValueError, match="input: expected 3000 sorted values"):
+        evppi_single(sort_sample(x[:10]), nb)
 
 
 def test_only_a_baseline_is_worth_nothing():
