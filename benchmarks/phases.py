@@ -53,15 +53,17 @@ CASES = {
 }
 # CLI steps timed by wrapping the names ftsim.cli.run calls (whatever they are today);
 # every other callable named write_* there is timed under its own name.
-_CLI_STEPS = {"load": "scenario load", "check_memory": "memory check", "simulate": "simulation",
+_CLI_STEPS = {"load": "scenario load", "check_memory": "memory check",
+              "simulate": "simulate() call",
               "summarize": "summary", "breakeven_curve": "breakeven curve"}
 _CHUNK_PREFIX = "chunk: "  # core phases timed per chunk (summed)
 
 
 # ---------------------------------------------------------------------------- child side
 
-def _child(out_file: str, argv: list[str]) -> int:
-    """Run the CLI in this process with every phase recorded; write the events as JSON."""
+def _child(out_file: str, program: str, argv: list[str]) -> int:
+    """Run the CLI in this process with every phase recorded; write the events as JSON.
+    With ``program`` "run", exit as ``ftsim.cli.main.run`` does (no interpreter teardown)."""
     t0 = time.perf_counter()
     events: list[tuple[str, float, float, str]] = []
 
@@ -86,6 +88,11 @@ def _child(out_file: str, argv: list[str]) -> int:
         t_end = time.perf_counter()
         Path(out_file).write_text(json.dumps({"t0": t0, "t_imports": t_imports, "t_end": t_end,
                                               "events": events}))
+    if program == "run" and hasattr(cli_main, "run"):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if not cli_main._needs_full_exit():
+            os._exit(code)
     return code
 
 
@@ -191,6 +198,14 @@ def _command_args(case: str, out: Path, jobs: str | None) -> list[str]:
     return args + (["--jobs", jobs] if jobs else [])
 
 
+def _program(program: str) -> list[str]:
+    """``python -m ftsim``, or the same through ``ftsim.cli.main.run`` (the entry point
+    that skips the interpreter's teardown), for trees whose ``__main__`` does not yet."""
+    if program == "run":
+        return [sys.executable, "-c", "from ftsim.cli.main import run; run()"]
+    return [sys.executable, "-m", "ftsim"]
+
+
 def _phases_of(run: dict, child: dict) -> dict[str, float]:
     """Seconds per phase of one phased run (chunk phases summed; see the module doc)."""
     phases = {"interpreter start": child["t0"] - run["t_launch"],
@@ -223,12 +238,12 @@ def _measure_case(case: str, opts: argparse.Namespace) -> dict:
         out = Path(tempfile.mkdtemp(prefix="ftsim-phases-"))
         try:
             if not opts.no_plain:
-                cmd = [sys.executable, "-m", "ftsim", *_command_args(case, out, opts.jobs)]
+                cmd = [*_program(opts.program), *_command_args(case, out, opts.jobs)]
                 plain.append(_run(cmd, root, env, opts.interval))
             if not opts.no_phased:
                 events = out / "phases.json"
                 cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(events),
-                       "--", *_command_args(case, out / "phased", opts.jobs)]
+                       opts.program, "--", *_command_args(case, out / "phased", opts.jobs)]
                 (out / "phased").mkdir()
                 run = _run(cmd, root, env, opts.interval)
                 run["phases"] = _phases_of(run, json.loads(events.read_text()))
@@ -238,7 +253,7 @@ def _measure_case(case: str, opts: argparse.Namespace) -> dict:
         print(f"  {case} run {i + 1}/{opts.runs}: "
               + (f"plain {plain[-1]['wall']:.2f} s " if plain else "")
               + (f"phased {phased[-1]['wall']:.2f} s" if phased else ""), flush=True)
-    return {"case": case, "args": CASES[case], "load_before": load,
+    return {"case": case, "args": CASES[case], "program": opts.program, "load_before": load,
             "load_after": [round(x, 2) for x in os.getloadavg()], "plain": plain,
             "phased": phased}
 
@@ -250,7 +265,8 @@ def _median(values: list[float]) -> float:
 
 
 def _print_case(m: dict) -> None:
-    print(f"\n## {m['case']}: python -m ftsim scenarios/support_bot.toml {' '.join(m['args'])}\n")
+    print(f"\n## {m['case']}: python -m ftsim scenarios/support_bot.toml {' '.join(m['args'])}"
+          f" (plain runs: {m['program']})\n")
     print(f"load average before {m['load_before']}, after {m['load_after']}\n")
     rows = []
     for kind in ("plain", "phased"):
@@ -313,7 +329,7 @@ def _importtime(opts: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
-        return _child(argv[1], argv[3:])
+        return _child(argv[1], argv[2], argv[4:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default="default,no-report,1m",
                         help=f"comma-separated, of {', '.join(CASES)}")
@@ -321,13 +337,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", default=None, help="--jobs for the command (default: its own)")
     parser.add_argument("--interval", type=float, default=0.05, help="memory sampling, s")
     parser.add_argument("--no-plain", action="store_true", help="phased runs only")
+    parser.add_argument("--program", choices=("module", "run"), default="module",
+                        help="plain runs as `python -m ftsim` (default) or through "
+                             "ftsim.cli.main.run()")
     parser.add_argument("--no-phased", action="store_true", help="plain runs only")
     parser.add_argument("--importtime", action="store_true", help="only the import report")
     parser.add_argument("--root", default=str(ROOT), help="source tree to measure")
     parser.add_argument("--json", type=Path, default=None, help="also write raw results here")
     opts = parser.parse_args(argv)
     print(f"# ftsim phases ({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, "
-          f"root {opts.root})")
+          f"root {opts.root}, PYTHONDONTWRITEBYTECODE="
+          f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r})")
     if opts.importtime:
         _importtime(opts)
         return 0

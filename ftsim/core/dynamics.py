@@ -13,6 +13,8 @@ from ..rng import U_MIN
 
 __all__ = [
     "MAX_REQUESTS_PER_MONTH",
+    "INDEX_MIN",
+    "INDEX_MAX",
     "month_numbers",
     "traffic_from_noise",
     "traffic",
@@ -33,6 +35,12 @@ MAX_REQUESTS_PER_MONTH = 1e15
 # overflow and R0 (<= 1e12) times the factor stays finite (e^600 ~ 4e260); within the hard
 # ranges the exponent stays below ~450 (599 ln 2 + a few sigma z), so this never binds.
 _MAX_LOG_FACTOR = 600.0
+# Safety clamp of a price index (notes/ranges.md, engine safety): it never binds in a
+# plausible scenario, and a clamp that does not bind changes no bit. Plausible indices stay
+# within a factor of a few hundred of 1, but x100 events 52 times a year for 50 years
+# would overflow to inf (or a decline to 0).
+INDEX_MIN = 1e-9
+INDEX_MAX = 1e9
 # A Poisson stream whose mean rate exceeds this (events per year, averaged over paths) is
 # drawn one count per path-month instead of one month per event (see poisson_counts).
 _EVENT_METHOD_MAX_RATE = 24.0
@@ -125,7 +133,7 @@ def index_from_events(
 
     ``event_counts`` is (H, paths); ``multipliers`` holds one value per event, in row-major
     (month, path) order of the counts. MODEL.md section 4 "Price index". The index is kept
-    within [1e-9, 1e9] (``kernel.INDEX_MIN``/``INDEX_MAX``), a safety clamp: a
+    within [1e-9, 1e9] (``INDEX_MIN``/``INDEX_MAX``), a safety clamp: a
     plausible index stays within a factor of a few hundred of 1, while at the hard-range
     edges (a x100 event 52 times a year for 50 years) it would overflow.
     """
@@ -142,10 +150,30 @@ def _monthly_step(annual_decline: np.ndarray) -> np.ndarray:
 
 def _index_rows(step: np.ndarray, counts: np.ndarray, multipliers: np.ndarray,
                 index: np.ndarray, first: int, end: int) -> None:
-    """Fill rows first..end-1 of ``index``; ``multipliers`` are those rows' events only."""
-    from .kernel import price_index_months  # imports numba
+    """Fill rows first..end-1 of ``index``; ``multipliers`` are those rows' events only.
 
-    price_index_months(step, counts, multipliers, index, first, end)
+    I_1 = jumps_1, I_t = max(I_{t-1} step, INDEX_MIN) jumps_t, the level clamped to
+    [INDEX_MIN, INDEX_MAX] after every event's factor: vectorised over paths, one pass per
+    month and per event rank within a month (a path's k-th event of month t multiplies
+    after its (k-1)-th), so every path sees the same operations in the same order as a
+    per-path loop. Rows before ``first`` must be filled already (the caller works in
+    blocks of months).
+    """
+    n_paths = counts.shape[1]
+    offset = 0  # this month's first multiplier
+    for j in range(first, end):
+        level = (np.ones(n_paths) if j == 0
+                 else np.maximum(index[j - 1] * step, INDEX_MIN))
+        month = counts[j]
+        events = int(month.sum())
+        if events:
+            start = np.cumsum(month) - month + offset  # each path's first multiplier
+            for rank in range(int(month.max())):
+                paths = np.flatnonzero(month > rank)
+                jumped = level[paths] * multipliers[start[paths] + rank]
+                level[paths] = np.minimum(np.maximum(jumped, INDEX_MIN), INDEX_MAX)
+            offset += events
+        index[j] = level
 
 
 def price_index(

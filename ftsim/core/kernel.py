@@ -1,8 +1,9 @@
 """Compiled inner loops (numba): one pass over memory where numpy would need many.
 
-``option_months`` is one option's month recursion on every path; ``price_index_months``
-is the month-by-month price-event arithmetic of ``ftsim.dynamics``; ``tally_months``
-streams CS_t rows into exact percentiles (``ftsim.core.quantiles``).
+``option_months`` is one option's month recursion on every path; ``tally_months``
+streams CS_t rows into exact percentiles (``ftsim.core.quantiles``). The month-by-month
+event arithmetic of ``ftsim.core.dynamics`` is numpy (no kernel for the first chunks to
+wait for while numba loads).
 
 The numpy form of MODEL.md section 4 needs some sixty passes over (H, paths) arrays per
 option (serving, escalation, error cost, drift state, retrains, savings, NPV, CS_t,
@@ -24,16 +25,12 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-__all__ = ["COEFFICIENTS", "SERVING_MODES", "SUM_ROWS", "INDEX_MIN", "INDEX_MAX", "CS_LIMIT",
+__all__ = ["COEFFICIENTS", "SERVING_MODES", "SUM_ROWS", "CS_LIMIT",
            "OptionRule", "MonthInputs", "PathInputs", "OptionOutputs",
-           "option_months", "price_index_months", "tally_months", "load_option_kernel"]
+           "option_months", "tally_months", "load_option_kernel"]
 
-# Safety clamps (notes/ranges.md, engine safety): they never bind in a plausible scenario,
-# and a clamp that does not bind changes no bit. A price index stays within
-# [INDEX_MIN, INDEX_MAX]: plausible indices stay within a factor of a few hundred of 1,
-# but x100 events 52 times a year for 50 years would overflow to inf (or decline to 0).
-INDEX_MIN = 1e-9
-INDEX_MAX = 1e9
+# Safety clamp (notes/ranges.md, engine safety): it never binds in a plausible scenario,
+# and a clamp that does not bind changes no bit (the price index's is in dynamics.py).
 # CS_t is stored as float32 (largest finite 3.4e38); beyond it a stored value saturates at
 # +-CS_LIMIT instead of becoming +-inf, whose percentiles would be NaN. Only reachable at
 # the far corners of the hard ranges (e.g. GPU serving at 1e-3 tokens/s and 1e-3
@@ -229,28 +226,6 @@ def option_months(
         tco_option[i] = upfront + total_option
         retrains[i] = n_retrains
         dips_after_payback[i] = paid_back > 0 and last_negative > paid_back
-
-
-@numba.njit(cache=True, nogil=True)
-def price_index_months(step, event_counts, multipliers, index, first, end):  # pragma: no cover
-    """I_1 = jumps_1, I_t = I_{t-1} step jumps_t: fill rows first..end-1 of ``index`` (H, paths).
-
-    ``step`` (paths,) is (1 - d)^(1/12); ``event_counts`` (H, paths, int) are the events per
-    month and ``multipliers`` one value per event of rows first..end-1, in row-major
-    (month, path) order of the counts; jumps_t is the product of that month's multipliers.
-    Rows before ``first`` must be filled already (the caller works in blocks of months).
-    The level is clamped to [INDEX_MIN, INDEX_MAX] after every factor (compiled: no
-    overflow warning would be raised, inf would simply spread).
-    """
-    n_paths = event_counts.shape[1]
-    k = 0
-    for j in range(first, end):
-        for i in range(n_paths):
-            level = 1.0 if j == 0 else max(index[j - 1, i] * step[i], INDEX_MIN)
-            for _ in range(event_counts[j, i]):
-                level = min(max(level * multipliers[k], INDEX_MIN), INDEX_MAX)
-                k += 1
-            index[j, i] = level
 
 
 @numba.njit(cache=True, nogil=True)

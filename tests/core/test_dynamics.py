@@ -98,3 +98,27 @@ def test_poisson_counts_at_365_events_a_year_for_600_months():
     assert abs(counts.var() - lam) < 4 * np.sqrt((2 * lam**2 + lam) / cells)
     totals = counts.sum(axis=0)
     assert abs(totals.var(ddof=1) - lam * horizon) < 4 * lam * horizon * np.sqrt(2 / n_paths)
+
+
+def test_price_index_equals_a_per_path_loop_bit_for_bit():
+    # The vectorised index must do each path's operations in the loop's order: level =
+    # max(previous * step, 1e-9), then per event level = min(max(level * m, 1e-9), 1e9).
+    # Random counts (0-3 a month), multipliers from 1e-4 to 1e4 so that both clamps bind.
+    rng = np.random.default_rng(9)
+    horizon, n_paths = 30, 40
+    counts = rng.integers(0, 4, size=(horizon, n_paths)) * (rng.random((horizon, n_paths)) < 0.4)
+    multipliers = 10.0 ** rng.uniform(-4, 4, size=int(counts.sum()))
+    decline = rng.uniform(0, 0.999, n_paths)
+    out = index_from_events(decline, counts, multipliers)
+    step = np.exp(np.log1p(-decline) / 12.0)
+    expected = np.empty((horizon, n_paths))
+    k = 0
+    for j in range(horizon):  # multipliers in row-major (month, path) order of the counts
+        for i in range(n_paths):
+            level = 1.0 if j == 0 else max(float(expected[j - 1, i] * step[i]), 1e-9)
+            for _ in range(counts[j, i]):
+                level = min(max(level * float(multipliers[k]), 1e-9), 1e9)
+                k += 1
+            expected[j, i] = level
+    assert (out == expected).all()
+    assert out.min() == 1e-9 and out.max() == 1e9  # both clamps were exercised
