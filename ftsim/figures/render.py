@@ -174,7 +174,7 @@ def _draw_all(specs: Sequence[FigureSpec], summary: Summary, breakeven: Breakeve
 
 def svgs_to_pngs(svgs: Sequence[str], ppi: float = PNG_DPI) -> list[bytes]:
     """Rasterise SVG texts to PNG bytes, one Typst compile for all (each on a page of its own
-    size, white background)."""
+    size, white background). The figures' text is glyph paths: no font is looked up."""
     import typst
 
     if not svgs:
@@ -182,7 +182,7 @@ def svgs_to_pngs(svgs: Sequence[str], ppi: float = PNG_DPI) -> list[bytes]:
     pages = "\n#pagebreak()\n".join(f'#image(bytes(sys.inputs.at("f{i}")), format: "svg")'
                                     for i in range(len(svgs)))
     source = "#set page(width: auto, height: auto, margin: 0pt)\n" + pages + "\n"
-    out = typst.compile(source.encode(), format="png", ppi=ppi,
+    out = typst.compile(source.encode(), format="png", ppi=ppi, ignore_system_fonts=True,
                         sys_inputs={f"f{i}": svg for i, svg in enumerate(svgs)})
     pngs = out if isinstance(out, list) else [out]
     if len(pngs) != len(svgs):
