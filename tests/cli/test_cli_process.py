@@ -98,9 +98,10 @@ def test_sigkill_takes_the_workers_down_and_the_next_start_removes_the_shared_fo
     out = tmp_path / "out"
     log = (tmp_path / "stderr.txt").open("w")
     # output to a file: orphaned workers holding a pipe open would block reading it
+    # worker processes (the default backend runs threads of this process)
     proc = subprocess.Popen(ftsim(SUPPORT_BOT, "--paths", 1_000_000, "--jobs", 2,
-                                  "--chunk-size", 2048, "--no-report", "--no-paths", "--quiet",
-                                  "--out", out),
+                                  "--backend", "processes", "--chunk-size", 2048,
+                                  "--no-report", "--no-paths", "--quiet", "--out", out),
                             cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=log)
     spawned: list[int] = []
     try:
