@@ -25,8 +25,9 @@ from .regression import (
     fold_bounds,
     fold_gram,
     r_squared,
+    thin_product,
 )
-from .voi import NetBenefit, best_decisions, gain_estimate, net_benefit_sample
+from .voi import NetBenefit, best_decisions, gain_estimate, gain_sums, net_benefit_sample
 
 __all__ = ["MAX_INTERACTION_INPUTS", "FitCheck", "GroupEvppi", "evppi_group"]
 
@@ -76,7 +77,7 @@ def _gain_sums(decisions: np.ndarray, rows: np.ndarray, sample: NetBenefit) -> t
     if sample.best:
         gain -= rows[:, sample.best - 1]
         gain -= sample.means[sample.best - 1]
-    return float(gain.sum()), float(gain @ gain)
+    return gain_sums(gain)
 
 
 def evppi_group(xs: np.ndarray, net_benefit: np.ndarray | NetBenefit, *, n_folds: int = 5,
@@ -110,11 +111,11 @@ def evppi_group(xs: np.ndarray, net_benefit: np.ndarray | NetBenefit, *, n_folds
     # with a constant in every model, the fitted values average to each option's mean
     best_now = sample.best_mean()
     for fold, start, stop, block in design_blocks(design, xs, bounds):
-        best_value, decisions = best_decisions(block @ fit.coef, sample.means)
+        best_value, decisions = best_decisions(thin_product(block, fit.coef), sample.means)
         best_total += float((best_value - best_now).sum())
         sums = _gain_sums(decisions, centred[start:stop], sample)
         l_sum, l_sq = l_sum + sums[0], l_sq + sums[1]
-        _, held_out = best_decisions(block @ fit.coef_out[fold], sample.means)
+        _, held_out = best_decisions(thin_product(block, fit.coef_out[fold]), sample.means)
         sums = _gain_sums(held_out, centred[start:stop], sample)
         cf_sum, cf_sq = cf_sum + sums[0], cf_sq + sums[1]
     value = best_total / n
