@@ -219,7 +219,11 @@ def render_typst_source(doc: Document, figure_files: Mapping[str, str]) -> str:
               _PREAMBLE,
               "#block(width: 100%, below: 1.1em)[\n" + "\n\n".join(title) + "\n]",
               "#line(length: 100%, stroke: 0.6pt + rule)"]
-    chunks += [_block(block, figure_files) for block in doc.blocks]
+    for block, after in zip(doc.blocks, (*doc.blocks[1:], None), strict=True):
+        chunk = _block(block, figure_files)
+        if isinstance(block, Paragraph) and isinstance(after, Figure | Table) and chunk:
+            chunk = f"#block(sticky: true, below: 0.85em){chunk[1:]}"  # introduces it
+        chunks.append(chunk)
     return "\n\n".join(c for c in chunks if c) + "\n"
 
 
