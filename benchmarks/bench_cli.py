@@ -220,11 +220,11 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\n## Command line (fresh process each; wall includes interpreter start and imports)\n")
     print(table(["command", "wall s", "CLI total s", "simulation s", "max RSS one process GiB",
-                 "peak tree RSS GiB", "peak tree PSS GiB", "paths.csv.gz MB"],
+                 "peak tree RSS GiB", "peak tree PSS GiB", "paths.parquet MB"],
                 [[r["label"], fmt_s(r["wall"]), r["cli_total_s"], r["cli_simulation_s"],
                   f"{r['max_rss_one_process_gib']:.2f}", f"{r['peak_tree_rss_gib']:.2f}",
                   _gib(r["peak_tree_pss_gib"]).replace(" GiB", ""),
-                  f"{r['files'].get('paths.csv.gz', 0) / 1e6:.1f}"] for r in runs]))
+                  f"{r['files'].get('paths.parquet', 0) / 1e6:.1f}"] for r in runs]))
     i = inproc["inner"]
     print("\n## Simulation plus summary, in process (report and files excluded)\n")
     print(table(["run", "simulate s", "summary s", "simulate + summary s", "import s",

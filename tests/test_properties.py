@@ -870,7 +870,7 @@ def check_run_folder(out: Path, stem: str, horizon: int, within: int, n_paths: i
     entries = sorted(p.name for p in parent.iterdir()) if parent.is_dir() else []
     assert len(entries) == 1, f"expected one run folder under {parent}, found {entries}"
     run_dir = parent / entries[0]
-    files = {"summary.json", "monthly.csv", "paths.csv.gz"}
+    files = {"summary.json", "monthly.csv", "paths.parquet"}
     if report:
         files |= {"report.md", "report.pdf"}
     for name in files:

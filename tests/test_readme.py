@@ -44,7 +44,8 @@ def test_readme_minimal_scenario_runs_through_the_cli(tmp_path: Path) -> None:
     assert "[lora]" in done.stdout  # the option's block of the terminal table
 
     (run_dir,) = (out / "minimal").iterdir()  # one complete run folder and nothing else
-    for name in ("summary.json", "paths.csv.gz", "monthly.csv", "report.md", "report.pdf"):
+    for name in ("summary.json", "paths.parquet", "monthly.csv", "report.md", "report.html",
+                 "report.pdf"):
         assert (run_dir / name).stat().st_size > 0, name
     assert (run_dir / "report.pdf").read_bytes()[:5] == b"%PDF-"
     figures = list((run_dir / "figures").glob("*.png"))
