@@ -38,6 +38,7 @@ from .summary_types import (
     FanBands,
     Histogram,
     InputRow,
+    InputValue,
     MeanMedian,
     MonthlyCosts,
     OptionSummary,
@@ -47,7 +48,10 @@ from .summary_types import (
     SimulationInfo,
     Spread,
     Summary,
+    ValueOfInformation,
 )
+from .voi import NetBenefit
+from .voi_summary import input_value, prepare, value_of_information
 
 __all__ = ["CS_PERCENTILES", "Summary", "json_safe", "summarize"]
 
@@ -203,8 +207,10 @@ def _npv_order(npv: np.ndarray) -> _NpvOrder:
 
 def _input_statistics(
     result: Result, key: str, hits: Mapping[str, np.ndarray], npv: Mapping[str, _NpvOrder],
-) -> tuple[dict[int, float], dict[str, dict[str, Any]], dict[str, DriverRow]]:
-    """An input's quantiles, and per owner option its sensitivity row and driver row.
+    voi: NetBenefit | None,
+) -> tuple[dict[int, float], dict[str, dict[str, Any]], dict[str, DriverRow], InputValue | None]:
+    """An input's quantiles, per owner option its sensitivity row and driver row, and its
+    EVPPI (None without ``voi``, the run's prepared net benefit).
 
     One sort of the input serves all; its ranks are dropped before the drivers, which hold
     one NPV copy ordered by the input at a time.
@@ -227,7 +233,8 @@ def _input_statistics(
     sensitivity = {oid: {"input": key, "spearman": rhos[oid],
                          "p_payback_low": row.p_payback_low, "p_payback_high": row.p_payback_high}
                    for oid, row in drivers.items()}
-    return quantiles, sensitivity, drivers
+    value = None if voi is None else input_value(key, label, sample, voi)
+    return quantiles, sensitivity, drivers, value
 
 
 def _cs_percentiles(option: OptionResult) -> np.ndarray:
@@ -236,10 +243,11 @@ def _cs_percentiles(option: OptionResult) -> np.ndarray:
 
 
 def _heavy_statistics(
-    result: Result, threads: int | None,
+    result: Result, threads: int | None, voi: NetBenefit | None,
 ) -> tuple[dict[str, np.ndarray], dict[str, _NpvOrder], dict[str, dict[int, float]],
-           dict[str, _OptionRows]]:
-    """Per-month CS percentiles and sorted NPV per option, input quantiles, rows per option.
+           dict[str, _OptionRows], ValueOfInformation | None]:
+    """Per-month CS percentiles and sorted NPV per option, input quantiles, rows per option,
+    and the value of information when ``voi`` (the prepared net benefit) is given.
 
     The heavy parts -- one argsort per random input and per option's NPV, the CS
     percentiles of each option -- run in a thread pool (numpy releases the GIL while
@@ -254,17 +262,19 @@ def _heavy_statistics(
         npv_futures = {oid: pool.submit(_npv_order, o.npv) for oid, o in result.options.items()}
         npv = {oid: future.result() for oid, future in npv_futures.items()}
         statistics = dict(zip(result.inputs,
-                              pool.map(lambda k: _input_statistics(result, k, hits, npv),
+                              pool.map(lambda k: _input_statistics(result, k, hits, npv, voi),
                                        result.inputs),
                               strict=True))
         cs = {oid: future.result() for oid, future in cs_futures.items()}
-    quantiles = {k: q for k, (q, _, _) in statistics.items()}
+    quantiles = {k: q for k, (q, _, _, _) in statistics.items()}
     rows = {oid: _OptionRows([], []) for oid in result.options}
-    for _, sensitivity, drivers in statistics.values():
+    for _, sensitivity, drivers, _ in statistics.values():
         for oid, row in sensitivity.items():
             rows[oid].sensitivity.append(row)
             rows[oid].drivers.append(drivers[oid])
-    return cs, npv, quantiles, rows
+    values = {k: v for k, (_, _, _, v) in statistics.items() if v is not None}
+    found = None if voi is None else value_of_information(result, voi, values)
+    return cs, npv, quantiles, rows, found
 
 
 def _correlations(scenario: Scenario) -> tuple[CorrelationRow, ...]:
@@ -273,8 +283,11 @@ def _correlations(scenario: Scenario) -> tuple[CorrelationRow, ...]:
                  for c in scenario.correlations)
 
 
-def summarize(result: Result, threads: int | None = None) -> Summary:
-    """The section 5 summary of a run, with extras used by the report (see README).
+def summarize(result: Result, threads: int | None = None, *,
+              value_of_information: bool | None = None) -> Summary:
+    """The section 5 summary of a run, with extras used by the report (see README), and
+    its value of information unless ``value_of_information`` is False (default: the
+    scenario's ``[voi] enabled``; docs/model.md section 11.2).
 
     JSON-safe: it holds only finite numbers or None (null in summary.json); None means not
     finite or not defined, e.g. an input's P50 of None is ``max_acceptable_gap = inf`` (the
@@ -284,7 +297,8 @@ def summarize(result: Result, threads: int | None = None) -> Summary:
     or NPV) that never varies, an expected loss given a loss of None a run with no loss.
     """
     scenario = result.scenario
-    cs, npv, quantiles, rows = _heavy_statistics(result, threads)
+    voi = prepare(result, value_of_information)
+    cs, npv, quantiles, rows, found = _heavy_statistics(result, threads, voi)
     half_width = result.precision_half_width
     return Summary(
         ftsim_version=__version__,
@@ -309,4 +323,5 @@ def summarize(result: Result, threads: int | None = None) -> Summary:
                                       rows[oid])
                  for oid, option in result.options.items()},
         correlations=_correlations(scenario),
+        value_of_information=found,
     )

@@ -32,6 +32,14 @@ from .summary_parts import (
     Spread,
     TargetProbability,
 )
+from .voi_types import (
+    GroupFit,
+    GroupValue,
+    InputValue,
+    PilotValue,
+    ValueEstimate,
+    ValueOfInformation,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -39,7 +47,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Spread", "MeanMedian", "PaybackMonths", "FanBands", "SensitivityRow", "Histogram",
            "MonthlyCosts", "NpvStatistics", "TargetProbability", "Quantiles", "DriverRow",
            "CorrelationRow", "OptionSummary", "InputRow", "ScenarioInfo", "SimulationInfo",
-           "Summary", "OPTION_COST_PARTS", "BASELINE_COST_PARTS", "NPV_PERCENTILES"]
+           "Summary", "OPTION_COST_PARTS", "BASELINE_COST_PARTS", "NPV_PERCENTILES",
+           "ValueEstimate", "InputValue", "GroupFit", "GroupValue", "PilotValue",
+           "ValueOfInformation"]
 
 
 @dataclass(frozen=True)
@@ -211,7 +221,9 @@ class SimulationInfo:
 
 @dataclass(frozen=True)
 class Summary:
-    """The MODEL.md section 5 summary of a run, with the report extras."""
+    """The MODEL.md section 5 summary of a run, with the report extras; the value of
+    information when computed (None when ``[voi] enabled = false``, for a run without
+    options, or for a summary.json written before it existed)."""
 
     ftsim_version: str
     scenario: ScenarioInfo
@@ -222,6 +234,7 @@ class Summary:
     inputs: tuple[InputRow, ...]
     options: Mapping[str, OptionSummary]
     correlations: tuple[CorrelationRow, ...] = ()
+    value_of_information: ValueOfInformation | None = None
 
     def __post_init__(self) -> None:  # a read-only view: nothing mutates a summary
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
@@ -230,7 +243,9 @@ class Summary:
         return self.options[option_id]
 
     def to_dict(self) -> dict[str, Any]:
-        """Exactly the summary.json dict (without ``simulation.seconds``)."""
+        """Exactly the summary.json dict (without ``simulation.seconds``); the key
+        ``value_of_information`` only when computed (before ``correlations``)."""
+        voi = self.value_of_information
         return {
             "ftsim_version": self.ftsim_version,
             "scenario": self.scenario.to_dict(),
@@ -240,6 +255,7 @@ class Summary:
                        "requests_per_month": self.requests_per_month.to_dict()},
             "inputs": [row.to_dict() for row in self.inputs],
             "options": {oid: o.to_dict() for oid, o in self.options.items()},
+            **({} if voi is None else {"value_of_information": voi.to_dict()}),
             "correlations": [row.to_dict() for row in self.correlations],
         }
 
@@ -256,6 +272,8 @@ class Summary:
             inputs=tuple(InputRow.from_dict(r) for r in d["inputs"]),
             options={oid: OptionSummary.from_dict(oid, o) for oid, o in d["options"].items()},
             correlations=tuple(CorrelationRow.from_dict(r) for r in d.get("correlations", ())),
+            value_of_information=(None if d.get("value_of_information") is None else
+                                  ValueOfInformation.from_dict(d["value_of_information"])),
         )
 
     def options_frame(self) -> pd.DataFrame:

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from .labels import input_label
 from .load import load_scenario, parse_override, parse_scenario
-from .model import BuildSpec, Correlation, Input, OptionSpec, PriceIndexSpec, Scenario, ServingSpec
+from .model import (
+    BuildSpec,
+    Correlation,
+    Input,
+    OptionSpec,
+    Pilot,
+    PriceIndexSpec,
+    Scenario,
+    ServingSpec,
+    VoiGroup,
+)
 from .schema import ALLOWED_RANGES, COUNT_KEYS
 
 __all__ = [
@@ -20,6 +30,8 @@ __all__ = [
     "BuildSpec",
     "OptionSpec",
     "Correlation",
+    "VoiGroup",
+    "Pilot",
     "Scenario",
     "COUNT_KEYS",
     "ALLOWED_RANGES",

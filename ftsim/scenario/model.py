@@ -11,7 +11,7 @@ from ..errors import ScenarioIssue
 from .schema import DEFAULT_NPV_TARGETS
 
 __all__ = ["Input", "PriceIndexSpec", "ServingSpec", "BuildSpec", "OptionSpec", "Correlation",
-           "Scenario"]
+           "VoiGroup", "Pilot", "Scenario"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,36 @@ class Correlation:
 
 
 @dataclass(frozen=True)
+class VoiGroup:
+    """A ``[[voi.groups]]`` entry: random inputs whose value of information is asked
+    together (learning all of them at once, e.g. every price), by full key path."""
+
+    name: str
+    inputs: tuple[str, ...]
+    source: str | None = None
+    as_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Pilot:
+    """A ``[[pilots]]`` entry: a study that measures one random input before deciding.
+
+    It observes the input's true value on a path plus Normal(0, noise_sd_per_example /
+    sqrt(examples)) noise (the mean of ``examples`` measurements), costs ``cost`` (money,
+    paid at month 0) and postpones the decision by ``duration_months``.
+    """
+
+    name: str
+    input: str
+    examples: int
+    noise_sd_per_example: float
+    cost: float
+    duration_months: float
+    source: str | None = None
+    as_of: str | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario.
 
@@ -136,6 +166,11 @@ class Scenario:
     warnings: tuple[ScenarioIssue, ...] = ()
     # [report] npv_targets: money thresholds t for P(NPV < t), sorted ascending, no duplicates
     npv_targets: tuple[float, ...] = DEFAULT_NPV_TARGETS
+    # [voi]: whether summaries compute the value of information, the groups it values
+    # together ([[voi.groups]]), and the pilots it prices ([[pilots]])
+    voi_enabled: bool = True
+    voi_groups: tuple[VoiGroup, ...] = ()
+    pilots: tuple[Pilot, ...] = ()
 
     def all_inputs(self) -> dict[str, Input]:
         """World inputs then each option's, by full key path."""

@@ -43,10 +43,11 @@ from .schema import (
     _Required,
 )
 from .targets import npv_targets
+from .voi_keys import _VoiReader
 
 __all__: list[str] = []
 
-class _Parser(_CorrelationReader, _CatalogReader):
+class _Parser(_CorrelationReader, _CatalogReader, _VoiReader):
     """Walks the raw TOML dict once, collecting every issue instead of stopping at the first."""
 
     def __init__(self, base_dir: Path | None, allow_files_outside: bool = False) -> None:
@@ -305,8 +306,6 @@ class _Parser(_CorrelationReader, _CatalogReader):
                 found[option_id] = (close[0], gaps)
         return found
 
-    # -- correlations ------------------------------------------------------------------
-
     # -- whole file --------------------------------------------------------------------
 
     def settings(self, raw: Mapping[str, object], name: str) -> dict[str, Any]:
@@ -388,6 +387,7 @@ class _Parser(_CorrelationReader, _CatalogReader):
             every_input.update(spec.inputs)
         correlations = self.correlations(raw, every_input, price_indices)
         targets = npv_targets(self, raw)
+        voi = self.voi(raw, every_input)
 
         if self.issues:
             return None
@@ -403,4 +403,5 @@ class _Parser(_CorrelationReader, _CatalogReader):
             baseline_price_index=str(baseline_plain["price_index"]),
             price_indices=price_indices, inputs=inputs, options=options,
             correlations=correlations, warnings=tuple(self.warnings), npv_targets=targets,
+            **voi.as_fields(),
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["INF", "Bounds", "ALLOWED_RANGES", "PRICE_RANGES", "hard_range", "PLAUSIBLE",
-           "PRICE_PLAUSIBLE", "plausible_range"]
+__all__ = ["INF", "Bounds", "ALLOWED_RANGES", "PRICE_RANGES", "PILOT_RANGES", "hard_range",
+           "PLAUSIBLE", "PRICE_PLAUSIBLE", "PILOT_PLAUSIBLE", "plausible_range"]
 
 INF = math.inf
 
@@ -87,11 +87,20 @@ ALLOWED_RANGES: dict[str, Bounds] = {
 # [prices.<name>] keys whose range differs from the same key name elsewhere: a price index
 # with more than weekly list-price events is not a price index any more.
 PRICE_RANGES: dict[str, Bounds] = {"events_per_year": (0, 52, False, False)}
+# [[pilots]] keys (pilots[i].<key>): their own table, so build.examples' range does not apply.
+PILOT_RANGES: dict[str, Bounds] = {
+    "examples": (1, 1e9, False, False),
+    "noise_sd_per_example": (0, 1e12, False, False),  # 0: a perfect measurement
+    "cost": (0, 1e12, False, False),
+    "duration_months": (0, 600, False, False),
+}
 
 
 def hard_range(key_path: str) -> Bounds | None:
     """The hard range of a key, by its full dotted path (None: unrestricted)."""
     key = key_path.rsplit(".", 1)[-1]
+    if key_path.startswith("pilots"):
+        return PILOT_RANGES.get(key)
     if key_path.startswith("prices.") and key in PRICE_RANGES:
         return PRICE_RANGES[key]
     return ALLOWED_RANGES.get(key)
@@ -186,9 +195,18 @@ PRICE_PLAUSIBLE: dict[str, tuple[float, float, str]] = {
 }
 
 
+PILOT_PLAUSIBLE: dict[str, tuple[float, float, str]] = {
+    "examples": (20, 1e5, "an evaluation set of a production LLM feature holds 200 / 500 / "
+                          "2,000 labelled items (wavect.io layered-eval guidance, 2026-06-01)"),
+    "duration_months": (0, 12, "a study longer than a year is a project, not a pilot"),
+}
+
+
 def plausible_range(key_path: str) -> tuple[float, float, str] | None:
     """The plausible range of a key, by its full dotted path (None: no warning applies)."""
     key = key_path.rsplit(".", 1)[-1]
+    if key_path.startswith("pilots"):
+        return PILOT_PLAUSIBLE.get(key)
     if key_path.startswith("prices.") and key in PRICE_PLAUSIBLE:
         return PRICE_PLAUSIBLE[key]
     return PLAUSIBLE.get(key)

@@ -20,11 +20,14 @@ from .schema import (
     LABELS,
     MAINTENANCE_NUMERIC,
     MAINTENANCE_PLAIN,
+    MAX_GROUP_INPUTS,
     MODEL_PLAIN,
     NPV_TARGETS_MAX,
     OPTION_NUMERIC,
     OPTION_PLAIN,
+    PILOT_PLAIN,
     PRICE_NUMERIC,
+    REQUIRED,
     SCENARIO_PLAIN,
     SERVING_NUMERIC,
     SERVING_PLAIN,
@@ -32,6 +35,8 @@ from .schema import (
     TEXT_LIMITS,
     TRAINING_NUMERIC,
     UNITS,
+    VOI_GROUP_PLAIN,
+    VOI_PLAIN,
     WORLD_NUMERIC,
     Plain,
     _Required,
@@ -96,8 +101,10 @@ def _hard_text(table: str, key: str) -> str:
         return f'"YYYY-MM" or "YYYY-MM-DD", a real date from {first}-01 to {last}-12'
     if key in ENUMS:
         return " or ".join(f'"{c}"' for c in ENUMS[key])
-    if table == "correlations" and key in ("a", "b"):
+    if table == "correlations" and key in ("a", "b") or table == "pilots" and key == "input":
         return "the full key path of a random input"
+    if key == "inputs":
+        return f"1-{MAX_GROUP_INPUTS} distinct full key paths of random inputs"
     if key == "price_index":
         return "a defined [prices.<name>], or \"api\" / \"gpu\""
     if key == "model":
@@ -178,6 +185,10 @@ def key_sections() -> dict[str, tuple[str, str, list[KeyRow]]]:
                         [*_numeric(MAINTENANCE_NUMERIC), *_plain(MAINTENANCE_PLAIN)]),
         "correlations": ("correlations", "correlations", _plain(CORRELATION_PLAIN)),
         "report": ("report", "report", [("npv_targets", DEFAULT_NPV_TARGETS, "list of numbers")]),
+        "voi": ("voi", "voi", _plain(VOI_PLAIN)),
+        "voi-groups": ("voi.groups", "voi_groups",
+                       [*_plain(VOI_GROUP_PLAIN), ("inputs", REQUIRED, "list of strings")]),
+        "pilots": ("pilots", "pilots", _plain(PILOT_PLAIN)),
         "metadata": ("<any table>", "metadata",
                      [("source", None, "text"), ("as_of", None, "month")]),
     }

@@ -20,6 +20,12 @@ __all__ = [
     "METADATA_KEYS",
     "AS_OF_YEARS",
     "REPORT_KEYS",
+    "VOI_PLAIN",
+    "VOI_GROUP_PLAIN",
+    "PILOT_PLAIN",
+    "MAX_VOI_GROUPS",
+    "MAX_GROUP_INPUTS",
+    "MAX_PILOTS",
     "NPV_TARGETS_MAX",
     "DEFAULT_NPV_TARGETS",
     "Bounds",
@@ -105,6 +111,8 @@ UNITS: dict[str, str] = {
     "retrain_every_months": "months (0 = no schedule)", "detection_lag_months": "months",
     "retrain_cost": f"{_MONEY} per retrain", "base_model_updates_per_year": "events per year",
     "rho": "Spearman rank correlation", "npv_targets": f"list of amounts in {_MONEY}",
+    "noise_sd_per_example": "the measured input's unit (sd of one example's measurement)",
+    "cost": _MONEY, "duration_months": "months", "inputs": "list of input key paths",
 }
 
 # A short human label per key, by the section it is written in ("option" is the
@@ -171,6 +179,11 @@ LABELS: dict[str, dict[str, str]] = {
                     "retrain_on_drift": "Retrain on drift"},
     "correlations": {"a": "First input", "b": "Second input", "rho": "Rank correlation"},
     "report": {"npv_targets": "NPV targets"},
+    "voi": {"enabled": "Compute the value of information"},
+    "voi_groups": {"name": "Group name", "inputs": "Inputs learnt together"},
+    "pilots": {"name": "Pilot name", "input": "Input the pilot measures",
+               "examples": "Examples measured", "noise_sd_per_example": "Noise per example",
+               "cost": "Pilot cost", "duration_months": "Pilot duration"},
     "metadata": {"source": "Source of the figures", "as_of": "Date of the figures"},
 }
 
@@ -277,8 +290,20 @@ REPORT_KEYS = ("npv_targets",)
 NPV_TARGETS_MAX = 12
 DEFAULT_NPV_TARGETS = (0.0,)
 
+# [voi] (value of information, issue 12): on or off, and [[voi.groups]] of inputs valued
+# together; [[pilots]]: studies that measure one input before deciding (ftsim/scenario/voi_keys.py)
+VOI_PLAIN: Plain = {"enabled": ("boolean", True)}
+VOI_GROUP_PLAIN: Plain = {"name": ("string", REQUIRED)}  # and inputs, a list of key paths
+PILOT_PLAIN: Plain = {"name": ("string", REQUIRED), "input": ("string", REQUIRED),
+                      "examples": ("integer", REQUIRED),
+                      "noise_sd_per_example": ("number", REQUIRED),
+                      "cost": ("number", REQUIRED), "duration_months": ("number", 0.0)}
+MAX_VOI_GROUPS = 20
+MAX_GROUP_INPUTS = 20
+MAX_PILOTS = 20
+
 TOP_LEVEL = ("scenario", "simulation", "traffic", "rag", "quality", "drift", "prices",
-             "baseline", "options", "correlations", "report")
+             "baseline", "options", "correlations", "report", "voi", "pilots")
 OPTION_SUBTABLES = ("serving", "build", "maintenance")
 # Price indices the model knows without a [prices.<name>] table (constant 1 when undefined).
 BUILTIN_INDICES = ("api", "gpu")

@@ -1,0 +1,151 @@
+"""A run's value of information (summary.json ``value_of_information``, issue 12): the
+estimators of voi.py and voi_group.py applied to the run's own paths, no second simulation.
+
+The decision: keep the baseline (net benefit 0) or commit to one option (its NPV), the one
+with the highest expected NPV. Per path, the net benefit of each decision is
+``[0, NPV_1, ..., NPV_m]`` (``decision_net_benefit``). summarize() prepares it once
+(``prepare``), values each random input with the sort it already made for the drivers
+(``input_value``), then adds EVPI, the scenario's groups and pilots (``value_of_information``).
+
+A pilot's observation is drawn from its own random stream, keyed by the run's seed and
+the pilot's name (``ftsim.rng.design_stream``): adding, removing or renaming another
+pilot, or changing the number of threads, never changes its numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from ..rng import design_stream
+from ..scenario import Pilot, Scenario, VoiGroup, input_label
+from .metrics import SortedSample
+from .result import Result
+from .voi import NetBenefit, evpi, evppi_single, evsi_pilot, net_benefit_sample
+from .voi_group import evppi_group
+from .voi_types import (
+    GroupFit,
+    GroupValue,
+    InputValue,
+    PilotValue,
+    ValueEstimate,
+    ValueOfInformation,
+)
+
+__all__ = ["decision_net_benefit", "prepare", "input_value", "pilot_discount_factor",
+           "group_value", "pilot_value", "value_of_information", "pilot_stream_name"]
+
+
+def decision_net_benefit(result: Result) -> np.ndarray | None:
+    """Per path the net benefit of each decision (n, 1 + options): 0 for keeping the
+    baseline, then each option's NPV in scenario order. None when the value of information
+    is not defined: no option, fewer than two paths, or an NPV that is not finite."""
+    if not result.options or result.n_paths < 2:
+        return None
+    columns = [np.zeros(result.n_paths)] + [np.asarray(o.npv, dtype=np.float64)
+                                            for o in result.options.values()]
+    net_benefit = np.column_stack(columns)
+    return net_benefit if np.isfinite(net_benefit).all() else None
+
+
+def prepare(result: Result, enabled: bool | None = None) -> NetBenefit | None:
+    """The prepared net benefit when the value of information is to be computed
+    (``enabled``, default the scenario's ``[voi] enabled``) and is defined; else None."""
+    if not (result.scenario.voi_enabled if enabled is None else enabled):
+        return None
+    net_benefit = decision_net_benefit(result)
+    return None if net_benefit is None else net_benefit_sample(net_benefit)
+
+
+def input_value(key: str, label: str, sorted_input: SortedSample | np.ndarray,
+                sample: NetBenefit) -> InputValue:
+    """EVPPI of one input, from its sort when the caller has one (the summary's)."""
+    found = evppi_single(sorted_input, sample)
+    return InputValue(key, label, found.value, found.se)
+
+
+def _decision_id(decision: int, option_ids: Sequence[str]) -> str | None:
+    return None if decision == 0 else option_ids[decision - 1]
+
+
+def group_value(group: VoiGroup, result: Result, sample: NetBenefit) -> GroupValue:
+    """EVPPI of a [[voi.groups]] entry, with the fit check per option."""
+    xs = np.column_stack([np.asarray(result.inputs[k], dtype=np.float64) for k in group.inputs])
+    found = evppi_group(xs, sample)
+    option_ids = list(result.options)
+    fits = tuple(GroupFit(option_ids[f.decision - 1], f.model, f.terms, f.r2, f.r2_cv)
+                 for f in found.fits)
+    labels = tuple(input_label(k, result.scenario) for k in group.inputs)
+    return GroupValue(group.name, group.inputs, labels, found.value, found.se,
+                      found.value_cross_fitted, found.se_cross_fitted, fits)
+
+
+def pilot_discount_factor(scenario: Scenario, duration_months: float) -> float:
+    """(1 + r)^(-duration / 12): what money at the decision is worth today when the pilot
+    postpones the decision by ``duration_months`` (r the annual discount rate)."""
+    return float((1.0 + scenario.discount_rate_annual) ** (-duration_months / 12.0))
+
+
+def pilot_stream_name(pilot: Pilot) -> str:
+    """The name of a pilot's random stream (with the run's seed: ``design_stream``)."""
+    return f"voi.pilots.{pilot.name}"
+
+
+def _best_now_se(sample: NetBenefit) -> float:
+    """Standard error of the expected NPV of the decision best now (0 for the baseline)."""
+    if sample.best == 0:
+        return 0.0
+    column = sample.centred[:, sample.best - 1]
+    return math.sqrt(float(np.einsum("i,i->", column, column)) / (sample.n_paths - 1)
+                     / sample.n_paths)
+
+
+def pilot_value(pilot: Pilot, result: Result, sample: NetBenefit) -> PilotValue:
+    """A pilot priced: EVSI, its rule, the delay's cost and the net value (PilotValue).
+
+    Delay: the pilot postpones the decision by its duration d; the decision then plays
+    out as it would now, d months later, so everything it is worth is discounted by f =
+    (1 + r)^(-d/12). Net value = f (V0 + EVSI) - cost - V0 = f EVSI - cost - (1 - f) V0,
+    V0 the expected NPV of the best decision now (0 when that is the baseline).
+    """
+    truth = np.asarray(result.inputs[pilot.input], dtype=np.float64)
+    rng = design_stream(result.seed, pilot_stream_name(pilot))
+    found = evsi_pilot(truth, pilot.noise_sd_per_example, pilot.examples, sample, rng)
+    option_ids = list(result.options)
+    decisions = tuple(_decision_id(d, option_ids) for d in found.decisions)
+    go_option = None
+    if found.threshold is not None:
+        i = found.switch_points.index(found.threshold)
+        go_option = decisions[i] if found.go_when == "below" else decisions[i + 1]
+    factor = pilot_discount_factor(result.scenario, pilot.duration_months)
+    now = sample.best_mean()
+    delay = (1.0 - factor) * now
+    net_se = math.hypot(factor * found.se, (1.0 - factor) * _best_now_se(sample))
+    return PilotValue(
+        name=pilot.name, input=pilot.input, label=input_label(pilot.input, result.scenario),
+        examples=pilot.examples, noise_sd_per_example=pilot.noise_sd_per_example,
+        observation_sd=found.observation_sd, cost=pilot.cost,
+        duration_months=pilot.duration_months, evsi=found.value, se=found.se,
+        threshold=found.threshold, go_when=found.go_when, go_option=go_option,
+        switch_points=found.switch_points, decisions=decisions, discount_factor=factor,
+        delay_cost=delay, net_value=factor * found.value - pilot.cost - delay,
+        net_value_se=net_se, source=pilot.source, as_of=pilot.as_of)
+
+
+def value_of_information(result: Result, sample: NetBenefit,
+                         evppi: Mapping[str, InputValue]) -> ValueOfInformation:
+    """EVPI, the inputs' EVPPI (``evppi``, ranked here: largest first), the scenario's
+    groups and pilots, and the decision that is best now."""
+    scenario = result.scenario
+    option_ids = list(result.options)
+    decision = _decision_id(sample.best, option_ids)
+    name = scenario.baseline_name if decision is None else scenario.options[decision].name
+    total = evpi(sample)
+    ranked = tuple(sorted(evppi.values(), key=lambda row: (-row.value, row.input)))
+    return ValueOfInformation(
+        decision_now=decision, decision_now_name=name, expected_npv_now=sample.best_mean(),
+        evpi=ValueEstimate(total.value, total.se), evppi=ranked,
+        groups=tuple(group_value(g, result, sample) for g in scenario.voi_groups),
+        pilots=tuple(pilot_value(p, result, sample) for p in scenario.pilots))
