@@ -14,7 +14,14 @@ from ..core.result import Result
 from ..core.runner import simulate
 from ..core.studies.breakeven import breakeven_curve
 from ..core.summary import Summary, summarize
-from ..output import PathsFormat, PathsWriter, RunInfo, write_monthly_csv, write_summary_json
+from ..output import (
+    PathsFormat,
+    PathsWriter,
+    RunInfo,
+    write_monthly_csv,
+    write_scenario_copy,
+    write_summary_json,
+)
 from ..scenario import Scenario
 from .common import (
     MAX_PATHS,
@@ -127,6 +134,7 @@ def run_command(args: argparse.Namespace, command: str) -> int:
     check_memory(scenario, kwargs, write_paths=per_path is not None)
     with staged_output(args, args.scenario.stem) as folder:
         started = time.perf_counter()
+        write_scenario_copy(folder.path, scenario)  # now: the file may be edited during the run
         result = _simulate(args, scenario, kwargs)
         with PathsWriter(folder.path, result, per_path,
                          threads=None if args.no_report else 1) as paths:
