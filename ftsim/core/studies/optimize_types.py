@@ -262,6 +262,16 @@ class PolicyOptimization:
             "statements": list(self.statements()),
         }
 
+    def by_npv(self) -> list[tuple[PolicyOutcome, str]]:
+        """Outcomes by E[NPV], highest first, each with its marks ("best", "own", "best P"
+        for the best by P(payback), joined by ", ")."""
+        marks: dict[int, list[str]] = {}
+        for index, mark in ((self.best_npv, "best"), (self.own, "own"),
+                            (self.best_payback, "best P")):
+            marks.setdefault(index, []).append(mark)
+        order = sorted(range(len(self.outcomes)), key=lambda i: -self.outcomes[i].npv_mean)
+        return [(self.outcomes[i], ", ".join(marks.get(i, []))) for i in order]
+
     def rows(self) -> list[dict[str, Any]]:
         """One flat record per policy (the frame's and optimize.csv's rows)."""
         rows = []
