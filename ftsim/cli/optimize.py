@@ -23,13 +23,21 @@ from ..core.studies.optimize import (
     check_grid,
     optimize_policies,
     option_scenario,
+    policy_grid,
 )
 from ..core.studies.optimize_types import PolicyOptimization
 from ..core.studies.sweep import DEFAULT_PATHS
 from ..format import format_money, format_probability, shorten
 from ..output import atomic_write_bytes, atomic_write_text
 from ..scenario import Scenario
-from .common import UsageError, check_memory, load, simulation_kwargs, staged_output
+from .common import (
+    UsageError,
+    available_memory_or_none,
+    check_memory,
+    load,
+    simulation_kwargs,
+    staged_output,
+)
 
 __all__ = ["add_optimize_arguments", "optimize_command", "optimize_text"]
 
@@ -135,6 +143,23 @@ def _write_files(folder: Path, search: PolicyOptimization, command: str, source:
         write_pdf(doc, {STEM: svg}, folder / "report.pdf")  # last: its presence = complete
 
 
+# Bytes kept per path and policy until every policy has run: the NPV (float64) and the
+# payback indicator, for the paired differences and the split-sample check.
+KEPT_BYTES_PER_PATH = 9
+
+
+def _check_kept(policies: int, paths: int) -> None:
+    """Refuse (exit 2) a search whose per-path NPVs would not fit in half the memory
+    available (each policy's run needs the rest)."""
+    available = available_memory_or_none()
+    need = policies * paths * KEPT_BYTES_PER_PATH
+    if available is not None and need > available // 2:
+        fit = max(1, available // 2 // (policies * KEPT_BYTES_PER_PATH))
+        raise UsageError(f"--paths: {policies} policies x {paths:,} paths keep "
+                         f"{need / 2**20:,.0f} MiB of NPVs, more than half the memory "
+                         f"available; use at most about {fit:,} paths or a smaller grid")
+
+
 def optimize_command(args: argparse.Namespace, command: str = "") -> int:
     """``python -m ftsim optimize``: everything is checked (scenario, option, grid, memory,
     --out) before the first policy runs; the folder is written under a temporary name and
@@ -153,7 +178,10 @@ def optimize_command(args: argparse.Namespace, command: str = "") -> int:
         if scenario.paths > DEFAULT_PATHS:
             note = (f"Using {DEFAULT_PATHS:,} paths per policy (the scenario asks for "
                     f"{scenario.paths:,}; pass --paths to change).")
-    check_memory(option_scenario(scenario, option_id), kwargs, write_paths=False)
+    reduced = option_scenario(scenario, option_id)
+    check_memory(reduced, kwargs, write_paths=False)
+    _check_kept(len(policy_grid(reduced, option_id, cadences, args.on_drift, args.lags)),
+                kwargs["paths"])
     kwargs.pop("max_memory", None)
     with staged_output(args, f"{args.scenario.stem}-optimize-{option_id}") as folder:
         started = time.perf_counter()
