@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 from ..core.runner import SchedulerUnreachable
 from ..errors import ScenarioError
 from .common import Parser, UsageError, add_common, remove_leftovers, start_workers
+from .compare import add_compare_arguments, compare_command
 from .run import EXIT_OK, add_run_arguments, run_command
 from .studies import add_breakeven_arguments, add_sweep_arguments, run_breakeven, run_sweep
 
@@ -22,7 +23,7 @@ __all__ = ["main", "run", "build_parser", "EXIT_OK", "EXIT_INTERNAL", "EXIT_BAD_
 
 EXIT_INTERNAL, EXIT_BAD_INPUT = 1, 2
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE, EXIT_TERMINATED = 130, 141, 143  # 128 + signal number
-SUBCOMMANDS = ("run", "sweep", "breakeven")
+SUBCOMMANDS = ("run", "sweep", "breakeven", "compare")
 
 
 def build_parser() -> dict[str, argparse.ArgumentParser]:
@@ -39,7 +40,10 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
                        "P(payback within N) reaches 0.5 and the required probability.")
     add_common(breakeven)
     add_breakeven_arguments(breakeven)
-    return {"run": run, "sweep": sweep, "breakeven": breakeven}
+    compare = Parser(prog="ftsim compare", description="What changed between two run "
+                     "folders: scenario diff, P(payback), NPV and drivers per option.")
+    add_compare_arguments(compare)
+    return {"run": run, "sweep": sweep, "breakeven": breakeven, "compare": compare}
 
 
 def _dispatch(argv: list[str], command: str) -> int:
@@ -47,6 +51,8 @@ def _dispatch(argv: list[str], command: str) -> int:
     name = argv[0] if argv and argv[0] in SUBCOMMANDS else "run"
     rest = argv[1:] if argv and argv[0] in SUBCOMMANDS else argv
     args = parsers[name].parse_args(rest)
+    if name == "compare":  # reads two finished runs: nothing simulated, no run folder
+        return compare_command(args, command)
     start_workers(args)  # numba and the kernel load in the background meanwhile
     remove_leftovers(args.out)
     command_of = {"run": run_command, "sweep": run_sweep, "breakeven": run_breakeven}

@@ -131,8 +131,8 @@ def _paired_paragraph(option: OptionComparison, currency: str) -> Paragraph | No
     p, d = option.payback, option.npv.paths
     if not p.paired or d is None:
         return None
-    return para(f"Path by path: {p.b_only:,} paths pay back within {p.within} months in run B "
-                f"only and {p.a_only:,} in run A only. NPV changes by "
+    return para(f"Path by path: paths paid back within {p.within} months in run B only "
+                f"{p.b_only:,}, in run A only {p.a_only:,}. NPV changes by "
                 f"{_signed_money(d.mean, currency)} on average (median "
                 f"{_signed_money(d.p50, currency)}; 90 % of paths between "
                 f"{_signed_money(d.p5, currency)} and {_signed_money(d.p95, currency)}); it is "
