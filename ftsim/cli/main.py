@@ -15,6 +15,7 @@ from ..core.runner import SchedulerUnreachable
 from ..errors import ScenarioError
 from .common import Parser, UsageError, add_common, remove_leftovers, start_workers
 from .compare import add_compare_arguments, compare_command
+from .optimize import add_optimize_arguments, optimize_command
 from .run import EXIT_OK, add_run_arguments, run_command
 from .studies import add_breakeven_arguments, add_sweep_arguments, run_breakeven, run_sweep
 
@@ -23,7 +24,7 @@ __all__ = ["main", "run", "build_parser", "EXIT_OK", "EXIT_INTERNAL", "EXIT_BAD_
 
 EXIT_INTERNAL, EXIT_BAD_INPUT = 1, 2
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE, EXIT_TERMINATED = 130, 141, 143  # 128 + signal number
-SUBCOMMANDS = ("run", "sweep", "breakeven", "compare")
+SUBCOMMANDS = ("run", "sweep", "breakeven", "compare", "optimize")
 
 
 def build_parser() -> dict[str, argparse.ArgumentParser]:
@@ -43,7 +44,13 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     compare = Parser(prog="ftsim compare", description="What changed between two run "
                      "folders: scenario diff, P(payback), NPV and drivers per option.")
     add_compare_arguments(compare)
-    return {"run": run, "sweep": sweep, "breakeven": breakeven, "compare": compare}
+    optimize = Parser(prog="ftsim optimize", description="Search an option's retraining "
+                      "policy (cadence, on-drift retraining, detection lag) under common "
+                      "random numbers.")
+    add_common(optimize)
+    add_optimize_arguments(optimize)
+    return {"run": run, "sweep": sweep, "breakeven": breakeven, "compare": compare,
+            "optimize": optimize}
 
 
 def _dispatch(argv: list[str], command: str) -> int:
@@ -55,7 +62,8 @@ def _dispatch(argv: list[str], command: str) -> int:
         return compare_command(args, command)
     start_workers(args)  # numba and the kernel load in the background meanwhile
     remove_leftovers(args.out)
-    command_of = {"run": run_command, "sweep": run_sweep, "breakeven": run_breakeven}
+    command_of = {"run": run_command, "sweep": run_sweep, "breakeven": run_breakeven,
+                  "optimize": optimize_command}
     return command_of[name](args, command)
 
 
