@@ -153,3 +153,21 @@ def test_a_missing_run_folder_is_one_line_and_exit_2(runs, tmp_path, capsys, mon
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nowhere" in err and "no such run folder" in err
     assert not (tmp_path / "results").exists()
+
+
+def test_the_scenario_copy_is_refused_when_the_file_changed_after_loading(tmp_path):
+    from ftsim.errors import ScenarioError
+    from ftsim.output import write_scenario_copy
+    from ftsim.scenario import load_scenario, parse_scenario
+
+    path = tmp_path / "bot.toml"
+    path.write_bytes(SUPPORT_BOT.read_bytes())
+    scenario = load_scenario(path)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    assert (write_scenario_copy(run_dir, scenario) or Path()).read_bytes() == path.read_bytes()
+    path.write_bytes(path.read_bytes() + b"\n# edited\n")
+    with pytest.raises(ScenarioError, match="changed after it was loaded"):
+        write_scenario_copy(tmp_path / "run", scenario)
+    # a scenario built from text has no file to copy
+    assert write_scenario_copy(run_dir, parse_scenario(SUPPORT_BOT.read_text("utf-8"))) is None
