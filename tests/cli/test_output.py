@@ -255,7 +255,7 @@ def test_run_folder_holds_summary_monthly_and_parquet_by_default(tmp_path, capsy
     assert "P(payback within 18 months)" in printed
     (run_dir,) = (tmp_path / "support_bot").iterdir()
     assert sorted(p.name for p in run_dir.iterdir()) == ["monthly.csv", "paths.parquet",
-                                                         "summary.json"]
+                                                         "scenario.toml", "summary.json"]
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["simulation"]["payback_within_months"] == 18
     assert summary["simulation"]["seed"] == 5
@@ -275,8 +275,8 @@ def test_run_folder_holds_summary_monthly_and_parquet_by_default(tmp_path, capsy
 
 
 @pytest.mark.parametrize(("flags", "files"), [
-    (["--paths-csv"], ["monthly.csv", "paths.csv.gz", "summary.json"]),
-    (["--no-paths"], ["monthly.csv", "summary.json"]),
+    (["--paths-csv"], ["monthly.csv", "paths.csv.gz", "scenario.toml", "summary.json"]),
+    (["--no-paths"], ["monthly.csv", "scenario.toml", "summary.json"]),
 ], ids=["paths-csv", "no-paths"])
 def test_paths_csv_and_no_paths_choose_the_per_path_file(tmp_path, capsys, flags, files):
     assert main([str(SUPPORT_BOT), "--paths", "300", "--out", str(tmp_path), "--no-report",
