@@ -8,6 +8,7 @@ estimators: docs/model.md section 11.2; the computing: voi_summary.py.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
@@ -18,6 +19,11 @@ __all__ = ["ValueEstimate", "InputValue", "GroupFit", "GroupValue", "PilotValue"
 
 def _flat(record: Any) -> dict[str, Any]:
     return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+def _finite(*values: float | None) -> bool:
+    """Whether every value is a finite number (a summary.json read back may hold null)."""
+    return all(v is not None and math.isfinite(v) for v in values)
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,18 @@ class PilotValue:
     source: str | None = None
     as_of: str | None = None
 
+    @property
+    def worth_today(self) -> float | None:
+        """discount_factor x evsi: the pilot's information valued today (None if unknown)."""
+        if not _finite(self.discount_factor, self.evsi):
+            return None
+        return self.discount_factor * self.evsi
+
+    @property
+    def total_cost(self) -> float | None:
+        """cost + delay_cost: what the pilot takes, money and time (None if unknown)."""
+        return self.cost + self.delay_cost if _finite(self.cost, self.delay_cost) else None
+
     def to_dict(self) -> dict[str, Any]:
         d = _flat(self)
         d["switch_points"], d["decisions"] = list(self.switch_points), list(self.decisions)
@@ -168,6 +186,12 @@ class ValueOfInformation:
     evppi: tuple[InputValue, ...]
     groups: tuple[GroupValue, ...] = ()
     pilots: tuple[PilotValue, ...] = ()
+
+    def share_of_evpi(self, value: float | None) -> float | None:
+        """``value`` / EVPI (None when either is unknown or EVPI is not positive)."""
+        if not _finite(value, self.evpi.value) or self.evpi.value <= 0:
+            return None
+        return float(value) / self.evpi.value  # type: ignore[arg-type]
 
     def input_value(self, key: str) -> InputValue:
         """The EVPPI row of input ``key`` (KeyError when it has none)."""

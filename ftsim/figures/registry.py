@@ -12,7 +12,7 @@ from typing import Any
 from matplotlib.figure import Figure, SubFigure
 
 from ..core.summary_types import Summary
-from ..format import format_probability
+from ..format import format_money, format_probability
 from .breakeven import breakeven_chart
 from .cdf import npv_cdf
 from .costs import cost_breakdown
@@ -21,6 +21,7 @@ from .fan import fan_chart
 from .npv import npv_distribution
 from .payback import payback_curve
 from .style import FIGSIZE, PNG_DPI, TITLE_SIZE, house_style, title_text
+from .voi import voi_chart
 
 __all__ = ["FigureSpec", "KINDS", "figure_specs", "draw_figure", "figure_set", "save_png"]
 
@@ -42,7 +43,7 @@ BreakevenCurve = Mapping[str, Any]
 @dataclass(frozen=True)
 class FigureSpec:
     """One report figure: file stem, kind (payback | fan | npv | cdf | drivers | cost |
-    breakeven), the option it shows (None for figures of every option), caption and alt
+    breakeven | voi), the option it shows (None for figures of every option), caption and alt
     text (what the figure shows, in words, for screen readers and text-only renderers)."""
 
     stem: str
@@ -77,17 +78,39 @@ def _alt(kind: str, summary: Summary, option_id: str) -> str:
             "bill, and the cost of errors on a separate panel.")
 
 
+def voi_spec(summary: Summary) -> FigureSpec:
+    """The value-of-information figure (for a summary that has it): caption and alt text."""
+    voi = summary.value_of_information
+    assert voi is not None
+    currency = summary.scenario.currency
+    alt = (f"Value of perfect information on everything (EVPI): "
+           f"{format_money(voi.evpi.value, currency)}.")
+    if voi.evppi:
+        top = voi.evppi[0]
+        alt += (f" Worth most to learn alone: {top.label}, "
+                f"{format_money(top.value, currency)}.")
+    for pilot in voi.pilots:
+        alt += (f" {pilot.name}: worth {format_money(pilot.worth_today, currency)}, costs "
+                f"{format_money(pilot.total_cost, currency)}.")
+    return FigureSpec("voi", "voi", None,
+                      "What is worth learning before deciding: value of perfect information "
+                      "per input (EVPPI) against EVPI; pilots' value against their cost", alt)
+
+
 def figure_specs(summary: Summary, breakeven: BreakevenCurve | None = None) -> list[FigureSpec]:
-    """The report's figures: payback (every option), then per option and kind in the order
-    of ``KINDS`` (fan_a, fan_b, npv_a, ...), then the break-even curve when given."""
+    """The report's figures in report order: the value of information when the summary has
+    it (on its own page, before the Figures section), payback (every option), then per
+    option and kind in the order of ``KINDS`` (fan_a, fan_b, npv_a, ...), then the
+    break-even curve when given."""
     deadline = summary.simulation.payback_within_months
     probabilities = "; ".join(f"{o.name} {format_probability(o.p_payback_within)}"
                               for o in summary.options.values())
-    specs = [FigureSpec("payback", "payback", None,
-                        "Probability of payback by month, every option",
-                        f"Probability of having paid back by each month; within {deadline} "
-                        f"months: {probabilities}.")]
-    used: set[str] = {"payback", "breakeven"}
+    specs = [] if summary.value_of_information is None else [voi_spec(summary)]
+    specs.append(FigureSpec("payback", "payback", None,
+                            "Probability of payback by month, every option",
+                            f"Probability of having paid back by each month; within "
+                            f"{deadline} months: {probabilities}."))
+    used: set[str] = {"payback", "breakeven", "voi"}
     for kind, caption in KINDS.items():
         for option_id, option in summary.options.items():
             stem = f"{kind}_{_safe_stem(option_id)}"
@@ -117,6 +140,8 @@ def draw_figure(container: Figure | SubFigure, spec: FigureSpec, summary: Summar
                 summary, option_id)
     elif spec.kind == "cost":
         cost_breakdown(tuple(container.subplots(2, 1, sharex=True)), summary, option_id)
+    elif spec.kind == "voi":
+        voi_chart(container, summary)
     elif spec.kind == "breakeven":
         if breakeven is None:
             raise ValueError("the break-even figure needs the break-even curve")

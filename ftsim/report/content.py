@@ -40,6 +40,7 @@ from .tables import (
     statistics_blocks,
     target_blocks,
 )
+from .voi import voi_blocks
 
 if TYPE_CHECKING:  # pragma: no cover (the figures import matplotlib: only their specs come in)
     from ..figures.registry import FigureSpec
@@ -208,13 +209,20 @@ def _figure_blocks(specs: Sequence[FigureSpec]) -> list[Block]:
     return blocks
 
 
+def _general_figures(specs: Sequence[FigureSpec]) -> list[FigureSpec]:
+    """The figures of the Figures section: all but the value of information's (on its page)."""
+    return [spec for spec in specs if spec.kind != "voi"]
+
+
 def report_document(summary: Summary, scenario: Scenario, *, command: str, seconds: float,
                     generated_at: datetime, breakeven: Mapping[str, Any] | None,
                     specs: Sequence[FigureSpec]) -> Document:
     """The whole report, in reading order: question, warnings, verdicts with why and what
-    would change them, money at risk, checklist, drivers; figures (``specs``, from
-    ``ftsim.figures.registry.figure_specs``); NPV statistics and targets; assumptions with
-    sources and correlations; break-even (when ``breakeven`` is given); method and limits;
+    would change them, money at risk, checklist, drivers; what is worth learning before
+    deciding (value of information, when computed, with its figure); the other figures
+    (``specs``, from ``ftsim.figures.registry.figure_specs``); NPV statistics and targets;
+    assumptions with sources and correlations; break-even (when ``breakeven`` is given);
+    method and limits;
     reproducibility; appendix of keys and references."""
     sim = summary.simulation
     rule = (f"Go when the 95% interval of P(payback within {sim.payback_within_months} months) "
@@ -230,7 +238,8 @@ def report_document(summary: Summary, scenario: Scenario, *, command: str, secon
         *_verdict_blocks(summary),
         *_checklist_blocks(summary, scenario),
         *_driver_blocks(summary),
-        *_figure_blocks(specs),
+        *voi_blocks(summary, specs),
+        *_figure_blocks(_general_figures(specs)),
         PageBreak(),
         *statistics_blocks(summary),
         *target_blocks(summary),
