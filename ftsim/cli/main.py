@@ -4,67 +4,91 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import shlex
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from ..core.runner import SchedulerUnreachable
 from ..errors import ScenarioError
 from .common import Parser, UsageError, add_common, remove_leftovers, start_workers
-from .compare import add_compare_arguments, compare_command
-from .optimize import add_optimize_arguments, optimize_command
-from .run import EXIT_OK, add_run_arguments, run_command
-from .studies import add_breakeven_arguments, add_sweep_arguments, run_breakeven, run_sweep
+from .run import EXIT_OK
 
-__all__ = ["main", "run", "build_parser", "EXIT_OK", "EXIT_INTERNAL", "EXIT_BAD_INPUT",
-           "EXIT_INTERRUPTED", "EXIT_BROKEN_PIPE", "EXIT_TERMINATED"]
+__all__ = ["main", "run", "build_parser", "COMMANDS", "EXIT_OK", "EXIT_INTERNAL",
+           "EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "EXIT_BROKEN_PIPE", "EXIT_TERMINATED"]
 
 EXIT_INTERNAL, EXIT_BAD_INPUT = 1, 2
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE, EXIT_TERMINATED = 130, 141, 143  # 128 + signal number
-SUBCOMMANDS = ("run", "sweep", "breakeven", "compare", "optimize")
 
 
-def build_parser() -> dict[str, argparse.ArgumentParser]:
-    """One parser per subcommand; ``run`` is the default when the first word is a file."""
-    run = Parser(prog="ftsim", description="Probability that fine-tuning pays back within "
-                 "N months against a prompted API baseline (Monte Carlo).")
-    add_common(run)
-    add_run_arguments(run)
-    sweep = Parser(prog="ftsim sweep", description="Re-run a scenario over values of one key "
-                   "(common random numbers).")
-    add_common(sweep)
-    add_sweep_arguments(sweep)
-    breakeven = Parser(prog="ftsim breakeven", description="Tokens per month at which "
-                       "P(payback within N) reaches 0.5 and the required probability.")
-    add_common(breakeven)
-    add_breakeven_arguments(breakeven)
-    compare = Parser(prog="ftsim compare", description="What changed between two run "
-                     "folders: scenario diff, P(payback), NPV and drivers per option.")
-    add_compare_arguments(compare)
-    optimize = Parser(prog="ftsim optimize", description="Search an option's retraining "
-                      "policy (cadence, on-drift retraining, detection lag) under common "
-                      "random numbers.")
-    add_common(optimize)
-    add_optimize_arguments(optimize)
-    return {"run": run, "sweep": sweep, "breakeven": breakeven, "compare": compare,
-            "optimize": optimize}
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: where its options and its function live (imported only when the
+    command runs, so a run never pays for the other commands' imports), and whether it
+    simulates (takes the common options, starts the chunk threads, owns a run folder)."""
+
+    module: str
+    add_arguments: str
+    function: str
+    description: str
+    simulates: bool = True
+
+
+COMMANDS: dict[str, Command] = {
+    "run": Command("ftsim.cli.run", "add_run_arguments", "run_command",
+                   "Probability that fine-tuning pays back within N months against a prompted "
+                   "API baseline (Monte Carlo)."),
+    "sweep": Command("ftsim.cli.studies", "add_sweep_arguments", "run_sweep",
+                     "Re-run a scenario over values of one key (common random numbers)."),
+    "breakeven": Command("ftsim.cli.studies", "add_breakeven_arguments", "run_breakeven",
+                         "Tokens per month at which P(payback within N) reaches 0.5 and the "
+                         "required probability."),
+    "compare": Command("ftsim.cli.compare", "add_compare_arguments", "compare_command",
+                       "What changed between two run folders: scenario diff, P(payback), NPV "
+                       "and drivers per option.", simulates=False),
+    "optimize": Command("ftsim.cli.optimize", "add_optimize_arguments", "optimize_command",
+                        "Search an option's retraining policy (cadence, on-drift retraining, "
+                        "detection lag) under common random numbers."),
+    "prices": Command("ftsim.cli.prices", "add_prices_arguments", "prices_command",
+                      "Catalog models (genai-prices, bundled snapshot, no network) matching "
+                      "every word, with their per-token prices.", simulates=False),
+    "calibrate-prices": Command("ftsim.cli.prices", "add_calibrate_arguments",
+                                "calibrate_command", "Fit a [prices.<name>] table to a dated "
+                                "price history and print it as TOML.", simulates=False),
+}
+"""Every subcommand; ``run`` is the default when the first word is not a command name.
+A new command is one row here (its module provides ``add_arguments(parser)`` and
+``function(args, command) -> int``)."""
+SUBCOMMANDS = tuple(COMMANDS)
+
+
+def build_parser(name: str = "run") -> argparse.ArgumentParser:
+    """The parser of one subcommand (``run`` by default)."""
+    spec = COMMANDS[name]
+    prog = "ftsim" if name == "run" else f"ftsim {name}"
+    epilog = ("other commands: " + ", ".join(n for n in COMMANDS if n != "run")
+              + " (python -m ftsim COMMAND --help)") if name == "run" else None
+    parser = Parser(prog=prog, description=spec.description, epilog=epilog)
+    if spec.simulates:
+        add_common(parser)
+    getattr(importlib.import_module(spec.module), spec.add_arguments)(parser)
+    return parser
 
 
 def _dispatch(argv: list[str], command: str) -> int:
-    parsers = build_parser()
-    name = argv[0] if argv and argv[0] in SUBCOMMANDS else "run"
-    rest = argv[1:] if argv and argv[0] in SUBCOMMANDS else argv
-    args = parsers[name].parse_args(rest)
-    if name == "compare":  # reads two finished runs: nothing simulated, no run folder
-        return compare_command(args, command)
-    start_workers(args)  # numba and the kernel load in the background meanwhile
-    remove_leftovers(args.out)
-    command_of = {"run": run_command, "sweep": run_sweep, "breakeven": run_breakeven,
-                  "optimize": optimize_command}
-    return command_of[name](args, command)
+    name = argv[0] if argv and argv[0] in COMMANDS else "run"
+    rest = argv[1:] if argv and argv[0] in COMMANDS else argv
+    args = build_parser(name).parse_args(rest)
+    spec = COMMANDS[name]
+    if spec.simulates:
+        start_workers(args)  # numba and the kernel load in the background meanwhile
+        remove_leftovers(args.out)
+    function = getattr(importlib.import_module(spec.module), spec.function)
+    return int(function(args, command))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
