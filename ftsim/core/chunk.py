@@ -21,8 +21,8 @@ from .result import OptionResult, Result
 from .sampling import random_inputs, sample_static
 from .timing import phase
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "ChunkResult", "BatchJob", "ChunkOutcome", "run_chunk",
-           "run_batch", "chunk_plan", "batches"]
+__all__ = ["DEFAULT_CHUNK_SIZE", "ChunkResult", "ChunkDraws", "BatchJob", "ChunkOutcome",
+           "draw_chunk", "run_chunk", "run_batch", "chunk_plan", "batches"]
 
 # Paths per chunk. Part of the result's identity (with the seed): chunk i always draws
 # from child seed i, so the answer never depends on --jobs or the backend. 8192 paths
@@ -40,11 +40,24 @@ class ChunkResult:
     options: dict[str, OptionResult]
 
 
-def run_chunk(
+@dataclass(frozen=True)
+class ChunkDraws:
+    """Everything random about one chunk's paths, before any cash flow: the static draws
+    (by key path), the named inputs, the world's months and each option's base-model
+    updates per month (H, paths). Studies that run the engine differently on the same
+    paths (``ftsim.core.studies.wait``) start from here."""
+
+    static: dict[str, np.ndarray]
+    inputs: Inputs
+    world: World
+    base_model_updates: dict[str, np.ndarray]
+
+
+def draw_chunk(
     scenario: Scenario, chunk_index: int, n_paths: int, *, seed: int, sampler: str,
     chunk_size: int,
-) -> ChunkResult:
-    """Simulate ``n_paths`` paths of chunk ``chunk_index``: sample, draw events, add up cash."""
+) -> ChunkDraws:
+    """Sample chunk ``chunk_index``'s static inputs and draw its months' events."""
     horizon = scenario.horizon_months
     with phase("chunk: sampling"):
         static = sample_static(scenario, n_paths, seed=seed, chunk_index=chunk_index,
@@ -57,6 +70,19 @@ def run_chunk(
                 stream(seed, chunk_index, f"option.{option_id}.base_model_updates"),
                 inputs.options[option_id].maintenance.base_model_updates_per_year, horizon)
             for option_id in scenario.options}
+    return ChunkDraws(static, inputs, world, updates)
+
+
+def run_chunk(
+    scenario: Scenario, chunk_index: int, n_paths: int, *, seed: int, sampler: str,
+    chunk_size: int,
+) -> ChunkResult:
+    """Simulate ``n_paths`` paths of chunk ``chunk_index``: sample, draw events, add up cash."""
+    horizon = scenario.horizon_months
+    draws = draw_chunk(scenario, chunk_index, n_paths, seed=seed, sampler=sampler,
+                       chunk_size=chunk_size)
+    static, inputs, world, updates = (draws.static, draws.inputs, draws.world,
+                                      draws.base_model_updates)
     options = {}
     with phase("chunk: option recursion"):
         for option_id, option in scenario.options.items():

@@ -146,13 +146,18 @@ def _training_compute(option: OptionSpec, v: OptionDraws) -> np.ndarray:
 
 def _coefficients(
     option: OptionSpec, v: OptionDraws, inputs: Inputs, n_paths: int, names: tuple[str, ...],
+    build_index_now: np.ndarray | None = None,
 ) -> tuple[str, np.ndarray, np.ndarray]:
     """The serving mode, the upfront cost U, and the per-path coefficient matrix
-    (len(names), paths) in the kernel's row order (``kernel.COEFFICIENTS``)."""
+    (len(names), paths) in the kernel's row order (``kernel.COEFFICIENTS``).
+
+    ``build_index_now`` (paths,): the build's price index when the build starts later than
+    today (a deferred decision); U's training compute is then priced with it."""
     compute = _training_compute(option, v)
     build, maint = v.build, v.maintenance
     trials, eval_run = build.trials, build.eval_cost_per_run
-    upfront = (build.examples * build.data_cost_per_example + trials * (compute + eval_run)
+    compute_now = compute if build_index_now is None else compute * build_index_now
+    upfront = (build.examples * build.data_cost_per_example + trials * (compute_now + eval_run)
                + build.eval_setup_cost + build.engineering_cost)
 
     mode, serve_a, min_gpus, gpu_month = _serving_coefficients(option, v, inputs)
@@ -179,6 +184,7 @@ def _coefficients(
 def simulate_option(
     option: OptionSpec, inputs: Inputs, world: World,
     base_model_updates: np.ndarray, *, horizon_months: int, discount_rate_annual: float,
+    decision_month: int = 0,
 ) -> OptionPaths:
     """Cash flows and outcomes of one option on every path (MODEL.md section 4).
 
@@ -198,6 +204,12 @@ def simulate_option(
       (c) a base-model update forces a rebuild, whose cost trials (compute I^build_t +
       eval_run) replaces retrain_cost.
 
+    ``decision_month`` k > 0: the decision is taken after month k instead of today (the
+    option to wait, ``ftsim.core.studies.wait``). The baseline runs alone through month k;
+    the build starts then: S = min(k + L, H) + 1, U's training compute is priced with the
+    build's index I^build_k, and the NPV discounts U by (1 + r_m)^-k. CS_t and the TCO
+    still count U (undiscounted) from month 1. k = 0 is today's decision, bit for bit.
+
     The per-path coefficients are computed here on (paths,) vectors; the month recursion
     runs in ``ftsim.core.kernel.option_months`` (compiled), one pass over each (H, paths) array.
     """
@@ -216,11 +228,19 @@ def simulate_option(
     horizon, n_paths = requests.shape
     shape = (horizon, n_paths)
 
+    if not 0 <= decision_month < horizon:
+        raise ValueError(f"decision_month: expected 0 to {horizon - 1}, got {decision_month}")
     lead = np.clip(v.lead_time_months, 0, horizon).astype(np.int64)
     start = lead + 1
+    build_index_now = None
+    if decision_month:
+        start = np.minimum(lead + decision_month, horizon) + 1
+        build_index = index_or_one(world.indices, option.build.price_index, shape)
+        build_index_now = build_index[decision_month - 1]
     abandoned = v.error_rate_gap > v.max_acceptable_gap
 
-    mode, upfront, coefficients = _coefficients(option, v, inputs, n_paths, COEFFICIENTS)
+    mode, upfront, coefficients = _coefficients(option, v, inputs, n_paths, COEFFICIENTS,
+                                                build_index_now)
 
     monthly_rate = (1.0 + discount_rate_annual) ** (1.0 / 12.0) - 1.0
     discount = (1.0 + monthly_rate) ** -np.arange(1, horizon + 1, dtype=float)
@@ -234,6 +254,8 @@ def simulate_option(
                           abandoned=np.ascontiguousarray(abandoned), coefficients=coefficients)
     option_months(OptionRule(SERVING_MODES[mode], bool(option.retrain_on_drift), discount),
                   _month_inputs(option, world, base_model_updates), per_path, out)
+    if decision_month:  # the kernel subtracts U at month 0: book it at month k instead
+        out.npv[:] += upfront * (1.0 - discount[decision_month - 1])
     return OptionPaths(
         upfront=upfront, abandoned=abandoned, start_month=start,
         cumulative=out.cumulative, payback_month=out.payback, npv=out.npv,
