@@ -12,6 +12,7 @@ from scipy import special
 from ..distributions import spearman_to_pearson
 from ..rng import U_MIN, design_stream, stream
 from ..scenario import Correlation, Input, Scenario
+from .supplied import PathValues
 
 __all__ = [
     "WORLD",
@@ -239,7 +240,9 @@ def sample_static(
     """Every numeric input of the scenario as a (n_paths,) float64 array, keyed by key path.
 
     Fixed inputs are filled with their value; random ones are ``ppf(u)`` of the design,
-    counts rounded with floor(x + 0.5) (MODEL.md section 2).
+    counts rounded with floor(x + 0.5) (MODEL.md section 2). Inputs supplied path by path
+    (``--inputs``, `supplied.PathValues`) take their rows of this chunk instead; their
+    uniforms are drawn all the same, so the other inputs' draws do not change.
     """
     uniforms = static_uniforms(scenario, n_paths, seed=seed, chunk_index=chunk_index,
                                chunk_size=chunk_size, sampler=sampler)
@@ -247,7 +250,9 @@ def sample_static(
 
     values: dict[str, np.ndarray] = {}
     for key, item in scenario.all_inputs().items():
-        if key in uniforms:
+        if isinstance(item.dist, PathValues):
+            x = item.dist.rows(chunk_index * chunk_size, n_paths)
+        elif key in uniforms:
             x = np.asarray(item.dist.ppf(uniforms[key]), dtype=float)
         else:
             x = np.full(n_paths, float(item.dist.ppf(np.array([0.5]))[0]))
