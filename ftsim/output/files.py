@@ -16,6 +16,7 @@ from .folder import atomic_write_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.summary_types import Summary
+    from .audit import RunRecord
 
 __all__ = ["RunInfo", "summary_json", "summary_json_text", "write_summary_json", "csv_text",
            "monthly_table", "monthly_csv_text", "write_monthly_csv"]
@@ -23,20 +24,27 @@ __all__ = ["RunInfo", "summary_json", "summary_json_text", "write_summary_json",
 
 @dataclass(frozen=True)
 class RunInfo:
-    """What the command line adds to summary.json (not part of the `Summary`)."""
+    """What the command line adds to summary.json (not part of the `Summary`): the run's
+    seconds and, when given, how it was made (`audit.RunRecord`: scenario path, overrides,
+    data files, supplied inputs, stress bands)."""
 
     seconds: float
+    record: RunRecord | None = None
 
 
 def summary_json(summary: Summary, run: RunInfo | None = None) -> dict[str, Any]:
     """``summary.to_dict()`` with ``simulation.seconds`` (rounded to ms) from ``run``, placed
-    before the ``precision_*`` keys as summary.json has always had it."""
+    before the ``precision_*`` keys as summary.json has always had it, then the record's
+    ``simulation`` keys, and ``scenario.path``."""
     out = summary.to_dict()
     if run is not None:
         simulation = out["simulation"]
         head = {k: v for k, v in simulation.items() if not k.startswith("precision_")}
         tail = {k: v for k, v in simulation.items() if k.startswith("precision_")}
-        out["simulation"] = {**head, "seconds": round(run.seconds, 3), **tail}
+        record = {} if run.record is None else run.record.simulation_keys()
+        out["simulation"] = {**head, "seconds": round(run.seconds, 3), **tail, **record}
+        if run.record is not None and run.record.scenario_path is not None:
+            out["scenario"] = {**out["scenario"], "path": run.record.scenario_path}
     return out
 
 
