@@ -59,6 +59,12 @@ COMMANDS: dict[str, Command] = {
     "calibrate-prices": Command("ftsim.cli.prices", "add_calibrate_arguments",
                                 "calibrate_command", "Fit a [prices.<name>] table to a dated "
                                 "price history and print it as TOML.", simulates=False),
+    "replay": Command("ftsim.cli.replay", "add_replay_arguments", "replay_command",
+                      "Re-run a finished run from its folder and check that summary.json and "
+                      "the per-path file come out bit for bit the same.", simulates=False),
+    "stress": Command("ftsim.cli.stress", "add_stress_arguments", "stress_command",
+                      "The top drivers confined in turn to percentile bands (every other draw "
+                      "unchanged): P(payback) and median NPV per band."),
 }
 """Every subcommand; ``run`` is the default when the first word is not a command name.
 A new command is one row here (its module provides ``add_arguments(parser)`` and

@@ -13,7 +13,9 @@ from .._version import __version__
 from ..core.result import Result
 from ..core.runner import simulate
 from ..core.studies.breakeven import breakeven_curve
+from ..core.studies.stress import StressBand, parse_stress, stressed
 from ..core.summary import Summary, summarize
+from ..core.supplied import SuppliedInputs, with_supplied
 from ..output import (
     PathsFormat,
     PathsWriter,
@@ -22,6 +24,8 @@ from ..output import (
     write_scenario_copy,
     write_summary_json,
 )
+from ..output.audit import RunRecord, copy_inputs_file, data_files
+from ..output.inputs_file import InputsTable, read_inputs_file
 from ..scenario import Scenario
 from .common import (
     MAX_PATHS,
@@ -29,6 +33,7 @@ from .common import (
     check_memory,
     half_width,
     load,
+    overrides,
     progress_bar,
     simulation_kwargs,
     staged_output,
@@ -36,7 +41,8 @@ from .common import (
 )
 from .table import files_text, format_table
 
-__all__ = ["add_run_arguments", "write_run", "run_command", "paths_format"]
+__all__ = ["add_run_arguments", "write_run", "run_command", "paths_format", "recorded_overrides",
+           "run_record"]
 
 EXIT_OK = 0
 
@@ -60,7 +66,22 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="add paths until every Wilson 95%% half-width <= this (0 to 0.5)")
     parser.add_argument("--max-paths", type=whole(1, MAX_PATHS), default=None,
                         help="cap on paths with --precision (default 10 x --paths)")
+    parser.add_argument("--inputs", type=Path, default=None, metavar="FILE",
+                        help="joint samples of inputs, one row per path (.parquet, .csv): "
+                             "columns named by key path are used instead of drawing those "
+                             "inputs; --paths defaults to the row count (first N rows)")
+    parser.add_argument("--stress", type=_stress, action="append", default=[],
+                        metavar="KEY=LO:HI",
+                        help="confine a random input to its percentiles LO..HI (0-100), "
+                             "every other draw unchanged")
     parser.add_argument("--version", action="version", version=f"ftsim {__version__}")
+
+
+def _stress(text: str) -> StressBand:
+    try:
+        return parse_stress(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def paths_format(args: argparse.Namespace) -> PathsFormat | None:
@@ -73,16 +94,16 @@ def paths_format(args: argparse.Namespace) -> PathsFormat | None:
 def write_run(
     run_dir: Path, summary: Summary, scenario: Scenario, *, seconds: float, command: str,
     report: bool, breakeven: dict[str, Any] | None = None,
-    before_pdf: Callable[[], object] | None = None,
+    before_pdf: Callable[[], object] | None = None, record: RunRecord | None = None,
 ) -> dict[str, Path]:
     """summary.json, monthly.csv and the report (report.pdf last, so its presence means a
     finished report); returns the report's files keyed by their path in ``run_dir``.
 
     The per-path file is not written here: `PathsWriter` writes it in the background from
     the moment the simulation ends; ``before_pdf`` (its ``wait``) holds report.pdf back
-    until it is complete.
+    until it is complete. ``record`` (how the run was made) goes into summary.json.
     """
-    write_summary_json(run_dir, summary, RunInfo(seconds))
+    write_summary_json(run_dir, summary, RunInfo(seconds, record))
     write_monthly_csv(run_dir, summary)
     if not report:
         return {}
@@ -120,6 +141,49 @@ def _simulate(args: argparse.Namespace, scenario: Scenario, kwargs: dict[str, An
     return result
 
 
+def recorded_overrides(args: argparse.Namespace) -> tuple[str, ...]:
+    """The overrides as summary.json records them: each --set as typed, then --horizon and
+    --within as ``key=value`` (the order `common.overrides` applies them in)."""
+    extra = [f"scenario.horizon_months={args.horizon}"] if args.horizon is not None else []
+    if args.within is not None:
+        extra.append(f"scenario.payback_within_months={args.within}")
+    return (*args.overrides, *extra)
+
+
+def _supplied_and_stressed(args: argparse.Namespace, scenario: Scenario,
+                           kwargs: dict[str, Any]) -> tuple[Scenario, InputsTable | None]:
+    """The scenario with --inputs' columns and --stress's bands applied (``kwargs["paths"]``
+    set to the row count when --paths is not given); refused (exit 2) before any run."""
+    table = None
+    if args.inputs is not None:
+        for flag, used in (("--precision", args.precision is not None),
+                           ("--breakeven", args.breakeven)):
+            if used:
+                raise UsageError(f"{flag}: not available with --inputs (the paths are the "
+                                 "file's rows)")
+        table = read_inputs_file(args.inputs)
+        kwargs["paths"] = kwargs["paths"] or table.rows
+        scenario = with_supplied(scenario, SuppliedInputs(args.inputs.name, table.columns,
+                                                          table.rows), kwargs["paths"])
+    if args.stress:
+        scenario = stressed(scenario, args.stress)
+    return scenario, table
+
+
+def run_record(args: argparse.Namespace, run_dir: Path, scenario_copy: Path | None,
+               table: InputsTable | None) -> RunRecord:
+    """What summary.json records of how this run was made (see `output.audit`); copies the
+    --inputs file's bytes into the run folder."""
+    text = scenario_copy.read_bytes().decode("utf-8-sig") if scenario_copy else ""
+    inputs = None if table is None else copy_inputs_file(
+        run_dir, args.inputs, table.data, table.rows, list(table.columns))
+    return RunRecord(
+        scenario_path=str(Path(args.scenario).resolve()),
+        overrides=recorded_overrides(args), allow_files_outside=args.allow_files_outside,
+        data_files=data_files(text, overrides(args), Path(args.scenario).parent),
+        inputs_file=inputs, stress=tuple(args.stress))
+
+
 def run_command(args: argparse.Namespace, command: str) -> int:
     """``python -m ftsim [run]``: simulate, write the run folder, print the table or JSON.
 
@@ -130,11 +194,13 @@ def run_command(args: argparse.Namespace, command: str) -> int:
     scenario = load(args)
     kwargs = simulation_kwargs(args)
     kwargs.update(_precision_kwargs(args, scenario))
+    scenario, table = _supplied_and_stressed(args, scenario, kwargs)
     per_path = paths_format(args)
     check_memory(scenario, kwargs, write_paths=per_path is not None)
     with staged_output(args, args.scenario.stem) as folder:
         started = time.perf_counter()
-        write_scenario_copy(folder.path, scenario)  # now: the file may be edited during the run
+        copy = write_scenario_copy(folder.path, scenario)  # now: the file may be edited later
+        record = run_record(args, folder.path, copy, table)
         result = _simulate(args, scenario, kwargs)
         with PathsWriter(folder.path, result, per_path,
                          threads=None if args.no_report else 1) as paths:
@@ -142,7 +208,7 @@ def run_command(args: argparse.Namespace, command: str) -> int:
             breakeven = breakeven_curve(scenario, **kwargs) if args.breakeven else None
             written = write_run(folder.path, summary, scenario, seconds=result.seconds,
                                 command=command, report=not args.no_report,
-                                breakeven=breakeven, before_pdf=paths.wait)
+                                breakeven=breakeven, before_pdf=paths.wait, record=record)
         run_dir = folder.commit()
     if args.json:
         sys.stdout.write((run_dir / "summary.json").read_text(encoding="utf-8"))
