@@ -103,3 +103,51 @@ def event_tree_value(upfront: float, k: int) -> float:
     tree = sum(math.exp(-mean) * mean**j / math.factorial(j) * max(event_npv(upfront, k, j), 0.0)
                for j in range(40))
     return tree - max(event_npv(upfront, 0, 0), 0.0)
+
+
+# PILOT: the CONSTANT world plus a quality term: the fine-tune's error-rate gap is
+# Normal(GAP_MEAN, GAP_SD) (baseline error rate 0.2, so the rate never clips), each error
+# costs COST_PER_ERROR; a pilot measures the gap with Normal(0, TAU) noise. A live month
+# then saves a - b - R c_err gap, so NPV_k = A_k - B_k gap with A_k = constant_npv(U, k)
+# and B_k = R c_err sum_{t=k+L+1}^{H} v^t; after the pilot E[gap | y] is normal with mean
+# GAP_MEAN and sd S = GAP_SD^2 / sqrt(GAP_SD^2 + TAU^2) (the normal-normal preposterior),
+# so E[max(0, E[NPV_k | y])] = s phi(M / s) + M Phi(M / s), M = A_k - B_k GAP_MEAN,
+# s = B_k S.
+GAP_MEAN, GAP_SD, COST_PER_ERROR = 0.02, 0.02, 0.01
+PILOT_EXAMPLES, PILOT_NOISE, PILOT_COST = 100, 0.1, 500.0  # TAU = 0.1 / sqrt(100) = 0.01
+
+
+def pilot_text(upfront: float) -> str:
+    """The PILOT scenario (its pilot is named "Pilot")."""
+    return scenario_text(upfront).replace("[baseline]", f"""[quality]
+baseline_error_rate = 0.2
+cost_per_error = {COST_PER_ERROR}
+
+[baseline]""").replace('lead_time_months = 1', f"""lead_time_months = 1
+error_rate_gap = {{ dist = "normal", mean = {GAP_MEAN}, sd = {GAP_SD} }}""") + f"""
+[[pilots]]
+name = "Pilot"
+input = "options.ft.error_rate_gap"
+examples = {PILOT_EXAMPLES}
+noise_sd_per_example = {PILOT_NOISE}
+cost = {PILOT_COST}
+duration_months = 1
+"""
+
+
+def pilot_value(upfront: float, k: int) -> float:
+    """Value of waiting k months with the pilot, by the preposterior above, its cost paid."""
+    v = _v()
+    b_k = 1_000_000 * COST_PER_ERROR * sum(v**t for t in range(k + L + 1, H + 1))
+    m = constant_npv(upfront, k) - b_k * GAP_MEAN
+    tau = PILOT_NOISE / math.sqrt(PILOT_EXAMPLES)
+    s = b_k * GAP_SD**2 / math.sqrt(GAP_SD**2 + tau**2)
+    phi = math.exp(-0.5 * (m / s) ** 2) / math.sqrt(2 * math.pi)
+    big_phi = 0.5 * (1 + math.erf(m / s / math.sqrt(2)))
+    now = constant_npv(upfront, 0) - _b0() * GAP_MEAN
+    return s * phi + m * big_phi - PILOT_COST - max(now, 0.0)
+
+
+def _b0() -> float:
+    v = _v()
+    return 1_000_000 * COST_PER_ERROR * sum(v**t for t in range(L + 1, H + 1))

@@ -19,6 +19,8 @@ from wait_case import (
     constant_value,
     event_npv,
     event_tree_value,
+    pilot_text,
+    pilot_value,
     scenario_text,
 )
 
@@ -138,6 +140,31 @@ def test_committed_npv_matches_its_hand_expectation():
                    * event_npv(UPFRONT_EVENT, k, j) for j in range(40))
         npv = sample.npv[i, :, 0]
         assert npv.mean() == pytest.approx(hand, abs=4 * npv.std() / math.sqrt(npv.size)), k
+
+
+@pytest.mark.parametrize("upfront", [1_000.0, 3_000.0])
+def test_waiting_for_a_pilot_matches_the_normal_preposterior(upfront):
+    """Nothing in the world is random; the pilot measures the quality gap. Deciding on its
+    measurement is worth s phi(M/s) + M Phi(M/s) less its cost (tests/wait_case.py), for
+    deciding now committing (1,000) or not (3,000)."""
+    analysis = wait_analysis(parse_scenario(pilot_text(upfront)), (1, 3, 12), paths=20_000,
+                             seed=1, pilot="Pilot")
+    assert [f.key for f in analysis.features] == ["pilot.Pilot"]
+    assert analysis.pilot == "Pilot" and analysis.pilot_cost == 500.0
+    for row in analysis.rows[1:]:
+        assert row.value == pytest.approx(pilot_value(upfront, row.month), abs=4 * row.value_se)
+
+
+def test_a_pilot_is_checked_before_anything_runs():
+    text = pilot_text(1_000.0)
+    with pytest.raises(ValueError, match="^pilot: unknown pilot 'Nope'"):
+        wait_analysis(parse_scenario(text), (3,), paths=200, pilot="Nope")
+    with pytest.raises(ValueError, match="^months: the pilot 'Pilot' takes 2 months"):
+        wait_analysis(parse_scenario(text.replace("duration_months = 1", "duration_months = 2")),
+                      (1, 3), paths=200, pilot="Pilot")
+    with pytest.raises(ValueError, match="^pilot: .*an option not weighed"):
+        wait_analysis(SCENARIOS / "support_bot.toml", (3,), paths=200,
+                      options=["lora_8b_selfhosted"], pilot="Pilot, 200 labelled tickets")
 
 
 # --- (c) never above the perfect-information bound ---

@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from ...scenario import Scenario, load_scenario, parse_scenario
+from ...rng import stream
+from ...scenario import Pilot, Scenario, input_label, load_scenario, parse_scenario
 from ..chunk import DEFAULT_CHUNK_SIZE, ChunkDraws, chunk_plan, draw_chunk
 from ..dynamics import INDEX_MIN
 from ..engine import simulate_option
@@ -74,9 +75,11 @@ FEATURE_LABELS = {
 }
 
 
-def _feature_label(key: str) -> str:
+def _feature_label(key: str, scenario: Scenario, pilot: Pilot | None = None) -> str:
     if key in FEATURE_LABELS:
         return FEATURE_LABELS[key]
+    if pilot is not None and key == f"pilot.{pilot.name}":
+        return f"Pilot's measurement of {input_label(pilot.input, scenario)}"
     name, what = key.split(".")[1], key.split(".")[2]
     return (f"{name} price index in the decision month" if what == "index_at_k" else
             f"{name} list-price changes so far")
@@ -126,8 +129,18 @@ class WaitSample:
     feature_keys: tuple[tuple[str, ...], ...]
 
 
+def pilot_measurement(pilot: Pilot, draws: ChunkDraws, seed: int,
+                      chunk_index: int) -> np.ndarray:
+    """The pilot's measurement on each path of a chunk: the input's true value plus
+    Normal(0, noise_sd_per_example / sqrt(examples)), from the chunk's own stream."""
+    truth = np.asarray(draws.static[pilot.input], np.float64)
+    rng = stream(seed, chunk_index, f"wait.pilots.{pilot.name}")
+    return truth + rng.normal(0.0, pilot.noise_sd_per_example / math.sqrt(pilot.examples),
+                              truth.shape)
+
+
 def _chunk_outcomes(scenario: Scenario, chunk: tuple[int, int], months: tuple[int, ...],
-                    seed: int, sampler: str, chunk_size: int,
+                    seed: int, sampler: str, chunk_size: int, pilot: Pilot | None,
                     ) -> tuple[int, np.ndarray, list[dict[str, np.ndarray]]]:
     index, n = chunk
     draws = draw_chunk(scenario, index, n, seed=seed, sampler=sampler, chunk_size=chunk_size)
@@ -140,23 +153,29 @@ def _chunk_outcomes(scenario: Scenario, chunk: tuple[int, int], months: tuple[in
                                     discount_rate_annual=scenario.discount_rate_annual,
                                     decision_month=k)
             npv[i, :, j] = paths.npv
-    return index, npv, [history_features(scenario, draws, k) for k in months[1:]]
+    seen = [history_features(scenario, draws, k) for k in months[1:]]
+    if pilot is not None:
+        measured = pilot_measurement(pilot, draws, seed, index)
+        for features in seen:
+            features[f"pilot.{pilot.name}"] = measured
+    return index, npv, seen
 
 
 def simulate_waiting(scenario: Scenario, months: Sequence[int], *, paths: int, seed: int,
                      sampler: str, jobs: int | None = 1, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                     on_chunk: Callable[[int, int], None] | None = None) -> WaitSample:
+                     on_chunk: Callable[[int, int], None] | None = None,
+                     pilot: Pilot | None = None) -> WaitSample:
     """Every option's committed NPV today and after each of ``months`` on the same paths
     (chunk by chunk, as ``ftsim.simulate`` draws them: today's NPVs are the run's, bit for
-    bit), and the history features of each decision month. Chunks run on the process's
-    threads when ``jobs`` > 1."""
+    bit), and the history features of each decision month (with ``pilot``, its
+    measurement too). Chunks run on the process's threads when ``jobs`` > 1."""
     decision_months = (0, *check_months(months, scenario.horizon_months))
     chunks = chunk_plan(0, paths, chunk_size)
     npv = np.empty((len(decision_months), paths, len(scenario.options)))
     seen: list[dict[str, list[np.ndarray]]] = [{} for _ in decision_months[1:]]
     parts: dict[int, list[dict[str, np.ndarray]]] = {}
     workers = max(1, min(resolved_jobs(jobs), len(chunks)))
-    args = (decision_months, seed, sampler, chunk_size)
+    args = (decision_months, seed, sampler, chunk_size, pilot)
     if workers == 1:
         outcomes: Any = (_chunk_outcomes(scenario, c, *args) for c in chunks)
     else:
@@ -242,7 +261,9 @@ def _best_mean(npv: np.ndarray) -> float:
     return max(0.0, float(npv.mean(axis=0).max()))
 
 
-def _rows(sample: WaitSample) -> tuple[list[WaitRow], str | None, float]:
+def _rows(sample: WaitSample, pilot_cost: float = 0.0) -> tuple[list[WaitRow], str | None, float]:
+    """The rows (k = 0 first), the option committed to now (None: the baseline), EVPI now.
+    ``pilot_cost``: paid at month 0 by every waiting policy (its pilot runs meanwhile)."""
     ids, now = sample.option_ids, sample.npv[0]
     means_now = now.mean(axis=0)
     choice = int(np.argmax(means_now)) if means_now.max() > 0 else None
@@ -263,16 +284,36 @@ def _rows(sample: WaitSample) -> tuple[list[WaitRow], str | None, float]:
                     committed(now), 0.0, 0.0, evpi_now, 0.0)]
     for i, k in enumerate(sample.months[1:], start=1):
         decision = decide_after_waiting(sample.features[i - 1], sample.npv[i])
-        mean, se = _mean_se(decision.earned)
-        value, value_se = _mean_se(decision.earned - earned_now)
+        earned = decision.earned - pilot_cost
+        mean, se = _mean_se(earned)
+        value, value_se = _mean_se(earned - earned_now)
         shares = tuple((oid, float(np.mean(decision.decisions == j + 1)))
                        for j, oid in enumerate(ids))
         fits = tuple(OptionFit(oid, models, r2) for oid, models, r2
                      in zip(ids, decision.models, decision.r2_out_of_sample, strict=True))
         rows.append(WaitRow(k, mean, se, float(np.mean(decision.decisions > 0)), shares,
-                            committed(sample.npv[i]), value, value_se, bound(sample.npv[i]),
-                            _best_mean(sample.npv[i]) - best_now, fits))
+                            committed(sample.npv[i]), value, value_se,
+                            bound(sample.npv[i]) - pilot_cost,
+                            _best_mean(sample.npv[i]) - best_now - pilot_cost, fits))
     return rows, (ids[choice] if choice is not None else None), evpi_now
+
+
+def _pilot(scenario: Scenario, name: str | None, months: tuple[int, ...]) -> Pilot | None:
+    """The named pilot, checked: it exists, measures an input of what is simulated, and
+    is done by the first decision month."""
+    if name is None:
+        return None
+    found = next((p for p in scenario.pilots if p.name == name), None)
+    if found is None:
+        known = ", ".join(repr(p.name) for p in scenario.pilots) or "none"
+        raise ValueError(f"pilot: unknown pilot {name!r} (the scenario's pilots: {known})")
+    owner = found.input.split(".")[1] if found.input.startswith("options.") else None
+    if owner is not None and owner not in scenario.options:
+        raise ValueError(f"pilot: {name!r} measures {found.input}, an option not weighed")
+    if months[0] < found.duration_months:
+        raise ValueError(f"months: the pilot {name!r} takes {found.duration_months:g} months; "
+                         f"decide at {math.ceil(found.duration_months)} months or later")
+    return found
 
 
 def _load(source: Scenario | str | Path) -> Scenario:
@@ -304,17 +345,20 @@ def wait_analysis(
     source: Scenario | str | Path, months: Sequence[int] = DEFAULT_MONTHS, *,
     options: Sequence[str] | None = None, paths: int | None = None, seed: int | None = None,
     sampler: str | None = None, jobs: int | None = 1, chunk_size: int = DEFAULT_CHUNK_SIZE,
-    on_chunk: Callable[[int, int], None] | None = None,
+    on_chunk: Callable[[int, int], None] | None = None, pilot: str | None = None,
 ) -> WaitAnalysis:
     """The value of waiting k months before deciding, for each k of ``months``.
 
     ``source``: a loaded scenario, a scenario file or TOML text; ``options``: the options
     weighed (default all; the decision is between the baseline and each of them);
-    ``paths``, ``seed``, ``sampler`` default to the scenario's; ``jobs`` threads.
+    ``paths``, ``seed``, ``sampler`` default to the scenario's; ``jobs`` threads;
+    ``pilot``: the name of one of the scenario's ``[[pilots]]``, run while waiting (its
+    measurement is seen at k, its cost paid at month 0 by every waiting policy).
     Raises ValueError (naming the argument) before anything runs.
     """
     scenario = _only(_load(source), options)
     decision_months = check_months(months, scenario.horizon_months)
+    study = _pilot(scenario, pilot, decision_months)
     n = scenario.paths if paths is None else int(paths)
     if n < MIN_PATHS:
         raise ValueError(f"paths: the wait analysis needs at least {MIN_PATHS} paths, got {n}")
@@ -322,8 +366,8 @@ def wait_analysis(
     sampler = sampler or scenario.sampler
     started = time.perf_counter()
     sample = simulate_waiting(scenario, decision_months, paths=n, seed=seed, sampler=sampler,
-                              jobs=jobs, chunk_size=chunk_size, on_chunk=on_chunk)
-    rows, now_option, evpi_now = _rows(sample)
+                              jobs=jobs, chunk_size=chunk_size, on_chunk=on_chunk, pilot=study)
+    rows, now_option, evpi_now = _rows(sample, study.cost if study else 0.0)
     best = max(range(len(rows)), key=lambda i: (rows[i].value, -i))
     varying = dict.fromkeys(key for keys, x in zip(sample.feature_keys, sample.features,
                                                    strict=True)
@@ -337,5 +381,7 @@ def wait_analysis(
         seed=seed, sampler=sampler, horizon_months=scenario.horizon_months,
         discount_rate_annual=scenario.discount_rate_annual,
         seconds=time.perf_counter() - started, now_option=now_option, evpi_now=evpi_now,
-        features=tuple(Feature(key, _feature_label(key)) for key in varying),
-        rows=tuple(rows), best=best, notes=tuple(notes))
+        features=tuple(Feature(key, _feature_label(key, scenario, study)) for key in varying),
+        rows=tuple(rows), best=best, notes=tuple(notes),
+        pilot=None if study is None else study.name,
+        pilot_cost=0.0 if study is None else study.cost)

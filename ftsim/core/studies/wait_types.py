@@ -118,6 +118,8 @@ class WaitAnalysis:
     rows: tuple[WaitRow, ...]
     best: int
     notes: tuple[str, ...] = ()
+    pilot: str | None = None  # the [[pilots]] entry run while waiting, if any
+    pilot_cost: float = 0.0  # paid at month 0 by every waiting policy
 
     def money(self, x: float) -> str:
         return format_money(x, self.currency)
@@ -149,6 +151,10 @@ class WaitAnalysis:
                        f"With perfect information at month {row.month} it would be "
                        f"{self._signed(row.perfect_bound)}; waiting without learning, "
                        f"{self._signed(row.no_learning_value)}.")
+        if self.pilot is not None:
+            out.append(f"Every waiting policy runs the pilot \"{self.pilot}\" meanwhile: "
+                       f"its cost, {self.money(self.pilot_cost)}, is counted in each value "
+                       "and its measurement is seen when deciding.")
         best = self.rows[self.best]
         if self.best == 0:
             out.append("Best: decide now (no waiting time tried has a positive value).")
@@ -167,6 +173,7 @@ class WaitAnalysis:
             "horizon_months": self.horizon_months,
             "discount_rate_annual": self.discount_rate_annual, "seconds": self.seconds,
             "now_option": self.now_option, "evpi_now": _finite(self.evpi_now),
+            "pilot": self.pilot, "pilot_cost": self.pilot_cost,
             "features": [f.to_dict() for f in self.features],
             "rows": [r.to_dict() for r in self.rows], "best": self.best,
             "best_month": self.rows[self.best].month,
