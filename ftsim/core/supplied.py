@@ -126,7 +126,8 @@ def _column_issues(name: str, values: np.ndarray, first_row: int) -> list[Scenar
     bad = np.flatnonzero(~within(values, bounds))
     if not bad.size:
         return []
-    more = f"; {bad.size - 1:,} more rows outside" if bad.size > 1 else ""
+    more = (f"; {bad.size - 1:,} more row{'s' if bad.size > 2 else ''} outside"
+            if bad.size > 1 else "")
     return [ScenarioIssue(SOURCE, f"column {name}, row {bad[0] + first_row:,}: "
                                   f"{number_text(float(values[bad[0]]))} is outside the key's "
                                   f"range: must be {range_text(bounds)}{more}")]
