@@ -109,5 +109,6 @@ def column_difference(name: str, stored: np.ndarray, replayed: np.ndarray
         return None
     bad = np.flatnonzero(~equal)
     first = int(bad[0])
-    return Difference(f"{name} ({bad.size:,} rows, first path {first:,})",
+    return Difference(f"{name} ({bad.size:,} row{'s' if bad.size > 1 else ''}, first path "
+                      f"{first:,})",
                       repr(stored[first].item()), repr(replayed[first].item()))
