@@ -65,6 +65,9 @@ COMMANDS: dict[str, Command] = {
     "stress": Command("ftsim.cli.stress", "add_stress_arguments", "stress_command",
                       "The top drivers confined in turn to percentile bands (every other draw "
                       "unchanged): P(payback) and median NPV per band."),
+    "wait": Command("ftsim.cli.wait", "add_wait_arguments", "wait_command",
+                    "Value of waiting k months before deciding (the option to wait): decide "
+                    "then on the history seen, against deciding now."),
 }
 """Every subcommand; ``run`` is the default when the first word is not a command name.
 A new command is one row here (its module provides ``add_arguments(parser)`` and

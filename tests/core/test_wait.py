@@ -207,7 +207,7 @@ def test_uninformative_history_is_not_mistaken_for_information():
     x = rng.normal(size=(10_000, 4))
     npv = rng.normal(-0.1, 1.0, (10_000, 1))
     decision = decide_after_waiting(x, npv)
-    assert decision.models[0] == ("constant", "constant")
+    assert decision.models == (("constant", "constant"),)
     assert (decision.decisions == 0).all() and (decision.earned == 0).all()
 
 

@@ -36,19 +36,18 @@ from ..chunk import DEFAULT_CHUNK_SIZE, ChunkDraws, chunk_plan, draw_chunk
 from ..dynamics import INDEX_MIN
 from ..engine import simulate_option
 from ..plan import resolved_jobs, thread_pool
-from ..regression import additive_spline_design, choose_model, fold_bounds, fold_gram, thin_product
 from ..sampling import prepare_laws
 from ..voi import evpi
+from .wait_rule import WaitDecision, decide_after_waiting
 from .wait_types import Feature, OptionFit, WaitAnalysis, WaitRow
 
 __all__ = ["DEFAULT_MONTHS", "MAX_DECISION_MONTHS", "MIN_PATHS", "WaitSample", "WaitDecision",
-           "check_months", "history_features", "simulate_waiting", "decide_after_waiting",
-           "wait_analysis"]
+           "check_months", "check_pilot", "weighed_options", "history_features",
+           "pilot_measurement", "simulate_waiting", "decide_after_waiting", "wait_analysis"]
 
 DEFAULT_MONTHS = (3, 6, 12)
 MAX_DECISION_MONTHS = 24  # decision months in one analysis
 MIN_PATHS = 100  # each half fits a regression on the other's 50 paths at least
-_BLOCK = 1 << 15  # rows of the design built at once when predicting
 _CHANGE_TOLERANCE = 1e-9  # relative jump of an index that counts as a list-price change
 
 
@@ -168,7 +167,8 @@ def simulate_waiting(scenario: Scenario, months: Sequence[int], *, paths: int, s
     """Every option's committed NPV today and after each of ``months`` on the same paths
     (chunk by chunk, as ``ftsim.simulate`` draws them: today's NPVs are the run's, bit for
     bit), and the history features of each decision month (with ``pilot``, its
-    measurement too). Chunks run on the process's threads when ``jobs`` > 1."""
+    measurement too). Chunks run on the process's threads when ``jobs`` > 1;
+    ``on_chunk(paths done, paths)`` as chunks finish."""
     decision_months = (0, *check_months(months, scenario.horizon_months))
     chunks = chunk_plan(0, paths, chunk_size)
     npv = np.empty((len(decision_months), paths, len(scenario.options)))
@@ -183,12 +183,14 @@ def simulate_waiting(scenario: Scenario, months: Sequence[int], *, paths: int, s
         pool = thread_pool(workers)
         futures = [pool.submit(_chunk_outcomes, scenario, c, *args) for c in chunks]
         outcomes = (f.result() for f in futures)
-    for done, (index, chunk_npv, features) in enumerate(outcomes, start=1):
+    done = 0
+    for index, chunk_npv, features in outcomes:
         start = index * chunk_size
         npv[:, start:start + chunk_npv.shape[1]] = chunk_npv
         parts[index] = features
+        done += chunk_npv.shape[1]
         if on_chunk is not None:
-            on_chunk(done, len(chunks))
+            on_chunk(done, paths)
     for i in range(len(decision_months) - 1):
         for key in parts[0][i]:
             seen[i][key] = [parts[c][i][key] for c in sorted(parts)]
@@ -196,60 +198,6 @@ def simulate_waiting(scenario: Scenario, months: Sequence[int], *, paths: int, s
         decision_months, tuple(scenario.options), npv,
         tuple(np.column_stack([np.concatenate(v) for v in s.values()]) for s in seen),
         tuple(tuple(s) for s in seen))
-
-
-def _fit_predict(x_fit: np.ndarray, y_fit: np.ndarray,
-                 x_eval: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Each column of ``y_fit`` (r, m) regressed on ``x_fit`` (r, f), predicted at
-    ``x_eval``; the model (constant, linear, additive splines, splines and pairwise
-    products) chosen per column by 5-fold cross-validation within the fitting rows.
-    Features constant over the fitting rows are left out (none left: the mean)."""
-    means = y_fit.mean(axis=0)
-    m = y_fit.shape[1]
-    varying = [j for j in range(x_fit.shape[1]) if np.ptp(x_fit[:, j]) > 0]
-    if not varying:
-        return np.tile(means, (x_eval.shape[0], 1)), ("constant",) * m
-    xf, xe = x_fit[:, varying], x_eval[:, varying]
-    rows = xf.shape[0]
-    knots = 5 if rows >= 2000 else 4 if rows >= 200 else 3
-    design = additive_spline_design(xf, knots, len(varying) > 1)
-    fit = choose_model(fold_gram(design, xf, y_fit - means, fold_bounds(rows, 5)), design)
-    out = np.empty((xe.shape[0], m))
-    for a in range(0, xe.shape[0], _BLOCK):
-        out[a:a + _BLOCK] = thin_product(design.matrix(xe[a:a + _BLOCK]), fit.coef)
-    return out + means, fit.names
-
-
-@dataclass(frozen=True)
-class WaitDecision:
-    """The cross-fitted rule at one decision month: per path the decision (0 the baseline,
-    j >= 1 option j) and the NPV it earns (n,), the models chosen per half and option, and
-    the out-of-sample R^2 of the predicted NPV per option."""
-
-    decisions: np.ndarray
-    earned: np.ndarray
-    models: tuple[tuple[str, str], ...]
-    r2_out_of_sample: tuple[float | None, ...]
-
-
-def decide_after_waiting(features: np.ndarray, npv: np.ndarray) -> WaitDecision:
-    """Commit to the option with the highest predicted NPV when above 0, each path decided
-    by a regression fitted on the other half of the paths (``features`` (n, f), ``npv``
-    (n, m), n >= 4)."""
-    n, m = npv.shape
-    if n < 4:
-        raise ValueError(f"npv: expected at least 4 paths, got {n}")
-    half = n // 2
-    predicted = np.empty((n, m))
-    predicted[half:], first = _fit_predict(features[:half], npv[:half], features[half:])
-    predicted[:half], second = _fit_predict(features[half:], npv[half:], features[:half])
-    best = np.argmax(predicted, axis=1)
-    decisions = np.where(predicted[np.arange(n), best] > 0, best + 1, 0)
-    earned = np.where(decisions > 0, npv[np.arange(n), np.maximum(decisions - 1, 0)], 0.0)
-    sst = ((npv - npv.mean(axis=0)) ** 2).sum(axis=0)
-    sse = ((npv - predicted) ** 2).sum(axis=0)
-    r2 = tuple(float(1.0 - e / t) if t > 0 else None for e, t in zip(sse, sst, strict=True))
-    return WaitDecision(decisions, earned, tuple(zip(first, second, strict=True)), r2)
 
 
 def _mean_se(x: np.ndarray) -> tuple[float, float]:
@@ -298,7 +246,8 @@ def _rows(sample: WaitSample, pilot_cost: float = 0.0) -> tuple[list[WaitRow], s
     return rows, (ids[choice] if choice is not None else None), evpi_now
 
 
-def _pilot(scenario: Scenario, name: str | None, months: tuple[int, ...]) -> Pilot | None:
+def check_pilot(scenario: Scenario, name: str | None,
+                months: tuple[int, ...]) -> Pilot | None:
     """The named pilot, checked: it exists, measures an input of what is simulated, and
     is done by the first decision month."""
     if name is None:
@@ -324,7 +273,7 @@ def _load(source: Scenario | str | Path) -> Scenario:
     return parse_scenario(source)
 
 
-def _only(scenario: Scenario, option_ids: Sequence[str] | None) -> Scenario:
+def weighed_options(scenario: Scenario, option_ids: Sequence[str] | None) -> Scenario:
     """The scenario with only the options weighed (and the correlations among what is left:
     a Gaussian copula's sub-matrix is the copula of the inputs kept)."""
     if option_ids is None:
@@ -356,9 +305,9 @@ def wait_analysis(
     measurement is seen at k, its cost paid at month 0 by every waiting policy).
     Raises ValueError (naming the argument) before anything runs.
     """
-    scenario = _only(_load(source), options)
+    scenario = weighed_options(_load(source), options)
     decision_months = check_months(months, scenario.horizon_months)
-    study = _pilot(scenario, pilot, decision_months)
+    study = check_pilot(scenario, pilot, decision_months)
     n = scenario.paths if paths is None else int(paths)
     if n < MIN_PATHS:
         raise ValueError(f"paths: the wait analysis needs at least {MIN_PATHS} paths, got {n}")

@@ -36,9 +36,10 @@ class Feature:
 @dataclass(frozen=True)
 class OptionFit:
     """How well the history predicts one option's NPV if committed at k: per half of the
-    paths, the regression model chosen by cross-validation within that half, and the R^2
-    of its predictions on the other half (the paths it decides on; None when the NPV does
-    not vary there)."""
+    paths, the regression model chosen within that half by cross-validation ("constant"
+    when the fitted rule did not beat deciding on the means on held-out folds), and the
+    R^2 of its predictions on the other half (the paths it decides on; None when the NPV
+    does not vary)."""
 
     option_id: str
     models: tuple[str, str]  # fitted on the first half, on the second half
@@ -144,6 +145,10 @@ class WaitAnalysis:
             verdict = ("worth more than deciding now" if row.distinguishable and row.value > 0
                        else "worth less than deciding now" if row.distinguishable
                        else "not distinguishable from deciding now at this number of paths")
+            unlearnt = row.fits and all(f.models == ("constant", "constant") for f in row.fits)
+            if unlearnt:
+                verdict += (" (the history seen by then predicted no option's NPV better "
+                            "than its mean, so the decision is the same as now's)")
             out.append(f"Waiting {row.month} months: E[NPV] {self.money(row.npv_mean)}, "
                        f"commit on {format_probability(row.p_commit)} of paths; value of "
                        f"waiting {self._signed(row.value)} (se {self.money(row.value_se)}, "
