@@ -40,7 +40,7 @@ def _bound(ax: Axes, analysis: WaitAnalysis) -> None:
     bounds = [r.perfect_bound for r in rows]
     shown = [0.0] + [x for r in rows for x in (*r.value_ci95, r.no_learning_value)]
     lo, hi = min(shown), max(shown)
-    span = max(hi - lo, 1e-9 * max(1.0, abs(hi)))
+    span = max(hi - lo, 0.02 * max(abs(b) for b in bounds), 1e-9 * max(1.0, abs(hi)))
     if max(bounds) <= hi + 4 * span:
         ax.plot(months, bounds, color="0.45", ls="--", lw=1.3, marker="^", ms=4,
                 label="with perfect information at k (bound)", gid="bound")

@@ -48,6 +48,7 @@ __all__ = ["DEFAULT_MONTHS", "MAX_DECISION_MONTHS", "MIN_PATHS", "WaitSample", "
 DEFAULT_MONTHS = (3, 6, 12)
 MAX_DECISION_MONTHS = 24  # decision months in one analysis
 MIN_PATHS = 100  # each half fits a regression on the other's 50 paths at least
+FEW_PATHS = 10_000  # below this a note says the fitted rules are noisy
 _CHANGE_TOLERANCE = 1e-9  # relative jump of an index that counts as a list-price change
 
 
@@ -324,6 +325,10 @@ def wait_analysis(
     notes = [] if sampler == "random" else [
         f"Standard errors assume independent paths; with the {sampler} sampler they are "
         "conservative."]
+    if n < FEW_PATHS:
+        notes.append(f"With fewer than {FEW_PATHS:,} paths each rule is fitted on few paths and "
+                     "may decide worse than the means; a negative value then belongs to that "
+                     "rule more than to waiting: use more paths.")
     return WaitAnalysis(
         scenario=scenario.name, currency=scenario.currency,
         options=tuple((oid, o.name) for oid, o in scenario.options.items()), paths=n,

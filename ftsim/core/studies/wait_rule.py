@@ -7,7 +7,7 @@ the features, their restricted cubic splines, pairwise products), chosen by 5-fo
 cross-validated squared error within the fitting half (``choose_model``). Then a check of
 the rule itself on the same held-out folds: the NPV is heavy-tailed, and a regression that
 fits its squares a little better than the mean may still decide worse than the mean. The
-fitted rule is kept only when it earns more than one standard error (of the per-path
+fitted rule is kept only when it earns more than two standard errors (of the per-path
 difference) above deciding on the fold's means; otherwise the rule decides on the means,
 as deciding now would, and a history that tells nothing costs nothing.
 """
@@ -33,6 +33,7 @@ from ..regression import (
 __all__ = ["WaitDecision", "rule_decisions", "fit_rule", "decide_after_waiting"]
 
 _FOLDS = 5
+KEEP_SE = 2.0  # the fitted rule must beat the means by this many se on held-out folds
 _BLOCK = 1 << 15  # rows of the design built at once when predicting
 
 
@@ -86,7 +87,7 @@ def fit_rule(x_fit: np.ndarray, y_fit: np.ndarray,
         return constant
     means_only = cross_validated_sse(grams, design.models()[0][1])[1]
     gain = _held_out_gain(design, xf, y_fit, means, bounds, fit.coef_out, means_only)
-    if float(np.mean(gain)) <= float(np.std(gain, ddof=1)) / math.sqrt(rows):
+    if float(np.mean(gain)) <= KEEP_SE * float(np.std(gain, ddof=1)) / math.sqrt(rows):
         return constant
     out = np.empty((xe.shape[0], m))
     for a in range(0, xe.shape[0], _BLOCK):
