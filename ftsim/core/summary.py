@@ -51,7 +51,7 @@ from .summary_types import (
     ValueOfInformation,
 )
 from .voi import NetBenefit
-from .voi_summary import input_value, prepare, value_of_information
+from .voi_summary import group_value, input_value, pilot_value, prepare, value_of_information
 
 __all__ = ["CS_PERCENTILES", "Summary", "json_safe", "summarize"]
 
@@ -261,10 +261,13 @@ def _heavy_statistics(
                       for oid, o in result.options.items()}
         npv_futures = {oid: pool.submit(_npv_order, o.npv) for oid, o in result.options.items()}
         npv = {oid: future.result() for oid, future in npv_futures.items()}
-        statistics = dict(zip(result.inputs,
-                              pool.map(lambda k: _input_statistics(result, k, hits, npv, voi),
-                                       result.inputs),
-                              strict=True))
+        inputs = pool.map(lambda k: _input_statistics(result, k, hits, npv, voi), result.inputs)
+        scenario = result.scenario
+        groups = [pool.submit(group_value, g, result, voi) for g in scenario.voi_groups
+                  if voi is not None]
+        pilots = [pool.submit(pilot_value, p, result, voi) for p in scenario.pilots
+                  if voi is not None]
+        statistics = dict(zip(result.inputs, inputs, strict=True))
         cs = {oid: future.result() for oid, future in cs_futures.items()}
     quantiles = {k: q for k, (q, _, _, _) in statistics.items()}
     rows = {oid: _OptionRows([], []) for oid in result.options}
@@ -273,7 +276,8 @@ def _heavy_statistics(
             rows[oid].sensitivity.append(row)
             rows[oid].drivers.append(drivers[oid])
     values = {k: v for k, (_, _, _, v) in statistics.items() if v is not None}
-    found = None if voi is None else value_of_information(result, voi, values)
+    found = None if voi is None else value_of_information(
+        result, voi, values, tuple(f.result() for f in groups), tuple(f.result() for f in pilots))
     return cs, npv, quantiles, rows, found
 
 

@@ -135,9 +135,12 @@ def pilot_value(pilot: Pilot, result: Result, sample: NetBenefit) -> PilotValue:
 
 
 def value_of_information(result: Result, sample: NetBenefit,
-                         evppi: Mapping[str, InputValue]) -> ValueOfInformation:
+                         evppi: Mapping[str, InputValue],
+                         groups: tuple[GroupValue, ...] | None = None,
+                         pilots: tuple[PilotValue, ...] | None = None) -> ValueOfInformation:
     """EVPI, the inputs' EVPPI (``evppi``, ranked here: largest first), the scenario's
-    groups and pilots, and the decision that is best now."""
+    groups and pilots (computed here unless given: summarize() runs them in its thread
+    pool), and the decision that is best now."""
     scenario = result.scenario
     option_ids = list(result.options)
     decision = _decision_id(sample.best, option_ids)
@@ -147,5 +150,7 @@ def value_of_information(result: Result, sample: NetBenefit,
     return ValueOfInformation(
         decision_now=decision, decision_now_name=name, expected_npv_now=sample.best_mean(),
         evpi=ValueEstimate(total.value, total.se), evppi=ranked,
-        groups=tuple(group_value(g, result, sample) for g in scenario.voi_groups),
-        pilots=tuple(pilot_value(p, result, sample) for p in scenario.pilots))
+        groups=(tuple(group_value(g, result, sample) for g in scenario.voi_groups)
+                if groups is None else groups),
+        pilots=(tuple(pilot_value(p, result, sample) for p in scenario.pilots)
+                if pilots is None else pilots))
