@@ -18,6 +18,7 @@ import argparse
 import json
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -75,17 +76,20 @@ def _checks(rebuilt: Rebuilt, result: Result) -> tuple[list[str], list[str]]:
     lines, differ = [], []
     stored = rebuilt.stored
     paths_file = stored.paths_file
-    if paths_file is None:
+    with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow reads while the summary is made
+        compared = None if paths_file is None else pool.submit(per_path_differences,
+                                                               paths_file, result)
+        summary = summarize(result)
+    if paths_file is None or compared is None:
         lines.append("  per-path file: none (a --no-paths run): inputs not compared")
     else:
-        found, compared = per_path_differences(paths_file, result)
+        found, count = compared.result()
         if found:
             lines += _listed(paths_file.name, found)
             differ.append(paths_file.name)
         else:
-            lines.append(f"  {paths_file.name}: {compared:,} values (every input and outcome "
+            lines.append(f"  {paths_file.name}: {count:,} values (every input and outcome "
                          "of every path) bit for bit equal")
-    summary = summarize(result)
     replayed = summary_json(summary, RunInfo(result.seconds, rebuilt.record))
     found = json_differences(rebuilt.summary_dict, replayed, IGNORED)
     if found:

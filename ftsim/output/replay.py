@@ -173,10 +173,9 @@ def rebuild(folder: Path) -> Rebuilt:
 # -- per-path file ------------------------------------------------------------------------
 
 
-def _parquet_columns(path: Path, names: list[str]) -> dict[str, np.ndarray]:
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path, columns=names)
+def _parquet_columns(file: Any, names: list[str]) -> dict[str, np.ndarray]:
+    """Columns of an open ``pyarrow.parquet.ParquetFile`` as arrays."""
+    table = file.read(columns=names)
     out = {}
     for name in names:
         column = table.column(name)
@@ -196,8 +195,9 @@ def per_path_differences(paths_file: Path, result: Result) -> tuple[list[Differe
     if not paths_file.name.endswith(".parquet"):
         return _csv_differences(paths_file, result)
     try:
-        options = pq.read_table(paths_file, columns=["option"]).column("option")
-        names = [n for n in pq.read_schema(paths_file).names if n != "option"]
+        parquet = pq.ParquetFile(paths_file)
+        options = parquet.read(columns=["option"]).column("option")
+        names = [n for n in parquet.schema_arrow.names if n != "option"]
     except Exception as error:  # noqa: BLE001 - any unreadable file is one finding
         raise RunFolderError(f"{paths_file}: unreadable ({type(error).__name__})") from error
     labels = np.asarray(options.to_numpy(zero_copy_only=False))
@@ -206,7 +206,7 @@ def per_path_differences(paths_file: Path, result: Result) -> tuple[list[Differe
     differences: list[Difference] = []
     compared = 0
     for name in names:  # one column in memory at a time
-        stored_all = _parquet_columns(paths_file, [name])[name]
+        stored_all = _parquet_columns(parquet, [name])[name]
         for option_id, columns in per_option.items():
             if name not in columns:
                 continue  # another option's input: null on this option's rows
