@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from support import RANDOM, snippet
 
 from ftsim.cli import main
 
@@ -274,3 +275,27 @@ def test_inputs_validation_messages(capsys, tmp_path):
         "error: --inputs: cannot read")
     assert _refused(capsys, tmp_path, "--inputs", str(tmp_path / "x.xlsx")) == [
         "error: --inputs: 'x.xlsx': expected a .parquet, .csv, .csv.gz file"]
+
+
+def test_catalog_prices_are_checked_against_the_installed_catalog(capsys, tmp_path):
+    """A price taken from genai-prices names the catalog's version in its source; replay
+    says whether the installed catalog is the same one."""
+    from importlib.metadata import version
+
+    scenario = tmp_path / "catalog.toml"
+    scenario.write_text(snippet(*RANDOM, ("price_input_per_mtok = 2.0",
+                                          'price_input_per_mtok = { catalog = "openai:gpt-4o" }')),
+                        encoding="utf-8")
+    folder = _run(tmp_path / "out", scenario)
+    installed = f"genai-prices {version('genai-prices')}"
+    code, printed = _replay(capsys, folder)
+    assert code == 0, printed
+    assert f"catalog prices: {installed}, as at the run" in printed
+    data = _summary(folder)
+    for row in data["inputs"]:
+        row["source"] = (row["source"] or "").replace(installed, "genai-prices 0.0.1")
+    (folder / "summary.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    code, printed = _replay(capsys, folder)
+    assert code == 1
+    assert (f"catalog prices: genai-prices 0.0.1 at the run, {installed} now (the prices may "
+            "differ)") in printed
