@@ -50,7 +50,7 @@ def _table(analysis: WaitAnalysis) -> Table:
                      money(r.perfect_bound), money(r.no_learning_value)))
     return Table(("Decide at month", "E[NPV]", "P(commit)", "Value of waiting", "se",
                   "95% interval", "Perfect-information bound", "Without learning"),
-                 tuple(rows), align="lrrrrrrr", widths=(1.1, 1.2, 1.0, 1.3, 1.0, 2.2, 1.5, 1.3),
+                 tuple(rows), align="lrrrrrrr", widths=(1.1, 1.2, 1.0, 1.3, 1.25, 2.0, 1.5, 1.3),
                  caption="Per decision month: E[NPV] of waiting then deciding (each path "
                          "decided by a rule fitted on the other half of the paths), the share "
                          "of paths that commit, and the value against deciding now with its "
