@@ -94,6 +94,19 @@ def stress_rows(study: StressStudy) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
+def _value(x: float) -> str:
+    """An input's value in a table cell: three significant digits, no long zero runs."""
+    return format_number(x) if x == 0 or abs(x) >= 1e-3 else f"{x:.2g}"
+
+
+def _aligned(rows: list[list[str]], right: tuple[bool, ...]) -> list[str]:
+    """Rows of cells padded to their column's width (right-aligned where asked)."""
+    widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
+    return ["  " + "  ".join(cell.rjust(w) if r else cell.ljust(w)
+                             for cell, w, r in zip(row, widths, right, strict=True)).rstrip()
+            for row in rows]
+
+
 def stress_text(study: StressStudy, scenario: Scenario) -> str:
     """The terminal table: per option, its unstressed line, then each input's bands."""
     currency, n = scenario.currency, study.payback_within_months
@@ -102,24 +115,24 @@ def stress_text(study: StressStudy, scenario: Scenario) -> str:
              f"{study.paths:,} paths per run, seed {study.seed} (common random numbers).",
              f"Change: P(payback within {n} months) in the band minus unstressed, paired path "
              "by path, ± its standard error.", ""]
-    head = (f"  {'input':<34} {'band':>9}  {'values':>19}  {'P(payback)':>10}  "
-            f"{'change':>16}  {'median NPV':>12}")
     for oid, name in study.option_names.items():
         base = study.base[oid]
-        lines += [f"{name} [{oid}]: unstressed P(payback within {n}) "
-                  f"{format_probability(base.p_payback)}, median NPV "
-                  f"{format_money(base.npv_p50, currency)}", head]
+        lines.append(f"{name} [{oid}]: unstressed P(payback within {n}) "
+                     f"{format_probability(base.p_payback)}, median NPV "
+                     f"{format_money(base.npv_p50, currency)}")
+        cells = [["input", "band", "values in the band", "P(payback)", "change",
+                  "median NPV"]]
         for row in study.rows:
             o = row.options.get(oid)
             if o is None:
                 continue
             assert o.change is not None and o.change_se is not None
-            values = f"{format_number(row.value_min)} to {format_number(row.value_max)}"
-            change = f"{100 * o.change:+.1f} ± {100 * o.change_se:.1f} pp"
-            lines.append(f"  {row.label[:34]:<34} {f'P{row.low:g}-{row.high:g}':>9}  "
-                         f"{values:>19}  {format_probability(o.p_payback):>10}  "
-                         f"{change:>16}  {format_money(o.npv_p50, currency):>12}")
-        lines.append("")
+            cells.append([row.label, f"P{row.low:g}-P{row.high:g}",
+                          f"{_value(row.value_min)} to {_value(row.value_max)}",
+                          format_probability(o.p_payback),
+                          f"{100 * o.change:+.1f} ± {100 * o.change_se:.1f} pp",
+                          format_money(o.npv_p50, currency)])
+        lines += [*_aligned(cells, (False, False, True, True, True, True)), ""]
     return "\n".join(lines).rstrip()
 
 
