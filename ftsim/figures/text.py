@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontProperties, findfont, get_font
+from matplotlib.ft2font import FT2Font, Kerning, LoadFlags
 from matplotlib.textpath import TextToPath
 
 from ..format import shorten
 
-__all__ = ["plain", "missing_glyphs_allowed", "text_width_in", "wrap", "clip", "fit",
-           "shorten_line"]
+__all__ = ["plain", "missing_glyphs_allowed", "text_width_in", "line_extent_in", "block_size_in",
+           "wrap", "clip", "fit", "shorten_line"]
 
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -47,13 +48,112 @@ def missing_glyphs_allowed() -> Iterator[None]:
         yield
 
 
+def _prop(size: float, bold: bool, mono: bool) -> FontProperties:
+    return FontProperties(family="DejaVu Sans Mono" if mono else "DejaVu Sans",
+                          weight="bold" if bold else "normal", size=size)
+
+
+_EM_PX = 64  # faces are loaded at 64 px per em: metrics in 1/4096 em (26.6 fixed point)
+
+
+@lru_cache(maxsize=4)
+def _face(bold: bool, mono: bool) -> FT2Font:
+    """A face of our own (matplotlib's shared ones change size under other callers)."""
+    face = FT2Font(findfont(_prop(10.0, bold, mono)))
+    face.set_size(_EM_PX, 72)
+    return face
+
+
+@lru_cache(maxsize=8192)
+def _glyph(char: str, bold: bool, mono: bool) -> tuple[int, float, tuple[float, ...]] | None:
+    """(glyph index, advance, ink box x0 y0 x1 y1) of a character in em; None if the font
+    lacks it."""
+    face = _face(bold, mono)
+    index = face.get_char_index(ord(char))
+    if index == 0:
+        return None
+    glyph = face.load_glyph(index, flags=LoadFlags.NO_HINTING)
+    return index, glyph.linearHoriAdvance / 65536 / _EM_PX, tuple(
+        v / 64 / _EM_PX for v in glyph.bbox)
+
+
+@lru_cache(maxsize=65536)
+def _kerning(left: int, right: int, bold: bool, mono: bool) -> float:
+    return _face(bold, mono).get_kerning(left, right, Kerning.UNFITTED) / 64 / _EM_PX
+
+
+def _measure(text: str, size: float, bold: bool, mono: bool) -> tuple[float, float, float]:
+    """(width, height, descent) of one line in points, as matplotlib's TextToPath measures it
+    for the SVG backend (FreeType's layout in FT2Font.set_text: from the pen's start or the
+    leftmost ink to the pen's end or the rightmost ink; the ink's height and its depth below
+    the baseline), summed from per-character metrics and kerning pairs cached per font:
+    10-50 times faster than laying each string out (0.1-1 ms a string), equal to it within
+    1e-4 (a ligature, e.g. "fi", comes out a little wider). A character the font lacks
+    (drawn from a fallback font) sends the string to TextToPath."""
+    glyphs = [_glyph(char, bold, mono) for char in text]
+    if None in glyphs:
+        with missing_glyphs_allowed():
+            return _TEXT_TO_PATH.get_text_width_height_descent(
+                text, _prop(size, bold, mono), ismath=False)
+    if not glyphs:
+        return 0.0, 0.0, 0.0
+    pen = left = right = 0.0
+    low, high = float("inf"), float("-inf")
+    previous = None
+    for index, advance, (x0, y0, x1, y1) in glyphs:  # type: ignore[misc]
+        if previous is not None:
+            pen += _kerning(previous, index, bold, mono)
+        left, right = min(left, pen + x0), max(right, pen + x1)
+        low, high = min(low, y0), max(high, y1)
+        pen, previous = pen + advance, index
+    return (max(right, pen) - left) * size, (high - low) * size, max(-low, 0.0) * size
+
+
 @lru_cache(maxsize=65536)
 def text_width_in(text: str, size: float, bold: bool, mono: bool) -> float:
-    prop = FontProperties(family="DejaVu Sans Mono" if mono else "DejaVu Sans",
-                          weight="bold" if bold else "normal", size=size)
-    with missing_glyphs_allowed():
-        width_pt = _TEXT_TO_PATH.get_text_width_height_descent(text, prop, ismath=False)[0]
-    return width_pt / 72.0
+    return _measure(text, size, bold, mono)[0] / 72.0
+
+
+@lru_cache(maxsize=65536)
+def line_extent_in(text: str, size: float, bold: bool = False) -> tuple[float, float, float]:
+    """(width, height, descent) of one line of DejaVu Sans in inches, as the SVG backend
+    measures it, so a layout made from it is the drawing's."""
+    width, height, descent = _measure(text, size, bold, False)
+    return width / 72.0, height / 72.0, descent / 72.0
+
+
+@lru_cache(maxsize=4)
+def _font_lines(bold: bool) -> tuple[float, float, float]:
+    """DejaVu Sans's typographic ascent, descent and line gap in em (OS/2 table): what
+    matplotlib's text layout takes as the least height of a line."""
+    font = get_font(findfont(_prop(10.0, bold, False)))
+    os2, head = font.get_sfnt_table("OS/2"), font.get_sfnt_table("head")
+    em = float(head["unitsPerEm"])
+    return (os2["sTypoAscender"] / em, -os2["sTypoDescender"] / em, os2["sTypoLineGap"] / em)
+
+
+def block_size_in(text: str, size: float, bold: bool = False,
+                  linespacing: float | str | None = None) -> tuple[float, float, float]:
+    """(width, height, descent of the last line) of a text block (lines split at newlines)
+    in inches, unrotated: matplotlib's Text layout (3.10+) with its font metrics, for a
+    layout that places text without drawing it. ``linespacing`` None or "normal" spaces
+    lines by the font's own metrics, a number by that many font heights."""
+    ascent_em, descent_em, gap_em = _font_lines(bold)
+    em = size / 72.0
+    lines = text.split("\n")
+    normal = linespacing is None or linespacing == "normal"
+    gap = gap_em * em if len(lines) > 1 else 0.0
+    width = height = descent = 0.0
+    for line in lines:
+        w, h, d = line_extent_in(line, size, bold) if line else (0.0, 0.0, 0.0)
+        a = h - d
+        if normal:
+            a, d = max(a, ascent_em * em) + gap / 2, max(d, descent_em * em) + gap / 2
+        else:
+            leading = float(linespacing) * (ascent_em + descent_em) * em - (a + d)
+            a, d = a + leading / 2, d + leading / 2
+        width, height, descent = max(width, w), height + a + d, d
+    return width, height, descent
 
 
 def wrap(text: str, width: float, size: float, bold: bool = False,
