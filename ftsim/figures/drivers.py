@@ -36,6 +36,16 @@ NOISE_COLOR = "0.72"
 Z95 = 1.959963984540054  # two-sided 95 % normal quantile: error bars are swing ± Z95 se
 
 
+# The panels' height (inches, at least) that the rows share, and the height of a label line
+# (7.5 points, spaced 1.2): ten rows leave room for two lines of label each, seven for three.
+ROWS_IN, LABEL_LINE_IN = 2.9, 7.5 * 1.2 / 72
+
+
+def label_lines(rows: int) -> int:
+    """Most lines of an input's label that fit its row beside the others' (1 to 3)."""
+    return max(1, min(3, int((ROWS_IN / max(rows, 1) - 0.03) / LABEL_LINE_IN)))
+
+
 def _wrap_label(label: str, width: float = 2.0, size: float = 7.5, max_lines: int = 3) -> str:
     """An input label as a tick label at most ``width`` inches wide, at most ``max_lines``
     lines, then an ellipsis."""
@@ -79,7 +89,9 @@ def _swing_panel(left: Axes, rows: tuple[DriverRow, ...], y: np.ndarray,
     left.xaxis.set_major_locator(ticker.MaxNLocator(4, symmetric=True))
     left.xaxis.set_major_formatter(ticker.FuncFormatter(
         lambda x, _pos: format_points(x)[:-3]))
-    left.set_yticks(y, labels=[_wrap_label(_short(r.label, option)) for r in rows],
+    lines = label_lines(len(rows))
+    left.set_yticks(y, labels=[_wrap_label(_short(r.label, option), max_lines=lines)
+                               for r in rows],
                     fontsize=7.5)
     for tick, row in zip(left.get_yticklabels(), rows, strict=True):
         if not row.significant:
