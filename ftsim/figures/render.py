@@ -9,14 +9,15 @@ GIL, so threads would not help.
 
 from __future__ import annotations
 
+import functools
 import gc
-import io
 import multiprocessing
 import os
 import signal
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,13 @@ from matplotlib.figure import Figure
 
 from ..core.summary_types import Summary
 from ..output import atomic_write_bytes
+from .layout import fixed_layout
 from .registry import BreakevenCurve, FigureSpec, draw_figure, figure_specs
 from .style import FIGSIZE, PNG_DPI, house_style
+from .svg import figure_svg
 
-__all__ = ["RenderedFigure", "render_figures", "draw_svg", "svgs_to_pngs", "PARALLEL_MIN_FIGURES"]
+__all__ = ["RenderedFigure", "render_figures", "draw_svg", "laid_out_figure", "figure_style",
+           "svgs_to_pngs", "figure_fonts", "PARALLEL_MIN_FIGURES"]
 
 # Fewer figures than this are drawn here alone. A child costs 7-16 ms (fork, pipe, join;
 # measured), a figure 0.1-0.25 s of CPU: from 4 figures on, a child saves more than it costs.
@@ -47,15 +51,30 @@ class RenderedFigure:
     png: Path | None
 
 
+@contextmanager
+def figure_style(stem: str) -> Iterator[None]:
+    """The house style, text written as ``<text>`` and SVG ids salted with ``stem``: draw,
+    lay out and save a report figure inside it."""
+    with house_style(), matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": stem}):
+        yield
+
+
+def laid_out_figure(spec: FigureSpec, summary: Summary,
+                    breakeven: BreakevenCurve | None = None) -> Figure:
+    """One report figure drawn and placed by :func:`.layout.fixed_layout` (call it inside
+    :func:`figure_style`, and save it there)."""
+    fig = Figure(figsize=FIGSIZE, dpi=72)  # the SVG's unit: points
+    draw_figure(fig, spec, summary, breakeven)
+    fixed_layout(fig)
+    return fig
+
+
 def draw_svg(spec: FigureSpec, summary: Summary, breakeven: BreakevenCurve | None = None) -> str:
-    """Draw one figure and return it as SVG text (text as glyph paths, so it looks the same
-    everywhere; ids salted with the stem and no date, so the same run gives the same bytes)."""
-    with house_style(), matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": spec.stem}):
-        fig = Figure(figsize=FIGSIZE, layout="constrained")
-        draw_figure(fig, spec, summary, breakeven)
-        out = io.StringIO()
-        fig.savefig(out, format="svg", metadata={"Date": None})
-    return out.getvalue()
+    """Draw one figure and return it as SVG text: axes placed by :func:`.layout.fixed_layout`,
+    text as ``<text>`` in DejaVu Sans (:func:`.svg.figure_svg`), ids salted with the stem and
+    no date, so the same run gives the same bytes."""
+    with figure_style(spec.stem):
+        return figure_svg(laid_out_figure(spec, summary, breakeven))
 
 
 # Relative drawing cost by kind (measured): the costliest are started first, so no process
@@ -172,9 +191,21 @@ def _draw_all(specs: Sequence[FigureSpec], summary: Summary, breakeven: Breakeve
     return [svgs[i] for i in range(len(specs))]
 
 
+@functools.cache
+def figure_fonts() -> Any:
+    """The fonts Typst sets the figures' text in: matplotlib's DejaVu Sans (the font their
+    layout was measured with) beside Typst's own, never the system's (a scan of them costs
+    more than the rasterising, and would make PNGs differ between machines)."""
+    import typst
+
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"  # Typst takes folders
+    return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True,
+                       font_paths=[str(folder)])
+
+
 def svgs_to_pngs(svgs: Sequence[str], ppi: float = PNG_DPI) -> list[bytes]:
     """Rasterise SVG texts to PNG bytes, one Typst compile for all (each on a page of its own
-    size, white background). The figures' text is glyph paths: no font is looked up."""
+    size, white background), the text in :func:`figure_fonts`."""
     import typst
 
     if not svgs:
@@ -182,7 +213,7 @@ def svgs_to_pngs(svgs: Sequence[str], ppi: float = PNG_DPI) -> list[bytes]:
     pages = "\n#pagebreak()\n".join(f'#image(bytes(sys.inputs.at("f{i}")), format: "svg")'
                                     for i in range(len(svgs)))
     source = "#set page(width: auto, height: auto, margin: 0pt)\n" + pages + "\n"
-    out = typst.compile(source.encode(), format="png", ppi=ppi, ignore_system_fonts=True,
+    out = typst.compile(source.encode(), format="png", ppi=ppi, font_paths=figure_fonts(),
                         sys_inputs={f"f{i}": svg for i, svg in enumerate(svgs)})
     pngs = out if isinstance(out, list) else [out]
     if len(pngs) != len(svgs):

@@ -74,6 +74,9 @@ _RC: Any = {  # matplotlib types rc keys as a Literal of every name
     "grid.alpha": 0.3,
     "grid.linewidth": 0.6,
     "savefig.dpi": PNG_DPI,
+    # Titles sit at the axes' top (no axes here has tick labels above it): matplotlib then
+    # skips measuring every tick label to find a place for them, at each draw.
+    "axes.titley": 1.0,
     # Names and currencies are user text: a "$" in them is a character, never mathtext
     # (two of them in a currency used to crash the report with a ParseException).
     "text.parse_math": False,

@@ -12,24 +12,35 @@ import matplotlib.text
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 from report_runs import DEGENERATE, degenerate_run, scaled_money, support_bot, with_option
 
 from ftsim.figures import FIGSIZE, fan_chart, house_style, npv_distribution, payback_curve, style, text
 from ftsim.figures.registry import KINDS, draw_figure, figure_specs
+from ftsim.figures.render import figure_style, laid_out_figure
+from ftsim.figures.svg import figure_svg
 
 EXPONENT = re.compile(r"\de[+-]?\d")
 
 
 def _draw_all(summary, breakeven=None) -> dict[str, Figure]:
-    """Every report figure of the summary, drawn and rendered to PNG in the house style."""
+    """Every report figure of the summary, drawn, laid out and saved as SVG as the report
+    does it (ftsim.figures.render.draw_svg)."""
     figures = {}
-    with house_style():
-        for spec in figure_specs(summary, breakeven):
-            fig = Figure(figsize=FIGSIZE, layout="constrained")
-            draw_figure(fig, spec, summary, breakeven)
-            fig.savefig(io.BytesIO(), format="png", dpi=50)
-            figures[spec.stem] = fig
+    for spec in figure_specs(summary, breakeven):
+        with figure_style(spec.stem):
+            fig = laid_out_figure(spec, summary, breakeven)
+            figure_svg(fig)
+        figures[spec.stem] = fig
     return figures
+
+
+def _report_stems(summary) -> list[str]:
+    """The value of information first when the summary has it, payback, then per kind and
+    option."""
+    voi = ["voi"] if summary.value_of_information is not None else []
+    return voi + ["payback"] + [f"{k}_{i}" for k in KINDS for i in summary.options]
 
 
 def _texts(fig: Figure) -> list[str]:
@@ -39,8 +50,8 @@ def _texts(fig: Figure) -> list[str]:
 def test_figure_specs_in_report_order_with_captions_and_alt_text():
     _, summary = support_bot()
     specs = figure_specs(summary)
-    ids = list(summary.options)
-    assert [s.stem for s in specs] == ["payback"] + [f"{k}_{i}" for k in KINDS for i in ids]
+    assert summary.value_of_information is not None  # support_bot asks for it
+    assert [s.stem for s in specs] == _report_stems(summary)
     for spec in specs:
         assert spec.caption and spec.alt and "\n" not in spec.alt
     assert "breakeven" not in [s.stem for s in specs]
@@ -66,7 +77,7 @@ def test_every_figure_draws_for_degenerate_runs(kind):
     _, summary = degenerate_run(kind)
     assert DEGENERATE[kind][1](summary.options["a"]), kind  # the case is what it claims
     figures = _draw_all(summary)
-    assert len(figures) == 1 + len(KINDS)
+    assert list(figures) == _report_stems(summary)
 
 
 @pytest.mark.parametrize("magnitude", [1e-3, 1e15, 1e20])
@@ -114,7 +125,9 @@ def test_house_style_turns_mathtext_off():
 
 
 def real_width(line: str, size: float) -> float:
-    return text.text_width_in.__wrapped__(line, size, False, False)
+    """Inches, as FreeType lays the line out for matplotlib (not the cached metrics)."""
+    prop = FontProperties(family="DejaVu Sans", size=size)
+    return TextToPath().get_text_width_height_descent(line, prop, ismath=False)[0] / 72
 
 
 def test_long_unbroken_names_are_wrapped_and_cut_in_titles():
@@ -173,14 +186,13 @@ def test_text_wrap_measures_linearly(monkeypatch):
     """Before: a word longer than the line was cut by measuring every prefix (quadratic): a
     1,000-character name took 72 s of report. Now each piece is measured about once."""
     measured: list[int] = []
-    real = text._TEXT_TO_PATH
+    real = text._measure
 
-    class Counting:
-        def get_text_width_height_descent(self, s, prop, ismath):
-            measured.append(len(s))
-            return real.get_text_width_height_descent(s, prop, ismath)
+    def counting(s, size, bold, mono):
+        measured.append(len(s))
+        return real(s, size, bold, mono)
 
-    monkeypatch.setattr(text, "_TEXT_TO_PATH", Counting())
+    monkeypatch.setattr(text, "_measure", counting)
     for length in (400, 3000):
         text.text_width_in.cache_clear()
         measured.clear()
