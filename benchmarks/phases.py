@@ -17,9 +17,10 @@ For each case, two kinds of fresh-process runs, ``--runs`` of each (medians repo
 
 Cases: ``default`` (100,000 paths, report and paths file: the README's command),
 ``no-report`` (``--no-report --no-paths``), ``1m`` (1,000,000 paths, ``--no-report
---no-paths``), ``1m-full`` (1,000,000 paths with report and paths file) and ``10m``
-(10,000,000 paths, ``--no-paths``). Run by hand, on an idle machine; note the load average
-printed beside each figure::
+--no-paths``), ``1m-full`` (1,000,000 paths with report and paths file), ``10m``
+(10,000,000 paths, ``--no-paths``) and ``10m-no-report``. Each phase also shows the
+process's peak RSS when it ended (which phase sets the peak). Run by hand, on an idle
+machine; note the load average printed beside each figure::
 
     python benchmarks/phases.py                          # default, no-report, 1m; 5 runs each
     python benchmarks/phases.py --cases 10m --runs 1 --no-phased
@@ -52,6 +53,7 @@ CASES = {
     "1m": ["--paths", "1000000", "--no-report", "--no-paths", "--quiet"],
     "1m-full": ["--paths", "1000000", "--quiet"],
     "10m": ["--paths", "10000000", "--no-paths", "--quiet"],
+    "10m-no-report": ["--paths", "10000000", "--no-report", "--no-paths", "--quiet"],
 }
 # CLI steps timed by wrapping the names ftsim.cli.run calls (whatever they are today);
 # every other callable named write_* there is timed under its own name.
@@ -66,11 +68,14 @@ _CHUNK_PREFIX = "chunk: "  # core phases timed per chunk (summed)
 def _child(out_file: str, program: str, argv: list[str]) -> int:
     """Run the CLI in this process with every phase recorded; write the events as JSON.
     With ``program`` "run", exit as ``ftsim.cli.main.run`` does (no interpreter teardown)."""
+    import resource
+
     t0 = time.perf_counter()
-    events: list[tuple[str, float, float, str]] = []
+    events: list[tuple[str, float, float, str, int]] = []
 
     def record(name: str, start: float, end: float) -> None:
-        events.append((name, start, end, threading.current_thread().name))
+        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        events.append((name, start, end, threading.current_thread().name, peak_kib))
 
     import importlib
 
@@ -220,9 +225,9 @@ def _phases_of(run: dict, child: dict) -> dict[str, float]:
     """Seconds per phase of one phased run (chunk phases summed; see the module doc)."""
     phases = {"interpreter start": child["t0"] - run["t_launch"],
               "imports (ftsim.cli)": child["t_imports"] - child["t0"]}
-    for name, start, end, _thread in child["events"]:
+    for name, start, end, *_ in child["events"]:
         phases[name] = phases.get(name, 0.0) + (end - start)
-    main = [(s, e) for n, s, e, t in child["events"]
+    main = [(s, e) for n, s, e, t, *_ in child["events"]
             if t == "MainThread" and not n.startswith(_CHUNK_PREFIX)]
     covered = _union_length(main)
     phases["interpreter exit"] = run["t_done"] - child["t_end"]
@@ -256,7 +261,9 @@ def _measure_case(case: str, opts: argparse.Namespace) -> dict:
                        opts.program, "--", *_command_args(case, out / "phased", opts.jobs)]
                 (out / "phased").mkdir()
                 run = _run(cmd, root, env, opts.interval)
-                run["phases"] = _phases_of(run, json.loads(events.read_text()))
+                child = json.loads(events.read_text())
+                run["phases"] = _phases_of(run, child)
+                run["peak_gib_after"] = {name: peak / 2**20 for name, *_, peak in child["events"]}
                 phased.append(run)
         finally:
             shutil.rmtree(out, ignore_errors=True)
@@ -299,12 +306,15 @@ def _print_case(m: dict) -> None:
     for r in m["phased"]:
         names += [n for n in r["phases"] if n not in names]
     wall = _median([r["wall"] for r in m["phased"]])
-    print("\n| phase | median s | share of wall |")
-    print("|---|---:|---:|")
+    print("\n| phase | median s | share of wall | peak RSS at its end, GiB |")
+    print("|---|---:|---:|---:|")
     for name in names:
         value = _median([r["phases"].get(name, 0.0) for r in m["phased"]])
         label = f"&nbsp;&nbsp;{name} (sum over chunks)" if name.startswith(_CHUNK_PREFIX) else name
-        print(f"| {label} | {value:.3f} | {100 * value / wall:.0f}% |")
+        peaks = [r.get("peak_gib_after", {}).get(name) for r in m["phased"]]
+        peak = max((p for p in peaks if p is not None), default=None)
+        shown = "" if peak is None else f"{peak:.2f}"
+        print(f"| {label} | {value:.3f} | {100 * value / wall:.0f}% | {shown} |")
     print(f"| **wall (phased run)** | {wall:.3f} | 100% |")
 
 

@@ -101,7 +101,7 @@ def test_memory_estimate_bounds_a_measured_run(keep):
 
 def test_the_fitted_plan_streams_and_narrows_before_it_refuses():
     scenario = ftsim.load_scenario(SUPPORT_BOT)
-    n = 1_000_000
+    n = 500_000  # CS rows of 144 MB: kept by default (plan.KEEP_CUMULATIVE_BYTES)
     kept = estimate_memory(scenario, n, 2, 8192, write_paths=False)
     streamed = estimate_memory(scenario, n, 2, 8192, write_paths=False, keep_cumulative=False)
     assert streamed < kept
@@ -167,7 +167,7 @@ def test_max_memory_plans_what_the_run_does(monkeypatch):
     from ftsim.cli.common import check_memory
 
     scenario = ftsim.load_scenario(SUPPORT_BOT)
-    n = 1_000_000
+    n = 500_000
     streamed = estimate_memory(scenario, n, 2, 8192, write_paths=False, keep_cumulative=False)
     base = {"paths": n, "jobs": 2, "backend": "auto", "chunk_size": 8192}
     tight = {**base, "max_memory": streamed}
