@@ -68,6 +68,9 @@ COMMANDS: dict[str, Command] = {
     "wait": Command("ftsim.cli.wait", "add_wait_arguments", "wait_command",
                     "Value of waiting k months before deciding (the option to wait): decide "
                     "then on the history seen, against deciding now."),
+    "voi": Command("ftsim.cli.voi", "add_voi_arguments", "voi_command",
+                   "What is worth learning before deciding: EVPI, each input's EVPPI, the "
+                   "scenario's groups and pilots (worth, cost, net value, rule)."),
 }
 """Every subcommand; ``run`` is the default when the first word is not a command name.
 A new command is one row here (its module provides ``add_arguments(parser)`` and

@@ -16,7 +16,7 @@ from ..core.runner import simulate
 from ..core.summary import json_safe, summarize
 from ..core.summary_types import Summary, ValueOfInformation
 from ..format import format_count, format_money, format_months, format_probability
-from ..report.voi import pilot_rule, worth_learning
+from ..report.voi import pilot_rule
 from .common import check_memory, load, progress_bar, simulation_kwargs, whole
 
 __all__ = ["add_voi_arguments", "voi_command", "voi_text"]
@@ -48,7 +48,7 @@ def _input_lines(voi: ValueOfInformation, currency: str, top: int) -> list[str]:
         lines.append("  none: every input is fixed")
     for row in voi.evppi[:top]:
         share = format_probability(voi.share_of_evpi(row.value))
-        mark = "" if worth_learning(row.value, row.se, voi.evpi.value) else "  (noise)"
+        mark = "" if row.worth_learning else "  (little or noise)"
         lines.append(f"  {_cut(row.label):<{_LABEL_WIDTH}}  "
                      f"{_pm(row.value, row.se, currency):>22}  {share:>7}{mark}")
     if len(voi.evppi) > top:

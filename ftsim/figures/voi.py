@@ -29,7 +29,7 @@ from .text import clip, wrap
 __all__ = ["voi_chart", "VOI_ROWS", "NOISE_COLOR", "GROUP_COLOR", "Z95"]
 
 VOI_ROWS = 8  # inputs (after the groups) shown at most
-NOISE_COLOR = "0.72"  # an EVPPI within 2 standard errors of 0
+NOISE_COLOR = "0.72"  # a value within noise (or under 1 % of EVPI, for an input)
 GROUP_COLOR = "#009E73"
 Z95 = 1.959963984540054
 
@@ -40,12 +40,12 @@ def _label(text: str, width: float = 2.1, size: float = 7.5) -> str:
 
 def _bar_rows(voi: ValueOfInformation) -> list[tuple[str, float, float, str]]:
     """(label, value, se, colour) per bar: the groups, then the inputs worth most; grey
-    when within noise."""
+    when within noise (an input: not worth learning, InputValue.worth_learning)."""
     rows = [(f"{g.name} (group)", g.value, g.se,
              GROUP_COLOR if _clear(g.value, g.se) else NOISE_COLOR) for g in voi.groups]
     for row in voi.evppi[:VOI_ROWS]:
         rows.append((row.label, row.value, row.se,
-                     OPTION_COLORS[0] if _clear(row.value, row.se) else NOISE_COLOR))
+                     OPTION_COLORS[0] if row.worth_learning else NOISE_COLOR))
     return rows
 
 

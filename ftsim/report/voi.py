@@ -33,7 +33,9 @@ def _pm(value: float | None, se: float | None, currency: str) -> str:
 
 
 def worth_learning(value: float | None, se: float | None, evpi: float | None) -> bool:
-    """Worth naming: clear of Monte Carlo noise (above 2 se) and at least 1 % of EVPI."""
+    """A group worth naming: clear of Monte Carlo noise (above 2 se: a group is a question
+    asked in advance, not one of a family) and at least 1 % of EVPI. Inputs carry their own
+    flag (``InputValue.worth_learning``, judged over the family of inputs)."""
     if value is None or se is None or evpi is None or not _known(value, se, evpi):
         return False
     return value > 2 * se and value >= 0.01 * evpi
@@ -74,9 +76,8 @@ def pilot_rule(pilot: PilotValue, summary: Summary) -> str:
 
 def _input_rows(voi: ValueOfInformation, currency: str) -> tuple[tuple[str | Cell, ...], ...]:
     rows: list[tuple[str | Cell, ...]] = []
-    evpi = voi.evpi.value
     for row in voi.evppi[:VOI_TABLE_ROWS]:
-        worth = worth_learning(row.value, row.se, evpi)
+        worth = row.worth_learning
         tone: Tone = None if worth else "muted"
         share = format_probability(voi.share_of_evpi(row.value))
         rows.append((Cell(row.label, tone=tone), Cell(_pm(row.value, row.se, currency), tone=tone,
@@ -152,7 +153,7 @@ def voi_blocks(summary: Summary, specs: Sequence[FigureSpec] = ()) -> list[Block
     currency = summary.scenario.currency
     now = voi.decision_now_name if voi.decision_now is not None else \
         f"keep {voi.decision_now_name}"
-    worth = [r.label for r in voi.evppi if worth_learning(r.value, r.se, voi.evpi.value)]
+    worth = [r.label for r in voi.evppi if r.worth_learning]
     lead = (f"On what is known today the best decision is: {now} (expected NPV "
             f"{format_money(voi.expected_npv_now, currency)}). Knowing every uncertain input "
             f"before deciding would be worth {_pm(voi.evpi.value, voi.evpi.se, currency)} "
@@ -166,8 +167,10 @@ def voi_blocks(summary: Summary, specs: Sequence[FigureSpec] = ()) -> list[Block
               "knowing before deciding", widths=(0.4, 0.26, 0.14, 0.2)),
         para("EVPPI: the expected gain from choosing after learning the input's true value "
              "instead of now, everything else still uncertain; ± is the 95 % Monte Carlo "
-             "error. Values do not add up: inputs learnt together are worth at least the "
-             "largest of them and at most EVPI.", small=True, tone="muted"),
+             "error. An input is worth learning when its value is clear of noise across all "
+             "the inputs (Holm's correction at 5 %) and at least 1 % of EVPI. Values do not "
+             "add up: inputs learnt together are worth at least the largest of them and at "
+             "most EVPI.", small=True, tone="muted"),
         *_group_blocks(voi, summary),
         *_pilot_blocks(voi, summary),
     ]

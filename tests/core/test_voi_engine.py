@@ -201,3 +201,26 @@ def test_switched_off_and_old_summaries() -> None:
     assert Summary.from_dict(d) == on
     d.pop("value_of_information")  # a summary.json written before value of information
     assert Summary.from_dict(d).value_of_information is None
+
+
+def test_the_gap_is_worth_learning(runs: dict[float, tuple[np.ndarray, np.ndarray, Summary]]
+                                   ) -> None:
+    for _, _, summary in runs.values():
+        voi = summary.value_of_information
+        assert voi is not None and voi.evppi[0].worth_learning
+
+
+def test_worth_learning_is_holm_over_the_inputs() -> None:
+    """One-sided p = 1 - Phi(value / se); Holm at 5 % over 4 inputs rejects while the k-th
+    smallest p (0-based) is <= 0.05 / (4 - k): p(10) ~ 0 <= 0.0125, p(3) = 0.00135 <=
+    0.0167, p(1.5) = 0.0668 > 0.025 stops; and a value under 1 % of EVPI is not worth
+    learning."""
+    from ftsim.core.summary_types import InputValue
+    from ftsim.core.voi_summary import _mark_worth_learning
+
+    rows = [InputValue("a", "a", 10.0, 1.0), InputValue("b", "b", 3.0, 1.0),
+            InputValue("c", "c", 1.5, 1.0), InputValue("d", "d", 0.0, 0.0)]
+    assert [r.worth_learning for r in _mark_worth_learning(rows, 100.0)] == [True, True, False,
+                                                                             False]
+    assert [r.worth_learning for r in _mark_worth_learning(rows, 400.0)] == [True, False, False,
+                                                                             False]

@@ -66,8 +66,8 @@ def test_input_table_ranks_values_and_says_which_are_worth_learning(run, page):
         assert label == value.label
         assert money.startswith(format_money(value.value, "USD") + " ± ")
         assert share == format_probability(value.value / voi.evpi.value)
-        clear = value.value > 2 * value.se and value.value >= 0.01 * voi.evpi.value
-        assert verdict == ("worth learning" if clear else "little or within noise")
+        assert verdict == ("worth learning" if value.worth_learning else
+                           "little or within noise")
     values = [v.value for v in voi.evppi]
     assert values == sorted(values, reverse=True)
     assert _text(table.rows[0][-1]) == "worth learning"  # the error-rate gap, at 3,000 paths
@@ -151,8 +151,8 @@ def test_chart_draws_the_summary_values():
         assert bar.get_facecolor()[:3] == pytest.approx(
             _rgb(GROUP_COLOR) if clear else (float(NOISE_COLOR),) * 3)
     for bar, row in zip(bars[len(voi.groups):], voi.evppi, strict=False):
-        if row.value <= 2 * row.se:
-            assert bar.get_facecolor()[:3] == pytest.approx((float(NOISE_COLOR),) * 3)
+        assert (bar.get_facecolor()[:3] == pytest.approx((float(NOISE_COLOR),) * 3)) == \
+            (not row.worth_learning)
     (evpi_line,) = [line for line in top.get_lines() if line.get_gid() == "evpi"]
     assert evpi_line.get_xdata()[0] == pytest.approx(voi.evpi.value)
     assert _widths(bottom, "pilot_worth") == pytest.approx(
