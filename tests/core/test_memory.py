@@ -52,8 +52,9 @@ engineering_cost = { p5 = 5_000, p95 = 20_000 }
 def test_memory_estimate_matches_a_hand_count():
     scenario = parse_scenario(ESTIMATE_SCENARIO)
     # 2 random inputs, 1 option, 12 months, no price index; 10,000 paths, chunks of 1,000.
-    # Result per path: 2 x 8 (inputs) + 16 (tokens, requests) + 2 + 4 x 8 + 1 + 4 + 1
-    # (payback, money, abandoned, retrains, dips) + 4 x 12 (CS_t float32) = 120 bytes.
+    # Result per path: 2 x 8 (inputs) + 16 (tokens, requests) + 8 (baseline TCO, shared by
+    # the options) + 2 + 3 x 8 + 1 + 4 + 1 (payback, money, abandoned, retrains, dips)
+    # + 4 x 12 (CS_t float32) = 120 bytes.
     # A chunk: 1,000 x (12 x (64 + 8) + 1,024 + 256 + 2 x 16) = 2,176,000 bytes.
     threads = min(8, os.cpu_count() or 1)
     parts = memory_breakdown(scenario, 10_000, 2, 1_000, write_paths=False)
@@ -75,9 +76,17 @@ def test_memory_estimate_matches_a_hand_count():
     assert streamed["simulation"] == 2 * 2_176_000 + math.ceil(0.16 * 48 * 10_000) + 480_000
     # the paths writer: 1 option x 1 batch of 10,000 rows x 11 columns x 24 bytes
     assert memory_breakdown(scenario, 10_000, 1, 1_000)["paths_writer"] == 10_000 * 11 * 24
-    # beyond 2M paths the inputs are float32: 4 bytes fewer per input and path
+    # beyond 2M paths the inputs, tokens and requests are float32: 4 bytes fewer each
     big = memory_breakdown(scenario, 3_000_000, 1, 1_000, write_paths=False)
-    assert big["result"] == 3_000_000 * (120 - 2 * 4)
+    assert big["result"] == 3_000_000 * (120 - 4 * 4)
+    # a second option adds 32 bytes a path and its CS rows, not a second baseline TCO
+    two = parse_scenario(ESTIMATE_SCENARIO + """
+[options.other.serving]
+mode = "api"
+price_input_per_mtok = 0.3
+price_output_per_mtok = 0.3
+""")
+    assert memory_breakdown(two, 10_000, 1, 1_000)["result"] == 10_000 * (120 + 32 + 48)
 
 
 @pytest.mark.parametrize("keep", [True, False])
