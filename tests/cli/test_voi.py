@@ -97,3 +97,15 @@ def test_a_bad_scenario_is_refused_before_simulating(tmp_path: Path) -> None:
         'input = "options.lora_8b_provider.error_rate_gp"\nexamples = 200'), encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"pilots\[0\]\.input: unknown input"):
         voi_command(_args(str(bad), "--paths", "100", "--jobs", "1"))
+
+
+def test_dispatched_from_the_entry_point(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                         ) -> None:
+    from ftsim.cli.main import main
+
+    assert main(["voi", str(SUPPORT_BOT), "--paths", "500", "--jobs", "1", "--top", "2",
+                 "--out", str(tmp_path / "r")]) == 0
+    assert "(EVPI):" in capsys.readouterr().out and not (tmp_path / "r").exists()
+    assert main(["voi", str(SUPPORT_BOT), "--set", "voi.groups=3", "--paths", "100"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: voi.groups: expected an array of tables [[voi.groups]], got 3"]
