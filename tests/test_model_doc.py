@@ -24,7 +24,13 @@ DOC = ROOT / "docs" / "model.md"
 KEY_TABLE = "12. summary.json reference"
 WORKED = "13. Worked example"
 # Written by the command line only (ftsim.output adds it), not by Summary.to_dict().
-CLI_ONLY_KEYS = {"simulation.seconds"}
+# written by the command line only (how the run was made), not by summarize()
+CLI_ONLY_KEYS = {"simulation.seconds", "scenario.path", "simulation.overrides",
+                 "simulation.allow_files_outside",
+                 *(f"simulation.data_files[].{k}" for k in ("file", "path", "sha256")),
+                 *(f"simulation.inputs_file.{k}" for k in ("file", "source", "sha256", "rows",
+                                                           "columns")),
+                 *(f"simulation.stress[].{k}" for k in ("input", "low", "high"))}
 Z95 = 1.959964
 
 
