@@ -19,24 +19,43 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, weight_dict
 
-from .text import line_extent_in
+from .text import font_lines, line_extent_in
 
 __all__ = ["figure_svg", "portable_text"]
 
 
+def _plain_bold(prop: FontProperties) -> bool | None:
+    """Whether plain DejaVu Sans (upright, normal width) is bold; None for another font."""
+    weight = weight_dict.get(prop.get_weight(), prop.get_weight())
+    if (prop.get_family() != ["DejaVu Sans"] or weight not in (400, 700)
+            or prop.get_style() != "normal" or prop.get_variant() != "normal"
+            or prop.get_stretch() not in ("normal", 500)):
+        return None
+    return weight == 700
+
+
 class _Renderer(RendererSVG):
-    """The SVG renderer, measuring plain DejaVu Sans text through :func:`.text.line_extent_in`
-    (the same FreeType call, cached across figures) and anything else as it always does."""
+    """The SVG renderer, measuring plain DejaVu Sans through :mod:`.text` (the same metrics,
+    cached across figures) and anything else as it always does."""
 
     def get_text_width_height_descent(self, s: str, prop: FontProperties,
                                       ismath: Any) -> tuple[float, float, float]:
-        weight = weight_dict.get(prop.get_weight(), prop.get_weight())
-        if (ismath or prop.get_family() != ["DejaVu Sans"] or weight not in (400, 700)
-                or prop.get_style() != "normal" or prop.get_variant() != "normal"
-                or prop.get_stretch() not in ("normal", 500)):
+        bold = _plain_bold(prop)
+        if ismath or bold is None:
             return super().get_text_width_height_descent(s, prop, ismath)
-        width, height, descent = line_extent_in(s, prop.get_size_in_points(), weight == 700)
+        width, height, descent = line_extent_in(s, prop.get_size_in_points(), bold)
         return width * 72, height * 72, descent * 72
+
+    def _get_font_height_metrics(self, prop: FontProperties) -> tuple[Any, Any, Any]:
+        """The font's ascent, descent and line gap in points (what Text._get_layout reads
+        from the font's OS/2 table at every layout, for every text drawn; a hook of
+        matplotlib's PDF and PS renderers: None falls back to that)."""
+        bold = _plain_bold(prop)
+        if bold is None:
+            return None, None, None
+        size = prop.get_size_in_points()
+        ascent, descent, gap = font_lines(bold)
+        return ascent * size, descent * size, gap * size
 
 
 class _Canvas(FigureCanvasSVG):

@@ -20,7 +20,7 @@ from matplotlib.textpath import TextToPath
 from ..format import shorten
 
 __all__ = ["plain", "missing_glyphs_allowed", "text_width_in", "line_extent_in", "block_size_in",
-           "wrap", "clip", "fit", "shorten_line"]
+           "font_lines", "wrap", "clip", "fit", "shorten_line"]
 
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -123,7 +123,7 @@ def line_extent_in(text: str, size: float, bold: bool = False) -> tuple[float, f
 
 
 @lru_cache(maxsize=4)
-def _font_lines(bold: bool) -> tuple[float, float, float]:
+def font_lines(bold: bool) -> tuple[float, float, float]:
     """DejaVu Sans's typographic ascent, descent and line gap in em (OS/2 table): what
     matplotlib's text layout takes as the least height of a line."""
     font = get_font(findfont(_prop(10.0, bold, False)))
@@ -138,7 +138,7 @@ def block_size_in(text: str, size: float, bold: bool = False,
     in inches, unrotated: matplotlib's Text layout (3.10+) with its font metrics, for a
     layout that places text without drawing it. ``linespacing`` None or "normal" spaces
     lines by the font's own metrics, a number by that many font heights."""
-    ascent_em, descent_em, gap_em = _font_lines(bold)
+    ascent_em, descent_em, gap_em = font_lines(bold)
     em = size / 72.0
     lines = text.split("\n")
     normal = linespacing is None or linespacing == "normal"

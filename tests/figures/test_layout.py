@@ -207,6 +207,26 @@ def test_block_size_is_matplotlibs_text_extent():
         assert (width * 72, height * 72) == pytest.approx((box.width, box.height), abs=0.01)
 
 
+def test_the_svg_renderer_measures_text_as_matplotlibs_own():
+    """figure_svg's renderer takes DejaVu Sans's metrics from the cache (and the font's line
+    heights from a hook of matplotlib's text layout): every text's extent is the one the
+    plain SVG renderer gives."""
+    from ftsim.figures import svg
+
+    fig = Figure(figsize=(4, 3), dpi=72)
+    texts = [fig.text(0.1, 0.1 * i, line, fontsize=size, fontweight=weight, linespacing=spacing)
+             for i, (line, size, weight, spacing) in enumerate(
+                 [("Hello (gp)", 10, "normal", None), ("Two\nlines Éy", 9, "bold", 1.4),
+                  ("a\nb\nc", 7.5, "normal", None), ("料金 x", 8, "normal", None)])]
+    texts.append(fig.text(0.5, 0.5, "mono", family="DejaVu Sans Mono", fontsize=8))
+    plain = RendererSVG(288, 216, io.StringIO())
+    cached = svg._Renderer(288, 216, io.StringIO())
+    with text.missing_glyphs_allowed():
+        for artist in texts:
+            assert artist.get_window_extent(cached).bounds == pytest.approx(
+                artist.get_window_extent(plain).bounds, abs=0.01), artist.get_text()
+
+
 HOSTILE = 'x onload=alert(1) javascript:void(0) id="qz9" url(#qz8) <b>&amp;'
 
 
