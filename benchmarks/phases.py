@@ -116,6 +116,16 @@ def _timed(fn, name: str, record):
 def _wrap_cli_steps(record) -> None:
     import ftsim.cli.run as run
 
+    try:  # the per-path file, written on a background thread (output.paths.PathsWriter)
+        import ftsim.output.paths as paths_module
+
+        for attr in [a for a in vars(paths_module) if a.startswith("write_paths_")]:
+            setattr(paths_module, attr, _timed(getattr(paths_module, attr),
+                                               f"file: {attr[len('write_'):]} (background)",
+                                               record))
+    except ImportError:  # an older tree
+        pass
+
     for attr in list(vars(run)):
         value = getattr(run, attr)
         if not callable(value) or isinstance(value, type):
