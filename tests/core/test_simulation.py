@@ -183,8 +183,9 @@ def test_streamed_cs_percentiles_equal_the_sorted_rows():
     scenario = parse_scenario(RANDOM_WORLD)
     kwargs = dict(paths=20_000, seed=5, chunk_size=2048)
     kept = ftsim.simulate(scenario, jobs=2, keep_cumulative=True, **kwargs)
-    for jobs in (1, 2):
-        streamed = ftsim.simulate(scenario, jobs=jobs, keep_cumulative=False, **kwargs)
+    for jobs, backend in ((1, "auto"), (2, "threads"), (2, "processes")):
+        streamed = ftsim.simulate(scenario, jobs=jobs, backend=backend, keep_cumulative=False,
+                                  **kwargs)
         assert all(o.cumulative is None for o in streamed.options.values())
         _assert_identical(kept, streamed)
     for option in kept.options.values():
