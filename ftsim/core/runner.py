@@ -3,6 +3,7 @@ Dask cluster (`plan.choose_plan`); same seed, same result, whatever the plan."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
@@ -248,16 +249,22 @@ def _execute(
 
 def _on_threads(scenario: Scenario, chunks: Sequence[tuple[int, int]], job: BatchJob,
                 workers: int, sink: Result) -> Iterator[list[ChunkOutcome]]:
-    """One task per chunk on the shared thread pool, rows written straight into ``sink``;
-    on an error or an interrupt the chunks not started are cancelled."""
+    """Chunks on the shared thread pool, at most ``workers`` at a time (the pool may be
+    larger, from an earlier run), rows written straight into ``sink``; on an error or an
+    interrupt no further chunk starts."""
     pool = thread_pool(workers)
     cancel = Event()
-    pending = {pool.submit(run_batch, scenario, [chunk], job, sink, cancel) for chunk in chunks}
+    waiting = iter(chunks)
+    pending = {pool.submit(run_batch, scenario, [chunk], job, sink, cancel)
+               for chunk in itertools.islice(waiting, workers)}
     try:
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                yield future.result()
+                outcome = future.result()
+                for chunk in itertools.islice(waiting, 1):
+                    pending.add(pool.submit(run_batch, scenario, [chunk], job, sink, cancel))
+                yield outcome
     finally:
         cancel.set()
         for future in pending:

@@ -407,3 +407,32 @@ def test_precision_run_records_whether_its_target_was_reached():
     assert plain.precision_target is None and plain.precision_reached is None
     with pytest.raises(ValueError, match="precision must be in"):
         ftsim.simulate(scenario, paths=500, jobs=1, precision=math.inf)
+
+
+def test_threads_run_at_most_jobs_chunks_at_once(monkeypatch):
+    # The thread pool outlives a run and may be larger (an earlier --jobs 3): a run with
+    # --jobs 2 still simulates at most two chunks at a time.
+    import threading
+    import time
+
+    from ftsim.core import runner
+
+    scenario = parse_scenario(RANDOM_WORLD)
+    ftsim.simulate(scenario, paths=3000, chunk_size=500, jobs=3)
+    lock, running, most = threading.Lock(), [0], [0]
+    original = runner.run_batch
+
+    def counting(*args, **kwargs):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.01)
+            return original(*args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(runner, "run_batch", counting)
+    ftsim.simulate(scenario, paths=4000, chunk_size=500, jobs=2)
+    assert most[0] == 2
