@@ -3,8 +3,8 @@ text (embedded in the PDF and the HTML page); the PNGs of ``figures/`` are raste
 that same SVG by Typst (resvg), not drawn again.
 
 Drawing runs in forked processes beside this one when there are enough figures and cores:
-a figure costs 0.1-0.3 s of matplotlib layout and SVG output, all of it Python holding the
-GIL, so threads would not help.
+a figure costs 0.03-0.07 s of matplotlib drawing and SVG output (support_bot, measured by
+benchmarks/report.py), all of it Python holding the GIL, so threads would not help.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ __all__ = ["RenderedFigure", "render_figures", "draw_svg", "laid_out_figure", "f
            "svgs_to_pngs", "figure_fonts", "PARALLEL_MIN_FIGURES"]
 
 # Fewer figures than this are drawn here alone. A child costs 7-16 ms (fork, pipe, join;
-# measured), a figure 0.1-0.25 s of CPU: from 4 figures on, a child saves more than it costs.
+# measured), a figure 0.03-0.07 s of CPU: from 4 figures on, a child saves more than it costs.
 PARALLEL_MIN_FIGURES = 4
 
 
@@ -79,7 +79,10 @@ def draw_svg(spec: FigureSpec, summary: Summary, breakeven: BreakevenCurve | Non
 
 # Relative drawing cost by kind (measured): the costliest are started first, so no process
 # is left drawing a long one alone at the end.
-_COST = {"cost": 5, "drivers": 4, "cdf": 3, "payback": 3, "fan": 2, "breakeven": 2, "npv": 1}
+# CPU ms per figure of support_bot: cost 65, drivers 52, voi 52, payback 42, npv 33, fan 31,
+# cdf 27.
+_COST = {"cost": 6, "drivers": 5, "voi": 5, "payback": 4, "breakeven": 4, "npv": 3, "fan": 3,
+         "cdf": 3}
 
 
 @dataclass(frozen=True)
