@@ -25,7 +25,7 @@ from ..scenario import Pilot, Scenario, VoiGroup, input_label
 from .drivers import holm_significant
 from .metrics import SortedSample
 from .result import Result
-from .voi import NetBenefit, evpi, evppi_single, evsi_pilot, net_benefit_sample
+from .voi import EvsiResult, NetBenefit, evpi, evppi_single, evsi_pilot, net_benefit_sample
 from .voi_group import evppi_group
 from .voi_types import (
     GroupFit,
@@ -73,13 +73,17 @@ def _decision_id(decision: int, option_ids: Sequence[str]) -> str | None:
 
 
 def group_value(group: VoiGroup, result: Result, sample: NetBenefit) -> GroupValue:
-    """EVPPI of a [[voi.groups]] entry, with the fit check per option."""
-    xs = np.column_stack([np.asarray(result.inputs[k], dtype=np.float64) for k in group.inputs])
+    """EVPPI of a [[voi.groups]] entry, with the fit check per option; its fixed inputs
+    are constants (left out), a group of fixed inputs is worth 0."""
+    labels = tuple(input_label(k, result.scenario) for k in group.inputs)
+    varying = [k for k in group.inputs if k in result.inputs]  # fixed inputs: constants
+    if not varying:
+        return GroupValue(group.name, group.inputs, labels, 0.0, 0.0, 0.0, 0.0, ())
+    xs = np.column_stack([np.asarray(result.inputs[k], dtype=np.float64) for k in varying])
     found = evppi_group(xs, sample)
     option_ids = list(result.options)
     fits = tuple(GroupFit(option_ids[f.decision - 1], f.model, f.terms, f.r2, f.r2_cv)
                  for f in found.fits)
-    labels = tuple(input_label(k, result.scenario) for k in group.inputs)
     return GroupValue(group.name, group.inputs, labels, found.value, found.se,
                       found.value_cross_fitted, found.se_cross_fitted, fits)
 
@@ -105,16 +109,21 @@ def _best_now_se(sample: NetBenefit) -> float:
 
 
 def pilot_value(pilot: Pilot, result: Result, sample: NetBenefit) -> PilotValue:
-    """A pilot priced: EVSI, its rule, the delay's cost and the net value (PilotValue).
+    """A pilot priced: EVSI, its rule, the delay's cost and the net value (PilotValue); a
+    pilot on a fixed input (say, fixed by --set) is worth 0.
 
     Delay: the pilot postpones the decision by its duration d; the decision then plays
     out as it would now, d months later, so everything it is worth is discounted by f =
     (1 + r)^(-d/12). Net value = f (V0 + EVSI) - cost - V0 = f EVSI - cost - (1 - f) V0,
     V0 the expected NPV of the best decision now (0 when that is the baseline).
     """
-    truth = np.asarray(result.inputs[pilot.input], dtype=np.float64)
-    rng = design_stream(result.seed, pilot_stream_name(pilot))
-    found = evsi_pilot(truth, pilot.noise_sd_per_example, pilot.examples, sample, rng)
+    if pilot.input in result.inputs:
+        truth = np.asarray(result.inputs[pilot.input], dtype=np.float64)
+        rng = design_stream(result.seed, pilot_stream_name(pilot))
+        found = evsi_pilot(truth, pilot.noise_sd_per_example, pilot.examples, sample, rng)
+    else:  # a fixed input: the pilot can only confirm what is known, worth 0
+        sd = pilot.noise_sd_per_example / math.sqrt(pilot.examples)
+        found = EvsiResult(0.0, 0.0, None, None, (), (sample.best,), sd, ())
     option_ids = list(result.options)
     decisions = tuple(_decision_id(d, option_ids) for d in found.decisions)
     go_option = None

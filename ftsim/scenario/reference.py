@@ -101,10 +101,12 @@ def _hard_text(table: str, key: str) -> str:
         return f'"YYYY-MM" or "YYYY-MM-DD", a real date from {first}-01 to {last}-12'
     if key in ENUMS:
         return " or ".join(f'"{c}"' for c in ENUMS[key])
-    if table == "correlations" and key in ("a", "b") or table == "pilots" and key == "input":
+    if table == "correlations" and key in ("a", "b"):
         return "the full key path of a random input"
+    if table == "pilots" and key == "input":
+        return "the full key path of an input (a fixed one is worth 0 to learn)"
     if key == "inputs":
-        return f"1-{MAX_GROUP_INPUTS} distinct full key paths of random inputs"
+        return f"1-{MAX_GROUP_INPUTS} distinct full key paths of inputs (fixed ones add nothing)"
     if key == "price_index":
         return "a defined [prices.<name>], or \"api\" / \"gpu\""
     if key == "model":

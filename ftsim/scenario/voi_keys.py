@@ -1,6 +1,7 @@
 """[voi] and [[pilots]]: what the value of information is asked about (issue 12; a mixin of
 the parser). ``[voi] enabled`` switches the estimates off, ``[[voi.groups]]`` names random
-inputs valued together, ``[[pilots]]`` names studies that measure one random input."""
+inputs valued together, ``[[pilots]]`` names studies that measure one input (a fixed one
+is accepted and worth nothing to learn)."""
 
 from __future__ import annotations
 
@@ -87,19 +88,16 @@ class _VoiReader(_SchemaReader):
                                                 f"in {path}[{seen[name]}]")
             seen.setdefault(name, i)
 
-    def random_input(self, name: object, path: str, inputs: Mapping[str, Input],
-                     what: str) -> str | None:
-        """``name`` if it is the full key path of a random input; None after an issue (or
-        silently when the key it names is already reported)."""
+    def known_input(self, name: object, path: str, inputs: Mapping[str, Input]) -> str | None:
+        """``name`` if it is the full key path of an input; None after an issue (or silently
+        when the key it names is already reported). A fixed input is accepted: learning it
+        is worth nothing (value 0), and a --set or a sweep that fixes an input a pilot
+        measures must not make the scenario invalid."""
         if not isinstance(name, str) or name in self.broken or \
                 name.startswith(tuple(self.unread_prefixes)):
             return None
         if name in inputs:
-            if inputs[name].is_random:
-                return name
-            self.issue(path, f"{_show(name)} is fixed ({inputs[name].dist.describe()}), not "
-                             f"random; {what}")
-            return None
+            return name
         randoms = [k for k, v in inputs.items() if v.is_random]
         hint = _suggest(name, randoms) or _suggest(name, inputs)
         self.issue(path, f"unknown input {_show(name)}; name a random input by its full key "
@@ -108,7 +106,7 @@ class _VoiReader(_SchemaReader):
 
     def group(self, entry: Mapping[str, object], path: str,
               inputs: Mapping[str, Input]) -> VoiGroup | None:
-        """One [[voi.groups]] entry: a name and 1..MAX_GROUP_INPUTS distinct random inputs."""
+        """One [[voi.groups]] entry: a name and 1..MAX_GROUP_INPUTS distinct inputs."""
         self.check_keys(entry, path, (*VOI_GROUP_PLAIN, "inputs"))
         source, as_of = self.metadata(entry, path)
         name = self.plain(entry, path, "name", "string", REQUIRED)
@@ -119,7 +117,7 @@ class _VoiReader(_SchemaReader):
         if not isinstance(keys, list) or not 1 <= len(keys) <= MAX_GROUP_INPUTS or \
                 not all(isinstance(k, str) for k in keys):
             self.issue(f"{path}.inputs", f"expected a list of 1 to {MAX_GROUP_INPUTS} key paths "
-                                         f"of random inputs, got {_show(keys)}")
+                                         f"of inputs, got {_show(keys)}")
             return None
         complete = name is not None
         for i, key in enumerate(keys):
@@ -127,8 +125,7 @@ class _VoiReader(_SchemaReader):
             if key in keys[:i]:
                 self.issue(at, f"{_show(key)} is listed twice")
                 complete = False
-            elif self.random_input(key, at, inputs,
-                                   "only random inputs have a value of information") is None:
+            elif self.known_input(key, at, inputs) is None:
                 complete = False
         if not complete:
             return None
@@ -136,14 +133,13 @@ class _VoiReader(_SchemaReader):
 
     def pilot(self, entry: Mapping[str, object], path: str,
               inputs: Mapping[str, Input]) -> Pilot | None:
-        """One [[pilots]] entry: name, the random input it measures, examples, noise per
-        example, cost and duration, each checked against its range."""
+        """One [[pilots]] entry: name, the input it measures, examples, noise per example,
+        cost and duration, each checked against its range."""
         self.check_keys(entry, path, PILOT_PLAIN)
         source, as_of = self.metadata(entry, path)
         values = {key: self.plain(entry, path, key, kind, default)
                   for key, (kind, default) in PILOT_PLAIN.items()}
-        measured = self.random_input(values["input"], f"{path}.input", inputs,
-                                     "a pilot can only learn about a random input")
+        measured = self.known_input(values["input"], f"{path}.input", inputs)
         if measured is None or any(v is None for v in values.values()):
             return None
         return Pilot(name=str(values["name"]), input=measured, examples=int(values["examples"]),

@@ -224,3 +224,20 @@ def test_worth_learning_is_holm_over_the_inputs() -> None:
                                                                              False]
     assert [r.worth_learning for r in _mark_worth_learning(rows, 400.0)] == [True, False, False,
                                                                              False]
+
+
+def test_learning_a_fixed_input_is_worth_nothing() -> None:
+    """The gap fixed by an override: the pilot and the group can learn nothing (value 0
+    exactly) and the pilot's net value is minus its cost and the delay's."""
+    mu = _mu_for(0.5)  # m > 0: the option is best now and waiting costs (1 - f) m
+    scenario = parse_scenario(_scenario_text(mu), overrides=[("options.ft.error_rate_gap", mu)])
+    summary = summarize(simulate(scenario, paths=200, seed=1, jobs=1), threads=1)
+    voi = summary.value_of_information
+    assert voi is not None and voi.evpi.value == 0 and voi.evppi == ()
+    (group,) = voi.groups
+    assert (group.value, group.fits) == (0.0, ())
+    (pilot,) = voi.pilots
+    m = A + B * mu
+    factor = (1 + RATE) ** (-PILOT_MONTHS / 12)
+    assert (pilot.evsi, pilot.threshold, pilot.decisions) == (0.0, None, ("ft",))
+    assert pilot.net_value == pytest.approx(-PILOT_COST - (1 - factor) * m, rel=1e-9)

@@ -64,8 +64,6 @@ MISTAKES = [
      "expected a list of 1 to 20 key paths"),
     ("group-unknown-input", '[[voi.groups]]\nname = "x"\ninputs = ["prices.api.annual_declin"]',
      "voi.groups[0].inputs[0]", "did you mean 'prices.api.annual_decline'?"),
-    ("group-fixed-input", '[[voi.groups]]\nname = "x"\ninputs = ["quality.baseline_error_rate"]',
-     "voi.groups[0].inputs[0]", "is fixed (0.05), not random"),
     ("group-twice", '[[voi.groups]]\nname = "x"\ninputs = ["prices.api.annual_decline", '
                     '"prices.api.annual_decline"]', "voi.groups[0].inputs[1]", "listed twice"),
     ("group-duplicate-name", GROUP + "\n" + GROUP, "voi.groups[1].name",
@@ -85,8 +83,6 @@ MISTAKES = [
      "must be in [0, 600]"),
     ("pilot-unknown-input", PILOT.replace(GAP, "options.lora.error_rate_gp"), "pilots[0].input",
      "did you mean 'options.lora.error_rate_gap'?"),
-    ("pilot-fixed-input", PILOT.replace(GAP, "options.lora.escalation_rate"), "pilots[0].input",
-     "not random; a pilot can only learn about a random input"),
     ("pilot-unknown-key", PILOT + "\nlabel = 1", "pilots[0].label", "unknown key"),
     ("pilot-duplicate-name", PILOT + "\n" + PILOT, "pilots[1].name",
      'duplicate name "Small", already given in pilots[0]'),
@@ -100,6 +96,14 @@ def test_each_mistake_is_one_line_naming_its_key(tail: str, key_path: str, messa
     issues = issues_of(_text(tail))
     assert any(path == key_path and message in text for path, text in issues), issues
     assert all("\n" not in text for _, text in issues)
+
+
+def test_fixed_inputs_are_accepted() -> None:
+    """A --set or a sweep that fixes an input a pilot measures keeps the scenario valid."""
+    s = parse_scenario(_text(PILOT, GROUP), overrides=[(GAP, 0.0),
+                                                       ("prices.api.annual_decline", 0.2)])
+    assert s.pilots[0].input == GAP and not s.inputs["prices.api.annual_decline"].is_random
+    assert s.voi_groups[0].inputs[0] == "prices.api.annual_decline"
 
 
 def test_too_many_entries() -> None:
