@@ -60,7 +60,7 @@ def traffic_from_noise(
 ) -> np.ndarray:
     """R_t = R0 (1+g)^(t-1) eps_t with eps_t = exp(sigma z_t - sigma^2/2), so E[eps_t] = 1.
 
-    MODEL.md section 4 "Traffic". (paths,) inputs and z of shape (H, paths) -> (H, paths).
+    docs/model.md section 4 "Traffic". (paths,) inputs and z of shape (H, paths) -> (H, paths).
     R_t is capped at MAX_REQUESTS_PER_MONTH (a safety clamp that never binds in a
     plausible scenario, see above).
     """
@@ -132,7 +132,7 @@ def index_from_events(
     """I_t = (1-d)^((t-1)/12) * product of the multipliers of events in months 1..t.
 
     ``event_counts`` is (H, paths); ``multipliers`` holds one value per event, in row-major
-    (month, path) order of the counts. MODEL.md section 4 "Price index". The index is kept
+    (month, path) order of the counts. docs/model.md section 5 "Price indices". The index is kept
     within [1e-9, 1e9] (``INDEX_MIN``/``INDEX_MAX``), a safety clamp: a
     plausible index stays within a factor of a few hundred of 1, while at the hard-range
     edges (a x100 event 52 times a year for 50 years) it would overflow.

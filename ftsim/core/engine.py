@@ -1,4 +1,4 @@
-"""MODEL.md section 4 arithmetic on sampled arrays: no randomness, so tests feed hand-made inputs.
+"""docs/model.md sections 4-9 arithmetic on sampled arrays: no randomness, so tests feed hand-made inputs.
 
 Per-month arrays are month-major, shape (H, paths): a month is one contiguous row, and a
 per-path (paths,) vector broadcasts against them with no reshaping. The per-path
@@ -67,7 +67,7 @@ class OptionPaths:
 
 
 def index_or_one(indices: Mapping[str, np.ndarray], name: str, shape: tuple[int, int]) -> np.ndarray:
-    """The named price index, or constant 1 for an undefined one (MODEL.md section 4)."""
+    """The named price index, or constant 1 for an undefined one (docs/model.md sections 4-9)."""
     return indices[name] if name in indices else np.ones(shape)
 
 
@@ -77,7 +77,7 @@ def baseline_costs(
     """Baseline cost per request q_B,t and monthly cost C^B_t, each (H, paths).
 
     q_B,t = ((in + ctx + o_B (1 - h_B + h_B f_B)) pin_B + out pout_B) / 1e6 * I^B_t
-    C^B_t = R_t q_B,t + rag_m + R_t e_B c_err                       (MODEL.md section 4)
+    C^B_t = R_t q_B,t + rag_m + R_t e_B c_err                       (docs/model.md sections 4-9)
     """
     traffic, base, quality = inputs.traffic, inputs.baseline, inputs.quality
     billed_in = (traffic.input_tokens + inputs.rag.context_tokens
@@ -186,7 +186,7 @@ def simulate_option(
     base_model_updates: np.ndarray, *, horizon_months: int, discount_rate_annual: float,
     decision_month: int = 0,
 ) -> OptionPaths:
-    """Cash flows and outcomes of one option on every path (MODEL.md section 4).
+    """Cash flows and outcomes of one option on every path (docs/model.md sections 4-9).
 
     ``inputs`` holds the chunk's static draws (``inputs.build_inputs``, this option's
     among them); ``base_model_updates`` is the option's own

@@ -1,6 +1,6 @@
 """The sampled static inputs as named fields: what the engine reads instead of dotted strings.
 
-``sampling.sample_static`` returns a flat dict, key path (MODEL.md names) -> (paths,)
+``sampling.sample_static`` returns a flat dict, key path (docs/model.md names) -> (paths,)
 float64 array. ``build_inputs`` turns it, once per chunk, into frozen dataclasses whose
 field names *are* the schema keys: the key path of a field is its group's prefix plus the
 field name (``baseline.cached_share`` is ``Inputs.baseline.cached_share``). A field that

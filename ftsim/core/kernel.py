@@ -5,7 +5,7 @@ streams CS_t rows into exact percentiles (``ftsim.core.quantiles``). The month-b
 event arithmetic of ``ftsim.core.dynamics`` is numpy (no kernel for the first chunks to
 wait for while numba loads).
 
-The numpy form of MODEL.md section 4 needs some sixty passes over (H, paths) arrays per
+The numpy form of docs/model.md sections 4-9 needs some sixty passes over (H, paths) arrays per
 option (serving, escalation, error cost, drift state, retrains, savings, NPV, CS_t,
 payback, monthly sums), each streaming megabytes through the cache; two workers then
 share one memory bus. Here each path's months are walked once with the state in

@@ -1,5 +1,5 @@
 """Statistics of per-path arrays: Wilson intervals, payback quantiles, ranks, Spearman
-sensitivity, the verdict (MODEL.md section 5), and the NPV statistics of the report
+sensitivity, the verdict (docs/model.md sections 11-12), and the NPV statistics of the report
 (statistics table, quantile function, P(NPV < target), expected loss given a loss)."""
 
 from __future__ import annotations

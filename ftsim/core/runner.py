@@ -44,7 +44,8 @@ def simulate(
     progress: Progress | None = None, keep_cumulative: bool | None = None,
     max_memory: int | None = None,
 ) -> Result:
-    """Simulate the scenario and return per-path outcomes (``ftsim.summarize(result)`` for MODEL.md 5).
+    """Simulate the scenario and return per-path outcomes (``ftsim.summarize(result)`` for
+    the statistics of docs/model.md sections 11-12).
 
     ``paths``, ``seed`` and ``sampler`` default to the scenario's ``[simulation]`` table;
     ``jobs`` to all cores. ``backend``: "auto" (this thread, or threads), "threads",

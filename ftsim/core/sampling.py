@@ -240,7 +240,7 @@ def sample_static(
     """Every numeric input of the scenario as a (n_paths,) float64 array, keyed by key path.
 
     Fixed inputs are filled with their value; random ones are ``ppf(u)`` of the design,
-    counts rounded with floor(x + 0.5) (MODEL.md section 2). Inputs supplied path by path
+    counts rounded with floor(x + 0.5) (docs/model.md section 10). Inputs supplied path by path
     (``--inputs``, `supplied.PathValues`) take their rows of this chunk instead; their
     uniforms are drawn all the same, so the other inputs' draws do not change.
     """

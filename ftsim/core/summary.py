@@ -1,4 +1,4 @@
-"""summarize(result): the MODEL.md section 5 summary of a run (plus documented extras), as
+"""summarize(result): the docs/model.md sections 11-12 summary of a run (plus documented extras), as
 a typed, frozen `Summary` (summary_types.py); ``Summary.to_dict()`` is summary.json."""
 
 from __future__ import annotations

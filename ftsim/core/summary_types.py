@@ -221,7 +221,7 @@ class SimulationInfo:
 
 @dataclass(frozen=True)
 class Summary:
-    """The MODEL.md section 5 summary of a run, with the report extras; the value of
+    """The docs/model.md sections 11-12 summary of a run, with the report extras; the value of
     information when computed (None when ``[voi] enabled = false``, for a run without
     options, or for a summary.json written before it existed)."""
 

@@ -1,4 +1,4 @@
-"""The laws of MODEL.md section 2 (one small class per law, sampled through ppf(u)) and the
+"""The laws of docs/model.md section 10 (one small class per law, sampled through ppf(u)) and the
 parser of a `dist` value."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Distribution, Fixed and Truncated: the base of the laws of MODEL.md section 2 (sampled through ppf(u))."""
+"""Distribution, Fixed and Truncated: the base of the laws of docs/model.md section 10
+(sampled through ppf(u))."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from scipy import special
 __all__ = ["Distribution", "Fixed", "Truncated", "TABLE_TOLERANCE", "safe_ppf"]
 
 
-# Beta/PERT and Gamma invert through a table; MODEL.md section 2 asks for the exact law,
+# Beta/PERT and Gamma invert through a table; docs/model.md section 10 asks for the exact law,
 # and this is the documented (and tested) distance from it, as a share of (max - min)
 # for beta/PERT and of max(x, q_0.999999) for gamma.
 TABLE_TOLERANCE = 1e-6

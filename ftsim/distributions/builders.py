@@ -1,4 +1,4 @@
-"""The `dist` forms of MODEL.md section 2: their parameter sets and one builder per form."""
+"""The `dist` forms of docs/model.md section 10: their parameter sets and one builder per form."""
 
 from __future__ import annotations
 

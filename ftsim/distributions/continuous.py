@@ -1,4 +1,5 @@
-"""Continuous laws of MODEL.md section 2 with a closed-form ppf: Normal, LogNormal, Uniform, Triangular."""
+"""Continuous laws of docs/model.md section 10 with a closed-form ppf: Normal, LogNormal,
+Uniform, Triangular."""
 
 from __future__ import annotations
 

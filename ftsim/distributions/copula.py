@@ -1,4 +1,4 @@
-"""The one Spearman -> Pearson conversion of the Gaussian copula (MODEL.md section 2)."""
+"""The one Spearman -> Pearson conversion of the Gaussian copula (docs/model.md section 10)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Discrete laws of MODEL.md section 2: Choice (weighted values) and Empirical (samples)."""
+"""Discrete laws of docs/model.md section 10: Choice (weighted values) and Empirical (samples)."""
 
 from __future__ import annotations
 

@@ -223,7 +223,7 @@ def _build(form: _Form, label: str, params: _Params, key_path: str, issues: _Iss
 def parse_distribution(
     value: object, key_path: str, base_dir: Path | None, *, allow_outside: bool = False
 ) -> tuple[Distribution | None, list[ScenarioIssue]]:
-    """Turn a TOML value (number or inline table, MODEL.md section 2) into a Distribution.
+    """Turn a TOML value (number or inline table, docs/model.md section 10) into a Distribution.
 
     Returns ``(distribution, [])`` or ``(None, issues)`` with every problem found; an issue's
     key path is ``key_path`` for rules across parameters and ``key_path.<param>`` for one

@@ -1,4 +1,4 @@
-"""Laws inverted through a z-space table (MODEL.md section 2, TABLE_TOLERANCE): Beta/PERT, Gamma."""
+"""Laws inverted through a z-space table (docs/model.md section 10, TABLE_TOLERANCE): Beta/PERT, Gamma."""
 
 from __future__ import annotations
 

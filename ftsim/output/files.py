@@ -55,7 +55,7 @@ def summary_json_text(summary: Summary, run: RunInfo | None = None) -> str:
 
 
 def write_summary_json(run_dir: Path, summary: Summary, run: RunInfo | None = None) -> Path:
-    """summary.json: MODEL.md section 5 plus extras."""
+    """summary.json: docs/model.md sections 11-12 plus extras."""
     path = Path(run_dir) / "summary.json"
     atomic_write_text(path, summary_json_text(summary, run))
     return path

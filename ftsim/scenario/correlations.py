@@ -1,5 +1,5 @@
 """[[correlations]]: each pair names two random inputs; the Spearman matrix must stay
-positive definite after conversion to Pearson (the Gaussian copula, MODEL.md section 2)."""
+positive definite after conversion to Pearson (the Gaussian copula, docs/model.md section 10)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The scenario's data model: frozen dataclasses with every default applied (MODEL.md section 3)."""
+"""The scenario's data model: frozen dataclasses with every default applied (docs/scenario.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The scenario parser: walks the raw TOML dict once (MODEL.md section 3), collecting every
+"""The scenario parser: walks the raw TOML dict once (docs/scenario.md), collecting every
 issue instead of stopping at the first; key-level checks come from `checks._SchemaReader`."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Hard and plausible ranges of the scenario keys (MODEL.md section 3), by key name."""
+"""Hard and plausible ranges of the scenario keys (docs/scenario.md), by key name."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What each scenario key may hold (MODEL.md section 3): tables of defaults, kinds, units and
+"""What each scenario key may hold (docs/scenario.md): tables of defaults, kinds, units and
 labels; the ranges live in `ranges` and are re-exported here."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ __all__ = [
     "BUILTIN_INDICES",
 ]
 
-# Keys whose sampled value is rounded with floor(x + 0.5) (MODEL.md section 2).
+# Keys whose sampled value is rounded with floor(x + 0.5) (docs/model.md section 10).
 COUNT_KEYS = frozenset(
     {"lead_time_months", "retrain_every_months", "detection_lag_months", "trials",
      "min_gpus", "examples", "epochs"}
@@ -194,8 +194,8 @@ TEXT_LIMITS: dict[str, int] = {"name": 120, "currency": 12, "source": 300}
 AS_OF_YEARS = (1990, 2100)
 MAX_ID = 64  # option ids and price index names (bare TOML keys)
 
-# Keys the model clips (MODEL.md section 4: e_O,t = clip(e_B + gap + X_t, 0, 1)), so a random
-# law may spill past the range (MODEL.md's own example: an untruncated normal gap); its median
+# Keys the model clips (docs/model.md sections 4-9: e_O,t = clip(e_B + gap + X_t, 0, 1)), so a random
+# law may spill past the range (the original contract's own example: an untruncated normal gap); its median
 # must lie inside. Fixed values are checked against the range as usual.
 CLIPPED_KEYS = frozenset({"error_rate_gap"})
 

@@ -80,7 +80,7 @@ def scale_traffic(scenario: Scenario, factor: float) -> Scenario:
     """The scenario with ``traffic.requests_per_month`` multiplied by ``factor`` (> 0).
 
     Only R0's law changes; the set of random inputs, their order and the correlations do
-    not, so a run at the same seed draws the same uniforms and each path's R_t (MODEL.md
+    not, so a run at the same seed draws the same uniforms and each path's R_t (docs/model.md
     section 4) and hence its tokens per month are exactly ``factor`` times the original.
     """
     if factor == 1.0:

@@ -1,6 +1,6 @@
 """Price dynamics fitted to a dated price history: the laws of a ``[prices.<name>]`` table.
 
-The scenario's price index is ``I_t = (1-d)^((t-1)/12) * prod k_j`` (MODEL.md): a smooth
+The scenario's price index is ``I_t = (1-d)^((t-1)/12) * prod k_j`` (docs/model.md): a smooth
 yearly decline ``d`` drawn once per path, plus sudden changes at Poisson rate ``c`` per year,
 each multiplying the price by a fresh draw ``k``. The fit separates the two from a history:
 
