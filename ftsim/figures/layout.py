@@ -14,8 +14,9 @@ Handled: axes on one GridSpec (any rows, columns and ratios), the figure's own t
 suptitle at the top), axes titles, x labels below and y labels on the left, tick labels at
 the bottom and left, legends inside the axes (they move with them) and legends anchored
 outside them, to the right or below (room made for them; one below is set just under the
-x label). Anything else outside the axes is not seen: tests/figures/test_layout.py checks
-every report figure's text against the figure's edges and each other.
+x label). A figure not on one grid (inset axes, colour bars) gets matplotlib's constrained
+layout instead. Text elsewhere outside the axes is not seen: tests/figures/test_layout.py
+checks every report figure's text against the figure's edges and each other.
 """
 
 from __future__ import annotations
@@ -197,11 +198,21 @@ def _legend_place(ax: Axes, legend: Legend, box: tuple[float, float]
 def _room(ax: Axes, box: tuple[float, float]) -> _Room:
     """What ``ax`` (its frame ``box`` inches wide and high) needs outside its frame."""
     room = _Room()
-    width, height = box
+    _left_side(ax, box, room)
+    _bottom_side(ax, box, room)
+    _above(ax, box, room)
+    _outside_legend(ax, box, room)
+    return room
+
+
+def _left_side(ax: Axes, box: tuple[float, float], room: _Room) -> None:
+    """The y tick labels and the y label; tick labels centred on the end ticks reach past
+    the frame's top and bottom."""
+    height = box[1]
     ylabels = _tick_labels(ax.yaxis)
     offset, mark = _tick_offset(ax.yaxis)
     left = offset + max(w for _, w, _ in ylabels) if ylabels else mark
-    for place, _, h in ylabels:  # labels centred on the end ticks reach past the frame
+    for place, _, h in ylabels:
         room.top = max(room.top, place * height + h / 2 - height)
         room.bottom = max(room.bottom, h / 2 - place * height)
     label = ax.yaxis.label
@@ -210,6 +221,10 @@ def _room(ax: Axes, box: tuple[float, float]) -> _Room:
         left = room.ylabel_at + _size(label)[1]
     room.left = max(room.left, left)
 
+
+def _bottom_side(ax: Axes, box: tuple[float, float], room: _Room) -> None:
+    """The x tick labels and the x label; those wider than the frame reach past its sides."""
+    width = box[0]
     xlabels = _tick_labels(ax.xaxis)
     offset, mark = _tick_offset(ax.xaxis)
     bottom = offset + max(h for _, _, h in xlabels) if xlabels else mark
@@ -225,28 +240,37 @@ def _room(ax: Axes, box: tuple[float, float]) -> _Room:
         room.right = max(room.right, (label_w - width) / 2)
     room.bottom = max(room.bottom, bottom)
 
-    titles = [t for t in (ax.title, ax._left_title, ax._right_title)
-              if t.get_visible() and t.get_text()]
-    for title in titles:  # baseline of the last line at the title pad above the frame
-        _, h, d = _size(title)
-        pad = ax.titleOffsetTrans.transform((0, 0))[1] / ax.get_figure(root=True).dpi
-        room.top = max(room.top, pad + h - d)
-        if title is ax._left_title:
-            room.right = max(room.right, _size(title)[0] - width)
+
+def _above(ax: Axes, box: tuple[float, float], room: _Room) -> None:
+    """The titles: the baseline of their last line at the title pad above the frame (the
+    house style fixes their height: ``axes.titley``); one on the left may reach past the
+    frame's right side."""
+    pad = ax.titleOffsetTrans.transform((0, 0))[1] / ax.get_figure(root=True).dpi
+    for title in (ax.title, ax._left_title, ax._right_title):
+        if title.get_visible() and title.get_text():
+            w, h, d = _size(title)
+            room.top = max(room.top, pad + h - d)
+            if title is ax._left_title:
+                room.right = max(room.right, w - box[0])
+
+
+def _outside_legend(ax: Axes, box: tuple[float, float], room: _Room) -> None:
+    """A legend anchored outside the frame: room on its side; one below goes under the x
+    label, wherever it was anchored."""
     legend = ax.get_legend()
-    if legend is not None and legend.get_visible():
-        place = _legend_place(ax, legend, box)
-        if place is not None:
-            x0, x1, y0, y1 = place
-            if y1 < 0:  # below: set under the x label, whatever its anchor
-                room.below.append(legend)
-                room.bottom = max(room.bottom, room.bottom + GAP_IN + (y1 - y0))
-            else:
-                room.bottom = max(room.bottom, -y0)
-                room.top = max(room.top, y1 - height)
-            room.right = max(room.right, x1 - width)
-            room.left = max(room.left, -x0)
-    return room
+    place = None if legend is None or not legend.get_visible() else \
+        _legend_place(ax, legend, box)
+    if legend is None or place is None:
+        return
+    x0, x1, y0, y1 = place
+    if y1 < 0:
+        room.below.append(legend)
+        room.bottom += GAP_IN + (y1 - y0)
+    else:
+        room.bottom = max(room.bottom, -y0)
+        room.top = max(room.top, y1 - box[1])
+    room.right = max(room.right, x1 - box[0])
+    room.left = max(room.left, -x0)
 
 
 def _figure_texts(fig: Figure) -> tuple[float, float]:
@@ -323,8 +347,11 @@ def fixed_layout(fig: Figure) -> None:
     titles, labels, tick labels and outside legends fit in the figure without overlapping,
     and put the axis labels and the legends below an axes where that placement measured
     them (so matplotlib does not measure them again when it draws)."""
-    axes = [ax for ax in fig.axes if ax.get_subplotspec() is not None and ax.get_visible()]
-    if not axes:
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    grids = {spec.get_gridspec() if (spec := ax.get_subplotspec()) is not None else None
+             for ax in axes}
+    if len(grids) != 1 or None in grids:  # not one grid of subplots: matplotlib's own layout
+        fig.set_layout_engine("constrained")
         return
     rooms = {ax: _room(ax, _frame(ax)) for ax in axes}
     for round_ in range(_ROUNDS):

@@ -170,6 +170,19 @@ def test_outside_legends_are_measured_as_matplotlib_draws_them():
     assert seen >= 4  # cost figures (two each) and drivers
 
 
+def test_a_figure_off_one_grid_gets_matplotlibs_layout():
+    """An axes placed by hand (an inset) is not the fixed layout's to place."""
+    fig = Figure(figsize=(4, 3), dpi=72)
+    fig.add_subplot().set_title("grid")
+    fig.add_axes((0.6, 0.6, 0.3, 0.3))
+    layout.fixed_layout(fig)
+    assert fig.get_layout_engine() is not None
+    fig = Figure(figsize=(4, 3), dpi=72)
+    fig.subplots(1, 2)
+    layout.fixed_layout(fig)
+    assert fig.get_layout_engine() is None
+
+
 CORPUS = ["0", "10%", "-1.5M", "Month after the decision", "AVAT Ty Wa We", "Éty (gp) ÿ",
           "P(NPV < -500k USD) = 23.4% (95%: 22.6%–24.2%)", "x\u0301y", " a ", "", "WWW",
           "—–…·≤≥±×", "料金 0ㆸ"]
