@@ -57,10 +57,9 @@ def memory_breakdown(
     """Bytes a run of ``paths`` paths (a --precision run: its cap) needs, by phase (pure).
 
     ``result`` is held for the whole run: per path the random inputs and the tokens and
-    requests per month (float64, float32 beyond `result.COMPACT_INPUTS_ABOVE` paths), the
-    baseline's TCO (float64, shared by the options), and per option the outcomes (payback
-    int16, three money float64, two bools, retrains int32: 32 bytes) plus CS_t as float32
-    (4 H bytes) when kept. ``process`` is the command itself.
+    requests per month (float64, float32 beyond `result.COMPACT_INPUTS_ABOVE` paths), and
+    per option the outcomes (payback int16, four money float64, two bools, retrains int32:
+    40 bytes) plus CS_t as float32 (4 H bytes) when kept. ``process`` is the command itself.
     The other phases come on top, one at a time: ``simulation`` (``min(jobs, chunks)``
     chunks in flight, plus a process per worker with ``processes``; a streamed run's kept
     CS share and its pilot), ``summary`` and ``paths_writer``. ``precision`` only says that
@@ -73,9 +72,8 @@ def memory_breakdown(
     n_inputs = sum(len(group) for group in random_inputs(scenario).values())
     input_bytes = np.dtype(inputs_dtype(paths)).itemsize
     cs = 4 * horizon * n_options
-    # inputs, tokens and requests per month; the shared baseline TCO; per option 32 bytes
-    per_path = (input_bytes * (n_inputs + 2) + 8 + n_options * 32
-                + (cs if keep_cumulative else 0))
+    # inputs, tokens and requests per month; per option 40 bytes of outcomes
+    per_path = input_bytes * (n_inputs + 2) + n_options * 40 + (cs if keep_cumulative else 0)
     chunk = min(chunk_size, paths)
     per_chunk = chunk * (
         horizon * (_CHUNK_PER_PATH_MONTH + _CHUNK_PER_INDEX_MONTH * len(scenario.price_indices)

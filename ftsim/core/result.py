@@ -153,13 +153,9 @@ class OptionResult:
 
     @classmethod
     def allocate(cls, n_paths: int, horizon: int, make: ArrayFactory, prefix: str,
-                 keep_cumulative: bool = True, tco_baseline: np.ndarray | None = None,
-                 ) -> OptionResult:
-        """Arrays for ``n_paths`` paths; ``tco_baseline`` an array shared by every option."""
+                 keep_cumulative: bool = True) -> OptionResult:
         arrays = {name: make(f"{prefix}.{name}", (n_paths,), _DTYPES.get(name, np.float64))
-                  for name in PER_PATH_FIELDS if name != "tco_baseline" or tco_baseline is None}
-        if tco_baseline is not None:
-            arrays["tco_baseline"] = tco_baseline
+                  for name in PER_PATH_FIELDS}
         cumulative = (make(f"{prefix}.cumulative", (horizon, n_paths), np.float32)
                       if keep_cumulative else None)
         return cls(**arrays, cumulative=cumulative,
@@ -217,16 +213,13 @@ class Result:
             raise ValueError(f"horizon_months must be at most {_PAYBACK_MONTH_MAX} (payback "
                              f"months are stored as int16), got {scenario.horizon_months}")
         keys = [i.key_path for group in random_inputs(scenario).values() for i in group]
-        # The baseline arm's TCO is the same on a path whatever the option (`place` checks),
-        # so the options share one array: 8 bytes a path and option saved (80 MB at 10M).
-        baseline = make("tco_baseline", (n_paths,), np.float64)
         return cls(
             scenario=scenario, n_paths=n_paths,
             inputs={k: make(f"input.{k}", (n_paths,), dtype) for k in keys},
             tokens_per_month=make("tokens_per_month", (n_paths,), dtype),
             requests_per_month=make("requests_per_month", (n_paths,), dtype),
             options={oid: OptionResult.allocate(n_paths, scenario.horizon_months, make, oid,
-                                                keep_cumulative, baseline)
+                                                keep_cumulative)
                      for oid in scenario.options},
         )
 
@@ -237,13 +230,7 @@ class Result:
             self.inputs[key][offset:end] = values
         self.tokens_per_month[offset:end] = chunk.tokens_per_month
         self.requests_per_month[offset:end] = chunk.requests_per_month
-        first = None
         for option_id, option in chunk.options.items():
-            if first is None:
-                first = option.tco_baseline
-            elif not np.array_equal(option.tco_baseline, first):
-                raise AssertionError(f"option {option_id!r} has another baseline TCO than the "
-                                     "first option: the options cannot share one array")
             self.options[option_id].place(offset, option)
 
     def set_monthly_sums(self, chunk_sums: Sequence[Mapping[str, MonthlySums]]) -> None:

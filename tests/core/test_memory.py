@@ -52,9 +52,8 @@ engineering_cost = { p5 = 5_000, p95 = 20_000 }
 def test_memory_estimate_matches_a_hand_count():
     scenario = parse_scenario(ESTIMATE_SCENARIO)
     # 2 random inputs, 1 option, 12 months, no price index; 10,000 paths, chunks of 1,000.
-    # Result per path: 2 x 8 (inputs) + 16 (tokens, requests) + 8 (baseline TCO, shared by
-    # the options) + 2 + 3 x 8 + 1 + 4 + 1 (payback, money, abandoned, retrains, dips)
-    # + 4 x 12 (CS_t float32) = 120 bytes.
+    # Result per path: 2 x 8 (inputs) + 16 (tokens, requests) + 2 + 4 x 8 + 1 + 4 + 1
+    # (payback, money, abandoned, retrains, dips) + 4 x 12 (CS_t float32) = 120 bytes.
     # A chunk: 1,000 x (12 x (64 + 8) + 1,024 + 256 + 2 x 16) = 2,176,000 bytes.
     threads = min(8, os.cpu_count() or 1)
     parts = memory_breakdown(scenario, 10_000, 2, 1_000, write_paths=False)
@@ -79,14 +78,14 @@ def test_memory_estimate_matches_a_hand_count():
     # beyond 2M paths the inputs, tokens and requests are float32: 4 bytes fewer each
     big = memory_breakdown(scenario, 3_000_000, 1, 1_000, write_paths=False)
     assert big["result"] == 3_000_000 * (120 - 4 * 4)
-    # a second option adds 32 bytes a path and its CS rows, not a second baseline TCO
+    # a second option adds its 40 bytes of outcomes and its CS rows
     two = parse_scenario(ESTIMATE_SCENARIO + """
 [options.other.serving]
 mode = "api"
 price_input_per_mtok = 0.3
 price_output_per_mtok = 0.3
 """)
-    assert memory_breakdown(two, 10_000, 1, 1_000)["result"] == 10_000 * (120 + 32 + 48)
+    assert memory_breakdown(two, 10_000, 1, 1_000)["result"] == 10_000 * (120 + 40 + 48)
 
 
 @pytest.mark.parametrize("keep", [True, False])

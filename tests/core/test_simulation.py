@@ -251,19 +251,6 @@ def test_large_runs_keep_inputs_as_float32(monkeypatch):
         np.testing.assert_array_equal(option.npv, compact.options[oid].npv)
 
 
-def test_options_share_one_baseline_tco_array():
-    # The baseline arm's TCO does not depend on the option: one array serves all (placing a
-    # chunk checks that the options agree), with the values of an option's own sum.
-    scenario = parse_scenario(RANDOM_WORLD)
-    result = ftsim.simulate(scenario, paths=3000, seed=4, jobs=2)
-    a, b = result.options["a"], result.options["b"]
-    assert np.shares_memory(a.tco_baseline, b.tco_baseline)
-    # TCO of the baseline = the sum over months of C^B_t: its mean equals the monthly means
-    summary = ftsim.summarize(result).to_dict()["options"]["a"]
-    assert a.tco_baseline.mean() == pytest.approx(
-        np.sum(summary["monthly_mean_cost"]["baseline"]), rel=1e-9)
-
-
 def test_different_seeds_differ_and_options_keep_their_streams():
     scenario = parse_scenario(RANDOM_WORLD)
     one = ftsim.simulate(scenario, paths=2000, seed=1, jobs=1)
