@@ -1,5 +1,6 @@
-"""``python -m ftsim`` -> the command-line interface."""
+"""``python -m ftsim`` -> the command-line interface (exits without the interpreter's
+teardown: see ``ftsim.cli.main.run``)."""
 
-from .cli import main
+from .cli import run
 
-raise SystemExit(main())
+run()
