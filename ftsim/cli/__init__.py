@@ -15,6 +15,8 @@ import os
 for _variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
-from .main import build_parser, main, run  # noqa: E402 - after the BLAS thread setting
+from .main import build_parser, main  # noqa: E402 - after the BLAS thread setting
 
-__all__ = ["main", "run", "build_parser"]
+# (cli.main.run, the program entry point, is not re-exported: ftsim.cli.run is the module of
+# the run command)
+__all__ = ["main", "build_parser"]
