@@ -7,7 +7,9 @@ them for its pages (report imports figures, never the reverse).
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -56,9 +58,16 @@ def _prop(size: float, bold: bool, mono: bool) -> FontProperties:
 _EM_PX = 64  # faces are loaded at 64 px per em: metrics in 1/4096 em (26.6 fixed point)
 
 
-@lru_cache(maxsize=4)
 def _face(bold: bool, mono: bool) -> FT2Font:
-    """A face of our own (matplotlib's shared ones change size under other callers)."""
+    """A face of our own (matplotlib's shared ones change size under other callers), one per
+    process and thread: a FreeType face is not safe to share between threads (matplotlib's
+    get_font keys its cache by thread for the same reason), and one used across a fork failed
+    with "FT_Load_Glyph ... invalid outline" in a run of the test suite."""
+    return _face_of(bold, mono, os.getpid(), threading.get_ident())
+
+
+@lru_cache(maxsize=16)
+def _face_of(bold: bool, mono: bool, pid: int, thread: int) -> FT2Font:
     face = FT2Font(findfont(_prop(10.0, bold, mono)))
     face.set_size(_EM_PX, 72)
     return face
