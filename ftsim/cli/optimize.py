@@ -9,12 +9,12 @@ the report's content in ftsim/report/optimize.py.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.studies.optimize import (
     DEFAULT_CADENCES,
@@ -28,7 +28,6 @@ from ..core.studies.optimize import (
 from ..core.studies.optimize_types import PolicyOptimization
 from ..core.studies.sweep import DEFAULT_PATHS
 from ..format import format_money, format_probability, shorten
-from ..output import atomic_write_bytes, atomic_write_text
 from ..scenario import Scenario
 from .common import (
     UsageError,
@@ -38,6 +37,11 @@ from .common import (
     simulation_kwargs,
     staged_output,
 )
+from .study_files import write_study_files
+
+if TYPE_CHECKING:
+    from ..report.blocks import Document
+
 
 __all__ = ["add_optimize_arguments", "optimize_command", "optimize_text"]
 
@@ -123,24 +127,14 @@ def optimize_text(search: PolicyOptimization) -> str:
 def _write_files(folder: Path, search: PolicyOptimization, command: str, source: Path,
                  report: bool) -> None:
     from ..figures.optimize import STEM, policy_svg
-    from ..figures.render import svgs_to_pngs
 
-    atomic_write_text(folder / "optimize.json", json.dumps(
-        {"command": command, "file": str(source), **search.to_dict()}, indent=2,
-        allow_nan=False) + "\n")
-    atomic_write_text(folder / "optimize.csv",
-                      search.frame().to_csv(index=False, float_format="%.10g"))
-    svg = policy_svg(search)
-    atomic_write_bytes(folder / f"{STEM}.png", svgs_to_pngs([svg])[0])
-    if report:
-        from ..report import render_html, render_markdown, write_pdf
+    def document() -> Document:
         from ..report.optimize import optimize_document
 
-        doc = optimize_document(search, command=command,
-                                generated_at=datetime.now().astimezone())
-        atomic_write_text(folder / "report.md", render_markdown(doc, {STEM: f"{STEM}.png"}))
-        atomic_write_text(folder / "report.html", render_html(doc, {STEM: svg}))
-        write_pdf(doc, {STEM: svg}, folder / "report.pdf")  # last: its presence = complete
+        return optimize_document(search, command=command, generated_at=datetime.now().astimezone())
+
+    write_study_files(folder, "optimize", search, command=command, source=source,
+                      figure=(STEM, policy_svg(search)), document=document if report else None)
 
 
 # Bytes kept per path and policy until every policy has run: the NPV (float64) and the

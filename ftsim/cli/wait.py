@@ -9,10 +9,10 @@ report's content in ftsim/report/wait.py.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.studies.wait import (
     DEFAULT_MONTHS,
@@ -24,7 +24,6 @@ from ..core.studies.wait import (
 )
 from ..core.studies.wait_types import WaitAnalysis
 from ..format import format_money, format_probability, shorten
-from ..output import atomic_write_bytes, atomic_write_text
 from ..scenario import Scenario
 from .common import (
     UsageError,
@@ -34,6 +33,11 @@ from .common import (
     simulation_kwargs,
     staged_output,
 )
+from .study_files import write_study_files
+
+if TYPE_CHECKING:
+    from ..report.blocks import Document
+
 
 __all__ = ["add_wait_arguments", "wait_command", "wait_text"]
 
@@ -94,24 +98,15 @@ def wait_text(analysis: WaitAnalysis) -> str:
 
 def _write_files(folder: Path, analysis: WaitAnalysis, command: str, source: Path,
                  report: bool) -> None:
-    from ..figures.render import svgs_to_pngs
     from ..figures.wait import STEM, wait_svg
 
-    atomic_write_text(folder / "wait.json", json.dumps(
-        {"command": command, "file": str(source), **analysis.to_dict()}, indent=2,
-        allow_nan=False) + "\n")
-    atomic_write_text(folder / "wait.csv",
-                      analysis.frame().to_csv(index=False, float_format="%.10g"))
-    svg = wait_svg(analysis)
-    atomic_write_bytes(folder / f"{STEM}.png", svgs_to_pngs([svg])[0])
-    if report:
-        from ..report import render_html, render_markdown, write_pdf
+    def document() -> Document:
         from ..report.wait import wait_document
 
-        doc = wait_document(analysis, command=command, generated_at=datetime.now().astimezone())
-        atomic_write_text(folder / "report.md", render_markdown(doc, {STEM: f"{STEM}.png"}))
-        atomic_write_text(folder / "report.html", render_html(doc, {STEM: svg}))
-        write_pdf(doc, {STEM: svg}, folder / "report.pdf")  # last: its presence = complete
+        return wait_document(analysis, command=command, generated_at=datetime.now().astimezone())
+
+    write_study_files(folder, "wait", analysis, command=command, source=source,
+                      figure=(STEM, wait_svg(analysis)), document=document if report else None)
 
 
 # Bytes kept per path until every decision month has run: each month's NPV per option and
