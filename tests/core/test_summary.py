@@ -64,6 +64,8 @@ def test_to_dict_keeps_the_old_summary_and_round_trips(name: str) -> None:
     expected = json.loads(FIXTURE.read_text())[name]
     summary = ftsim.summarize(_run(name))
     d = summary.to_dict()
+    assert d["ftsim_version"] == ftsim.__version__
+    expected["ftsim_version"] = ftsim.__version__  # the stored file names the version it ran
     # the old keys: same order, same values (the JSON text compares both); new keys follow
     old = _old_part(d, expected)
     assert json.dumps(old, indent=1, allow_nan=False) == json.dumps(expected, indent=1)
