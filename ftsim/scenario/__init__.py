@@ -9,7 +9,7 @@ file's tables, ``load`` the entry points, ``labels`` the human labels of input k
 from __future__ import annotations
 
 from .labels import input_label
-from .load import load_scenario, parse_override, parse_scenario
+from .load import load_scenario, parse_override, parse_scenario, scenario_from
 from .model import (
     BuildSpec,
     Correlation,
@@ -38,5 +38,6 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
     "parse_override",
+    "scenario_from",
     "input_label",
 ]

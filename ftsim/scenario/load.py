@@ -15,7 +15,7 @@ from .checks import _BARE_KEY
 from .model import Scenario
 from .parser import _Parser
 
-__all__ = ["load_scenario", "parse_scenario", "parse_override"]
+__all__ = ["load_scenario", "parse_scenario", "parse_override", "scenario_from"]
 
 _BARE_WORD = re.compile(r"[A-Za-z0-9_.\-]+")
 
@@ -181,3 +181,16 @@ def parse_override(assignment: str) -> tuple[str, object]:
         return key, value_text
     raise ScenarioError.single("--set", f"cannot read the value of {key} in {assignment!r}: "
                                         "not a TOML value (quote strings: key='\"some text\"')")
+
+
+def scenario_from(source: Scenario | str | Path, overrides: Sequence[tuple[str, object]] = (),
+                  *, allow_files_outside: bool = False) -> Scenario:
+    """What the studies accept as a scenario: a loaded `Scenario` (taken as it is), a file
+    (a Path, or a str without a newline) or TOML text (a str with one)."""
+    if isinstance(source, Scenario):
+        if overrides:
+            raise ValueError("overrides apply to a scenario file or text, not a loaded Scenario")
+        return source
+    if isinstance(source, Path) or "\n" not in source:
+        return load_scenario(source, overrides, allow_files_outside=allow_files_outside)
+    return parse_scenario(source, overrides=overrides, allow_files_outside=allow_files_outside)

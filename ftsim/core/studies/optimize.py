@@ -25,7 +25,7 @@ import numpy as np
 
 from ...distributions import Distribution
 from ...distributions.base import Fixed
-from ...scenario import Input, Scenario, load_scenario, parse_scenario
+from ...scenario import Input, Scenario, scenario_from
 from ..runner import simulate
 from .optimize_types import (
     PairedDifference,
@@ -188,13 +188,6 @@ def apply_policy(scenario: Scenario, option_id: str, policy: Policy) -> Scenario
     return replace(scenario, options={**scenario.options, option_id: changed})
 
 
-def _load(source: Scenario | str | Path) -> Scenario:
-    if isinstance(source, Scenario):
-        return source
-    if isinstance(source, Path) or "\n" not in source:
-        return load_scenario(source)
-    return parse_scenario(source)
-
 
 def optimize_policies(
     source: Scenario | str | Path, option_id: str, *,
@@ -233,7 +226,7 @@ def optimize_policies(
     ValueError
         An unknown option or a bad grid, before anything runs.
     """
-    scenario = _load(source)
+    scenario = scenario_from(source)
     reduced = option_scenario(scenario, option_id)
     policies = policy_grid(reduced, option_id, cadences, on_drift, lags)
     n = min(scenario.paths, DEFAULT_PATHS) if paths is None else int(paths)

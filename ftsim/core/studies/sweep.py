@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...errors import ScenarioError, ScenarioIssue
-from ...scenario import Scenario, load_scenario, parse_scenario
+from ...scenario import Scenario, scenario_from
 from ..runner import simulate
 from ..summary import summarize
 from ..summary_types import OptionSummary
@@ -75,12 +75,6 @@ def value_grid(text: str, log: bool = False) -> list[int | float]:
     return [_tidy(float(x)) for x in grid]
 
 
-def _load(source: str | Path, overrides: Sequence[tuple[str, object]],
-          allow_files_outside: bool = False) -> Scenario:
-    if isinstance(source, Path) or "\n" not in source:
-        return load_scenario(source, overrides=overrides, allow_files_outside=allow_files_outside)
-    return parse_scenario(source, overrides=overrides, allow_files_outside=allow_files_outside)
-
 
 def load_points(
     source: str | Path, param: str, values: Sequence[object], *,
@@ -98,7 +92,8 @@ def load_points(
     issues: dict[str, ScenarioIssue] = {}
     for value in values:
         try:
-            scenarios.append(_load(source, [*overrides, (param, value)], allow_files_outside))
+            scenarios.append(scenario_from(source, [*overrides, (param, value)],
+                                           allow_files_outside=allow_files_outside))
         except ScenarioError as error:  # one issue per key path: an unknown key once
             for issue in error.issues:
                 issues.setdefault(issue.key_path, issue)

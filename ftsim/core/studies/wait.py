@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ...rng import stream
-from ...scenario import Pilot, Scenario, input_label, load_scenario, parse_scenario
+from ...scenario import Pilot, Scenario, input_label, scenario_from
 from ..chunk import DEFAULT_CHUNK_SIZE, ChunkDraws, chunk_plan, draw_chunk
 from ..dynamics import INDEX_MIN
 from ..engine import simulate_option
@@ -266,13 +266,6 @@ def check_pilot(scenario: Scenario, name: str | None,
     return found
 
 
-def _load(source: Scenario | str | Path) -> Scenario:
-    if isinstance(source, Scenario):
-        return source
-    if isinstance(source, Path) or "\n" not in source:
-        return load_scenario(source)
-    return parse_scenario(source)
-
 
 def weighed_options(scenario: Scenario, option_ids: Sequence[str] | None) -> Scenario:
     """The scenario with only the options weighed (and the correlations among what is left:
@@ -306,7 +299,7 @@ def wait_analysis(
     measurement is seen at k, its cost paid at month 0 by every waiting policy).
     Raises ValueError (naming the argument) before anything runs.
     """
-    scenario = weighed_options(_load(source), options)
+    scenario = weighed_options(scenario_from(source), options)
     decision_months = check_months(months, scenario.horizon_months)
     study = check_pilot(scenario, pilot, decision_months)
     n = scenario.paths if paths is None else int(paths)
