@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from ...distributions import Distribution
 from ...distributions.base import Fixed
 from ...scenario import Input, Scenario, scenario_from
 from ..runner import simulate
@@ -53,33 +52,21 @@ MIN_SPLIT_PATHS = 200  # the split-sample check needs at least 100 paths in each
 CADENCE_KEY, LAG_KEY = "maintenance.retrain_every_months", "maintenance.detection_lag_months"
 
 
-class PinnedDistribution(Distribution):
+class PinnedDistribution(Fixed):
     """A random input held at one value while keeping its column in the uniform design.
 
     Why: a random key turned into a plain number would leave the design (one column fewer),
     and every other draw of its owner would move; pinned, the draws stay the same, so a
-    pinned run and the scenario's own run share their random numbers exactly.
+    pinned run and the scenario's own run share their random numbers exactly. It is a
+    `Fixed` law that the sampler still counts as random.
     """
 
     def __init__(self, value: float) -> None:
-        self.value = float(value)
-
-    def _ppf(self, u: np.ndarray) -> np.ndarray:
-        return np.full(u.shape, self.value)
-
-    def cdf(self, x: np.ndarray) -> np.ndarray:
-        return (np.asarray(x, dtype=np.float64) >= self.value).astype(np.float64)
+        super().__init__(value, f"{float(value):g} (pinned)")
 
     @property
-    def support(self) -> tuple[float, float]:
-        return (self.value, self.value)
-
-    def describe(self) -> str:
-        return f"{self.value:g} (pinned)"
-
-    @property
-    def mean(self) -> float:
-        return self.value
+    def is_fixed(self) -> bool:
+        return False
 
 
 def _pinned(item: Input, value: int) -> Input:
