@@ -9,8 +9,8 @@ from matplotlib.axes import Axes
 
 from ..core.summary_types import Summary
 from ..format import format_money, format_probability
-from .npv import _npv_window, shown_range
-from .payback import _spread_labels
+from .npv import npv_window, shown_range
+from .payback import spread_labels
 from .style import (
     LOSS_COLOR,
     empty_note,
@@ -48,7 +48,7 @@ def _x_range(levels: np.ndarray, values: np.ndarray,
     reach = [t for t in targets if finite.min() <= t <= finite.max()]
     lo, hi = min([lo, *reach]), max([hi, *reach])
     if hi <= lo:
-        return _npv_window(lo)
+        return npv_window(lo)
     pad = 0.04 * (hi - lo)
     return lo - pad, hi + pad
 
@@ -82,7 +82,7 @@ def npv_cdf(ax: Axes | None, summary: Summary, option_id: str) -> Axes:
     drawn = sorted(((p, i, t) for i, t in enumerate(targets)
                     if lo <= t.target <= hi and (p := finite_or_none(t.p_below)) is not None),
                    key=lambda item: item[0])
-    heights = _spread_labels([p for p, _, _ in drawn], gap=0.075, lo=0.04, hi=0.96)
+    heights = spread_labels([p for p, _, _ in drawn], gap=0.075, lo=0.04, hi=0.96)
     for (p, i, target), y_text in zip(drawn, heights, strict=True):
         ax.axvline(target.target, color="0.3", ls="--", lw=0.9, gid=f"target_{i}")
         ax.plot([target.target], [p], ls="none", marker="o", ms=5, color="0.1", zorder=5)

@@ -117,7 +117,7 @@ def _unit(peak: float) -> float:
     return max(m * power for m in (1, 2, 5) if m * power <= raw)
 
 
-def _npv_window(value: float) -> tuple[float, float]:
+def npv_window(value: float) -> tuple[float, float]:
     """An x range around a single NPV wide enough for distinct tick labels at any magnitude."""
     half = max(abs(value) * 0.05, 1.0)
     return value - half, value + half
@@ -129,7 +129,7 @@ def _draw_single(ax: Axes, value: float | None, share: float | None, currency: s
     if value is None:
         empty_note(ax, "NPV is not a finite number on these paths: no histogram to draw.")
         return -1.0, 1.0
-    lo, hi = _npv_window(value)
+    lo, hi = npv_window(value)
     ax.bar([value], [1.0], width=(hi - lo) / 80, color=color, alpha=0.55, ec=color,
            gid="npv_atoms")
     where = f" on {format_probability(share)} of paths" if share is not None else ""

@@ -28,7 +28,7 @@ from .text import fit
 __all__ = ["payback_curve"]
 
 
-def _spread_labels(ys: Sequence[float], gap: float, lo: float, hi: float) -> list[float]:
+def spread_labels(ys: Sequence[float], gap: float, lo: float, hi: float) -> list[float]:
     """Move sorted label heights apart by at least ``gap`` while keeping them in [lo, hi]."""
     out = [min(max(y, lo), hi) for y in ys]
     for i in range(1, len(out)):
@@ -66,7 +66,7 @@ def payback_curve(ax: Axes | None, summary: Summary) -> Axes:
     ax.axhline(required, color=LOSS_COLOR, ls=":", lw=1.2,
                label=f"required probability {format_probability(required)}")
     points.sort()
-    heights = _spread_labels([p for p, _, _ in points], gap=0.07, lo=0.03, hi=0.97)
+    heights = spread_labels([p for p, _, _ in points], gap=0.07, lo=0.03, hi=0.97)
     to_left = deadline > 0.75 * horizon
     dx = max(0.6, 0.025 * horizon) * (-1 if to_left else 1)
     for (p, option_id, color), y in zip(points, heights, strict=True):

@@ -27,7 +27,7 @@ from ftsim.figures import (
 from ftsim.figures.cdf import npv_cdf, target_text
 from ftsim.figures.drivers import NOISE_COLOR, Z95
 from ftsim.figures.npv import bar_step, npv_bins
-from ftsim.figures.payback import _spread_labels
+from ftsim.figures.payback import spread_labels
 from ftsim.format import format_money, format_probability
 
 PROVIDER = "lora_8b_provider"
@@ -99,9 +99,9 @@ def test_payback_curve_labels_each_probability_at_n(run):
 
 
 def test_payback_labels_are_kept_apart():
-    heights = _spread_labels([0.50, 0.51, 0.52], gap=0.07, lo=0.03, hi=0.97)
+    heights = spread_labels([0.50, 0.51, 0.52], gap=0.07, lo=0.03, hi=0.97)
     assert np.all(np.diff(heights) >= 0.07 - 1e-12)
-    heights = _spread_labels([0.95, 0.96], gap=0.07, lo=0.03, hi=0.97)
+    heights = spread_labels([0.95, 0.96], gap=0.07, lo=0.03, hi=0.97)
     assert heights[-1] <= 0.97 and heights[1] - heights[0] >= 0.07 - 1e-12
 
 
