@@ -3,6 +3,11 @@ table of rejected scenarios (also run through the CLI), and a random scenario.""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -576,3 +581,19 @@ price_output_per_mtok = 0.2
 [options.b.build]
 engineering_cost = { p5 = 5_000, p95 = 30_000 }
 """
+
+
+HEAVY_MODULES = ("matplotlib", "pandas", "typst", "jinja2")
+
+
+def modules_after(*argv: str) -> tuple[int, dict[str, bool], str]:
+    """Run the command line in a fresh interpreter: its exit code, which heavy modules it
+    imported, and its stderr."""
+    code = ("import json, sys\nfrom ftsim.cli import main\n"
+            f"code = main({list(argv)!r})\n"
+            f"print(json.dumps([code, {{m: m in sys.modules for m in {HEAVY_MODULES!r}}}]))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    exit_code, loaded = json.loads(done.stdout.splitlines()[-1])
+    return exit_code, loaded, done.stderr

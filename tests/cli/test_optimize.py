@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from policy_case import HAND, closed_form_calendar
+from support import modules_after
 
 from ftsim.cli import main
 
@@ -101,14 +100,10 @@ def test_refusals_exit_2_before_anything_runs(tmp_path, capsys, args, fragment):
 
 
 def test_a_refused_optimize_never_loads_matplotlib(tmp_path):
-    code = ("import json, sys\nfrom ftsim.cli import main\n"
-            f"code = main(['optimize', {str(DRIFT_HEAVY)!r}, '--option', 'nope', '--quiet', "
-            f"'--out', {str(tmp_path)!r}])\n"
-            "print(json.dumps([code, 'matplotlib' in sys.modules]))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
-    assert json.loads(done.stdout.splitlines()[-1]) == [2, False]
-    assert "--option: unknown option 'nope'" in done.stderr
+    code, loaded, err = modules_after("optimize", str(DRIFT_HEAVY), "--option", "nope", "--quiet",
+                                      "--out", str(tmp_path))
+    assert (code, loaded["matplotlib"]) == (2, False)
+    assert "--option: unknown option 'nope'" in err
 
 
 def test_figure_lines_and_marks():

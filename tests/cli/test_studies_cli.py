@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import modules_after
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPPORT_BOT = ROOT / "scenarios" / "support_bot.toml"
@@ -44,33 +42,19 @@ def test_breakeven_csv_is_byte_for_byte_what_pandas_wrote():
     assert '"b,c"' in expected and "1.23457e+08" in expected
 
 
-def _modules_after(*argv: str) -> tuple[int, dict[str, bool]]:
-    """Run the command line in a fresh interpreter; its exit code and which heavy modules
-    it imported."""
-    code = ("import json, sys\nfrom ftsim.cli import main\n"
-            f"code = main({list(argv)!r})\n"
-            "print(json.dumps([code, {m: m in sys.modules for m in "
-            "('matplotlib', 'pandas', 'typst', 'jinja2')}]))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    exit_code, loaded = json.loads(done.stdout.splitlines()[-1])
-    return exit_code, loaded
-
-
 @pytest.mark.parametrize("argv", [
     ["sweep", str(SUPPORT_BOT), "--param", "drift.nope", "--values", "1,2"],
     ["breakeven", str(SUPPORT_BOT), "--min-tokens", "10M", "--max-tokens", "1M"],
 ], ids=["sweep", "breakeven"])
 def test_a_refused_study_never_loads_matplotlib(tmp_path, argv):
-    code, loaded = _modules_after(*argv, "--quiet", "--out", str(tmp_path))
+    code, loaded, _ = modules_after(*argv, "--quiet", "--out", str(tmp_path))
     assert code == 2
     assert not loaded["matplotlib"]
     assert not (tmp_path / "support_bot-sweep").exists()
 
 
 def test_a_run_without_report_loads_neither_matplotlib_nor_pandas(tmp_path):
-    code, loaded = _modules_after(str(SUPPORT_BOT), "--paths", "300", "--jobs", "1",
+    code, loaded, _ = modules_after(str(SUPPORT_BOT), "--paths", "300", "--jobs", "1",
                                   "--no-report", "--quiet", "--out", str(tmp_path))
     assert code == 0
     assert loaded == {"matplotlib": False, "pandas": False, "typst": False, "jinja2": False}
