@@ -42,6 +42,7 @@ __all__ = [
     "start_workers",
     "ProgressBar",
     "progress_bar",
+    "progress",
     "remove_leftovers",
     "prepare_output",
     "staged_output",
@@ -323,6 +324,17 @@ def progress_bar(args: argparse.Namespace, quiet: bool) -> ProgressBar | None:
     if quiet or not sys.stderr.isatty():
         return None
     return ProgressBar()
+
+
+@contextlib.contextmanager
+def progress(args: argparse.Namespace, quiet: bool) -> Iterator[ProgressBar | None]:
+    """`progress_bar` for the length of a block, closed however the block ends."""
+    bar = progress_bar(args, quiet)
+    try:
+        yield bar
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def remove_leftovers(out: Path) -> None:

@@ -34,7 +34,7 @@ from .common import (
     half_width,
     load,
     overrides,
-    progress_bar,
+    progress,
     simulation_kwargs,
     staged_output,
     whole,
@@ -128,12 +128,8 @@ def _precision_kwargs(args: argparse.Namespace, scenario: Scenario) -> dict[str,
 
 def _simulate(args: argparse.Namespace, scenario: Scenario, kwargs: dict[str, Any]) -> Result:
     """The simulation, with the progress bar; a --precision target missed is said on stderr."""
-    bar = progress_bar(args, args.quiet or args.json)
-    try:
+    with progress(args, args.quiet or args.json) as bar:
         result = simulate(scenario, progress=bar, **kwargs)
-    finally:
-        if bar is not None:
-            bar.close()
     if result.precision_target is not None and not result.precision_reached:
         print(f"warning: --precision {result.precision_target:g} not reached: stopped "
               f"at --max-paths {result.n_paths:,} with a largest 95% half-width of "

@@ -17,7 +17,7 @@ from ..core.summary import json_safe, summarize
 from ..core.summary_types import Summary, ValueOfInformation
 from ..format import format_count, format_money, format_months, format_probability
 from ..report.voi import pilot_rule
-from .common import check_memory, load, progress_bar, simulation_kwargs, whole
+from .common import check_memory, load, progress, simulation_kwargs, whole
 
 __all__ = ["add_voi_arguments", "voi_command", "voi_text"]
 
@@ -111,12 +111,8 @@ def voi_command(args: argparse.Namespace, command: str = "") -> int:
     scenario = load(args)
     kwargs = simulation_kwargs(args)
     check_memory(scenario, kwargs, write_paths=False)
-    bar = progress_bar(args, args.quiet or args.json)
-    try:
+    with progress(args, args.quiet or args.json) as bar:
         result = simulate(scenario, progress=bar, **kwargs)
-    finally:
-        if bar is not None:
-            bar.close()
     summary = summarize(result, value_of_information=True)
     if args.json:
         voi = summary.value_of_information

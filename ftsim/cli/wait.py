@@ -29,7 +29,7 @@ from .common import (
     UsageError,
     available_memory_or_none,
     load,
-    progress_bar,
+    progress,
     simulation_kwargs,
     staged_output,
 )
@@ -151,16 +151,12 @@ def wait_command(args: argparse.Namespace, command: str = "") -> int:
     _check(args, scenario, kwargs)
     with staged_output(args, f"{args.scenario.stem}-wait") as folder:
         started = time.perf_counter()
-        bar = progress_bar(args, args.quiet)
-        try:
+        with progress(args, args.quiet) as bar:
             analysis = wait_analysis(scenario, args.months, options=args.option,
                                      paths=kwargs["paths"], seed=kwargs["seed"],
                                      sampler=kwargs["sampler"], jobs=kwargs["jobs"],
                                      chunk_size=kwargs["chunk_size"], pilot=args.pilot,
                                      on_chunk=bar)
-        finally:
-            if bar is not None:
-                bar.close()
         _write_files(folder.path, analysis, command, args.scenario, args.report)
         run_dir = folder.commit()
     if not args.quiet:
