@@ -162,7 +162,8 @@ def _scaled_runs(scenario: Scenario, factors: Sequence[float], kwargs: dict[str,
         on_point(1, total)
     runs = []
     for done, factor in enumerate(factors, start=2):
-        runs.append(summarize(simulate(scale_traffic(scenario, factor), **kwargs)))
+        runs.append(summarize(simulate(scale_traffic(scenario, factor), **kwargs),
+                              value_of_information=False))
         if on_point is not None:
             on_point(done, total)
     return runs
@@ -269,7 +270,7 @@ def breakeven_curve(
         kwargs["paths"] = min(scenario.paths, DEFAULT_PATHS)
     seed = scenario.seed if kwargs.get("seed") is None else int(kwargs["seed"])
     kwargs["seed"] = seed
-    base = summarize(simulate(scenario, **kwargs))
+    base = summarize(simulate(scenario, **kwargs), value_of_information=False)
     base_tokens = _median(base.tokens_per_month.p50)
     if not base_tokens > 0:
         raise ScenarioError.single(TRAFFIC_KEY, "the median tokens per month is 0 at the "

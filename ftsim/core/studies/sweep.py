@@ -177,7 +177,7 @@ def sweep(
                              allow_files_outside=allow_files_outside, on_warning=on_warning))
     rows = []
     for done, (value, scenario) in enumerate(zip(values, scenarios, strict=True), start=1):
-        summary = summarize(simulate(scenario, **simulation_kwargs))
+        summary = summarize(simulate(scenario, **simulation_kwargs), value_of_information=False)
         rows += [_option_row(value, oid, option, summary.tokens_per_month.p50)
                  for oid, option in summary.options.items()]
         if on_point is not None:
