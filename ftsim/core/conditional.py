@@ -186,8 +186,10 @@ def _first_order_se(moments: BinMoments, share: float, n: float, mu: float, sst:
 def first_order_share(x: np.ndarray, y: np.ndarray, bins: int | None = None) -> FirstOrder:
     """First-order share of ``y`` explained by ``x`` from unsorted per-path arrays (sorts
     once; a boolean ``y`` is treated as an indicator)."""
-    order = np.argsort(x, kind="stable")
-    edges = equal_count_edges(x[order], bins)
+    from .radix import stable_sort
+
+    order, sorted_x = stable_sort(np.asarray(x))
+    edges = equal_count_edges(sorted_x, bins)
     sorted_y = y[order]
     if sorted_y.dtype == np.bool_:
         return first_order(indicator_bin_moments(sorted_y, edges))

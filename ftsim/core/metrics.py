@@ -20,6 +20,9 @@ __all__ = [
     "payback_probability_by_month",
     "payback_month_quantile",
     "SortedSample",
+    "CentredRanks",
+    "centred_ranks",
+    "spearman_centred",
     "sort_sample",
     "Ranked",
     "rank",
@@ -84,7 +87,7 @@ class Ranked:
     """An input's average ranks and a few of its quantiles, from one sort.
 
     Sorting once serves both Spearman's rho and the decile thresholds, which is what
-    makes sensitivity cheap at a million paths (one argsort per input).
+    makes sensitivity cheap at a million paths (one sort per input).
     """
 
     ranks: np.ndarray  # 1-based, ties share their average rank
@@ -107,7 +110,7 @@ def sorted_quantiles(sorted_values: np.ndarray, percentiles: Sequence[float]) ->
 
 @dataclass(frozen=True)
 class SortedSample:
-    """A per-path array sorted once: its argsort and its sorted values.
+    """A per-path array sorted once: its stable ascending order and its sorted values.
 
     One sort serves Spearman's ranks, the percentiles, the decile sets (a prefix and a
     suffix of ``values``) and the equal-count bins of conditional.py.
@@ -118,18 +121,9 @@ class SortedSample:
 
     def average_ranks(self) -> np.ndarray:
         """1-based ranks in path order, ties sharing their average rank."""
-        n = self.values.shape[0]
-        new_group = np.empty(n, bool)
-        new_group[:1] = True
-        np.not_equal(self.values[1:], self.values[:-1], out=new_group[1:])
-        ranks = np.empty(n)
-        if new_group.all():
-            ranks[self.order] = np.arange(1, n + 1)
-        else:
-            start = np.flatnonzero(new_group)
-            end = np.append(start[1:], n)
-            ranks[self.order] = np.repeat((start + end + 1) / 2.0, end - start)
-        return ranks
+        from .radix import average_ranks
+
+        return average_ranks(self.order, self.values)
 
     def percentiles(self, percentiles: Sequence[float]) -> dict[int, float]:
         """numpy's linear percentiles, keyed by percentile."""
@@ -141,8 +135,11 @@ class SortedSample:
 
 
 def sort_sample(x: np.ndarray) -> SortedSample:
-    order = np.argsort(x)
-    return SortedSample(order, x[order])
+    """``x`` sorted once, stably (radix.py: linear time, without the GIL)."""
+    from .radix import stable_sort  # numba: loaded by the first sort, not by importing
+
+    order, values = stable_sort(np.asarray(x))
+    return SortedSample(order, values)
 
 
 def rank(x: np.ndarray) -> Ranked:
@@ -155,12 +152,31 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
     return rank(x).ranks
 
 
+@dataclass(frozen=True)
+class CentredRanks:
+    """Ranks minus their mean and their sum of squares: one side of Spearman's rho, made
+    once when that side (an option's NPV) meets every input."""
+
+    values: np.ndarray
+    sum_of_squares: float
+
+
+def centred_ranks(ranks: np.ndarray) -> CentredRanks:
+    """Centre ``ranks`` in place (no copy of the run's length) and keep their sum of squares."""
+    ranks -= ranks.mean()
+    return CentredRanks(ranks, float(ranks @ ranks))
+
+
+def spearman_centred(a: CentredRanks, b: CentredRanks) -> float | None:
+    """Pearson correlation of two centred rank vectors; None when either is constant."""
+    denom = math.sqrt(a.sum_of_squares * b.sum_of_squares)
+    return None if denom == 0.0 else float(a.values @ b.values) / denom
+
+
 def spearman_from_ranks(rank_a: np.ndarray, rank_b: np.ndarray) -> float | None:
     """Pearson correlation of two rank vectors; None when either is constant."""
-    a = rank_a - rank_a.mean()
-    b = rank_b - rank_b.mean()
-    denom = math.sqrt(float(a @ a) * float(b @ b))
-    return None if denom == 0.0 else float(a @ b) / denom
+    return spearman_centred(centred_ranks(np.array(rank_a, dtype=np.float64)),
+                            centred_ranks(np.array(rank_b, dtype=np.float64)))
 
 
 def sensitivity_row(

@@ -18,14 +18,16 @@ from .drivers import driver_row, rank_drivers
 from .engine import BASELINE_COMPONENTS, COST_COMPONENTS
 from .metrics import (
     RANK_QUANTILES,
+    CentredRanks,
     by_importance,
+    centred_ranks,
     expected_loss_given_loss,
     npv_quantiles,
     npv_statistics,
     payback_month_quantile,
     payback_probability_by_month,
     sort_sample,
-    spearman_from_ranks,
+    spearman_centred,
     target_probabilities,
     verdict,
     wilson_interval,
@@ -192,17 +194,18 @@ class _OptionRows:
 
 @dataclass(frozen=True)
 class _NpvOrder:
-    """An option's sorted NPV, and its ranks (None when NPV is constant)."""
+    """An option's sorted NPV, and its centred ranks (None when NPV is constant)."""
 
     sorted: np.ndarray
-    ranks: np.ndarray | None
+    ranks: CentredRanks | None
     constant: bool
 
 
 def _npv_order(npv: np.ndarray) -> _NpvOrder:
     sample = sort_sample(npv)
     constant = sample.is_constant()
-    return _NpvOrder(sample.values, None if constant else sample.average_ranks(), constant)
+    ranks = None if constant else centred_ranks(sample.average_ranks())
+    return _NpvOrder(sample.values, ranks, constant)
 
 
 def _input_statistics(
@@ -220,11 +223,11 @@ def _input_statistics(
     quantiles = sample.percentiles(RANK_QUANTILES)
     deciles = (quantiles[10], quantiles[90])
     owners = [key.split(".")[1]] if key.startswith("options.") else list(result.options)
-    ranks = sample.average_ranks()
+    ranks = centred_ranks(sample.average_ranks())
     rhos: dict[str, float | None] = {}
     for oid in owners:
         npv_ranks = npv[oid].ranks
-        rhos[oid] = None if npv_ranks is None else spearman_from_ranks(ranks, npv_ranks)
+        rhos[oid] = None if npv_ranks is None else spearman_centred(ranks, npv_ranks)
     del ranks
     label = input_label(key, result.scenario)
     drivers = {oid: driver_row(key, label, sample, deciles, hits[oid],

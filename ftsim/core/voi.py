@@ -171,8 +171,12 @@ def _sorted_input(x: np.ndarray | SortedSample, n: int,
         if x.shape != (n,):
             raise ValueError(f"input: expected shape ({n},) like net_benefit's paths, got {x.shape}")
         if order is None:
-            order = np.argsort(x)
-        sorted_x = np.take(x, order).astype(np.float64, copy=False)
+            from .radix import stable_sort
+
+            order, sorted_x = stable_sort(x)
+            sorted_x = sorted_x.astype(np.float64, copy=False)
+        else:
+            sorted_x = np.take(x, order).astype(np.float64, copy=False)
     if sorted_x.shape != (n,) or order.shape != (n,):
         raise ValueError(f"input: expected {n} sorted values and their order, got {sorted_x.shape}")
     if not np.isfinite(sorted_x).all():
