@@ -104,10 +104,10 @@ def _sensitivity(row: Mapping[str, Any]) -> SensitivityRow:
                           _f(row["p_payback_low"]), _f(row["p_payback_high"]))
 
 
-def _option_summary(
-    result: Result, option_id: str, option: OptionResult, cs_percentiles: np.ndarray,
-    sorted_npv: np.ndarray, rows: _OptionRows,
-) -> OptionSummary:
+def _option_numbers(result: Result, option_id: str, option: OptionResult,
+                    sorted_npv: np.ndarray) -> dict[str, Any]:
+    """An option's OptionSummary fields but its CS bands, sensitivity and drivers: the
+    per-path statistics, computed in the summary's thread pool beside the inputs."""
     scenario = result.scenario
     n, horizon, within = result.n_paths, scenario.horizon_months, scenario.payback_within_months
     payback = option.payback_month
@@ -116,7 +116,7 @@ def _option_summary(
     low, high = wilson_interval(hits, n)
     monthly = {k: _floats(option.monthly_cost_sums[k] / n)
                for k in ("baseline", *COST_COMPONENTS, *BASELINE_COMPONENTS)}
-    return OptionSummary(
+    return dict(
         id=option_id,
         name=scenario.options[option_id].name,
         p_payback_within=hits / n,
@@ -129,8 +129,6 @@ def _option_summary(
         upfront_cost=_spread(option.upfront),
         tco_baseline=_mean_median(option.tco_baseline),
         tco_option=_mean_median(option.tco_option),
-        cumulative_net_savings=FanBands(*(_floats(row) for row in cs_percentiles)),
-        sensitivity=tuple(_sensitivity(r) for r in by_importance(rows.sensitivity)),
         verdict=verdict((low, high), scenario.required_probability),
         p_npv_negative=float(np.mean(option.npv < 0)),
         p_dips_below_zero_after_payback=float(np.mean(option.dips_after_payback)),
@@ -141,6 +139,15 @@ def _option_summary(
         npv_quantiles=npv_quantiles(sorted_npv),
         expected_loss_given_loss=expected_loss_given_loss(sorted_npv),
         npv_targets=target_probabilities(sorted_npv, scenario.npv_targets),
+    )
+
+
+def _option_summary(numbers: Mapping[str, Any], cs_percentiles: np.ndarray,
+                    rows: _OptionRows) -> OptionSummary:
+    return OptionSummary(
+        **numbers,
+        cumulative_net_savings=FanBands(*(_floats(row) for row in cs_percentiles)),
+        sensitivity=tuple(_sensitivity(r) for r in by_importance(rows.sensitivity)),
         drivers=rank_drivers(rows.drivers),
     )
 
@@ -247,31 +254,35 @@ def _cs_percentiles(option: OptionResult) -> np.ndarray:
 
 def _heavy_statistics(
     result: Result, threads: int | None, voi: NetBenefit | None,
-) -> tuple[dict[str, np.ndarray], dict[str, _NpvOrder], dict[str, dict[int, float]],
-           dict[str, _OptionRows], ValueOfInformation | None]:
-    """Per-month CS percentiles and sorted NPV per option, input quantiles, rows per option,
-    and the value of information when ``voi`` (the prepared net benefit) is given.
+) -> tuple[dict[str, OptionSummary], dict[str, dict[int, float]], ValueOfInformation | None]:
+    """Every option's summary, the input quantiles, and the value of information when
+    ``voi`` (the prepared net benefit) is given.
 
-    The heavy parts -- one argsort per random input and per option's NPV, the CS
-    percentiles of each option -- run in a thread pool (numpy releases the GIL while
-    sorting), and each input's sort is used for every option and then dropped, so memory
-    stays at one sorted input (and one NPV ordered by it) per worker thread.
+    The heavy parts -- one sort per random input and per option's NPV, the CS percentiles
+    and per-path statistics of each option, the groups' and pilots' values -- run in a
+    thread pool (the sorts and most numpy work release the GIL), and each input's sort is
+    used for every option and then dropped, so memory stays at one sorted input (and one
+    NPV ordered by it) per worker thread.
     """
     hits = _hits(result)
     threads = threads or min(8, os.cpu_count() or 1)
+    scenario = result.scenario
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        cs_futures = {oid: pool.submit(_cs_percentiles, o)
-                      for oid, o in result.options.items()}
         npv_futures = {oid: pool.submit(_npv_order, o.npv) for oid, o in result.options.items()}
-        npv = {oid: future.result() for oid, future in npv_futures.items()}
-        inputs = pool.map(lambda k: _input_statistics(result, k, hits, npv, voi), result.inputs)
-        scenario = result.scenario
+        # the longest single tasks go first, so no thread is left with one at the end
         groups = [pool.submit(group_value, g, result, voi) for g in scenario.voi_groups
                   if voi is not None]
         pilots = [pool.submit(pilot_value, p, result, voi) for p in scenario.pilots
                   if voi is not None]
+        cs_futures = {oid: pool.submit(_cs_percentiles, o)
+                      for oid, o in result.options.items()}
+        npv = {oid: future.result() for oid, future in npv_futures.items()}
+        number_futures = {oid: pool.submit(_option_numbers, result, oid, o, npv[oid].sorted)
+                          for oid, o in result.options.items()}
+        inputs = pool.map(lambda k: _input_statistics(result, k, hits, npv, voi), result.inputs)
         statistics = dict(zip(result.inputs, inputs, strict=True))
         cs = {oid: future.result() for oid, future in cs_futures.items()}
+        numbers = {oid: future.result() for oid, future in number_futures.items()}
     quantiles = {k: q for k, (q, _, _, _) in statistics.items()}
     rows = {oid: _OptionRows([], []) for oid in result.options}
     for _, sensitivity, drivers, _ in statistics.values():
@@ -281,7 +292,8 @@ def _heavy_statistics(
     values = {k: v for k, (_, _, _, v) in statistics.items() if v is not None}
     found = None if voi is None else value_of_information(
         result, voi, values, tuple(f.result() for f in groups), tuple(f.result() for f in pilots))
-    return cs, npv, quantiles, rows, found
+    options = {oid: _option_summary(numbers[oid], cs[oid], rows[oid]) for oid in result.options}
+    return options, quantiles, found
 
 
 def _correlations(scenario: Scenario) -> tuple[CorrelationRow, ...]:
@@ -305,7 +317,7 @@ def summarize(result: Result, threads: int | None = None, *,
     """
     scenario = result.scenario
     voi = prepare(result, value_of_information)
-    cs, npv, quantiles, rows, found = _heavy_statistics(result, threads, voi)
+    options, quantiles, found = _heavy_statistics(result, threads, voi)
     half_width = result.precision_half_width
     return Summary(
         ftsim_version=__version__,
@@ -326,9 +338,7 @@ def summarize(result: Result, threads: int | None = None, *,
         tokens_per_month=_spread(result.tokens_per_month),
         requests_per_month=_spread(result.requests_per_month),
         inputs=_input_rows(result, quantiles),
-        options={oid: _option_summary(result, oid, option, cs[oid], npv[oid].sorted,
-                                      rows[oid])
-                 for oid, option in result.options.items()},
+        options=options,
         correlations=_correlations(scenario),
         value_of_information=found,
     )
