@@ -10,6 +10,7 @@ import shlex
 import signal
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -29,19 +30,23 @@ EXIT_INTERRUPTED, EXIT_BROKEN_PIPE, EXIT_TERMINATED = 130, 141, 143  # 128 + sig
 class Command:
     """One subcommand: where its options and its function live (imported only when the
     command runs, so a run never pays for the other commands' imports), and whether it
-    simulates (takes the common options, starts the chunk threads, owns a run folder)."""
+    simulates (takes the common options, starts the chunk threads, owns a run folder).
+    ``before_threads``: a function of the module, ``(args) -> context manager``, entered
+    before any thread starts and left when the command ends (the run forks its report
+    process there: a fork must not copy other threads' locks)."""
 
     module: str
     add_arguments: str
     function: str
     description: str
     simulates: bool = True
+    before_threads: str | None = None
 
 
 COMMANDS: dict[str, Command] = {
     "run": Command("ftsim.cli.run", "add_run_arguments", "run_command",
                    "Probability that fine-tuning pays back within N months against a prompted "
-                   "API baseline (Monte Carlo)."),
+                   "API baseline (Monte Carlo).", before_threads="report_process_for"),
     "sweep": Command("ftsim.cli.studies", "add_sweep_arguments", "run_sweep",
                      "Re-run a scenario over values of one key (common random numbers)."),
     "breakeven": Command("ftsim.cli.studies", "add_breakeven_arguments", "run_breakeven",
@@ -96,11 +101,13 @@ def _dispatch(argv: list[str], command: str) -> int:
     rest = argv[1:] if argv and argv[0] in COMMANDS else argv
     args = build_parser(name).parse_args(rest)
     spec = COMMANDS[name]
-    if spec.simulates:
-        start_workers(args)  # numba and the kernel load in the background meanwhile
-        remove_leftovers(args.out)
-    function = getattr(importlib.import_module(spec.module), spec.function)
-    return int(function(args, command))
+    module = importlib.import_module(spec.module)
+    before = getattr(module, spec.before_threads)(args) if spec.before_threads else nullcontext()
+    with before:
+        if spec.simulates:
+            start_workers(args)  # numba and the kernel load in the background meanwhile
+            remove_leftovers(args.out)
+        return int(getattr(module, spec.function)(args, command))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +40,11 @@ from .common import (
     staged_output,
     whole,
 )
+from .report_process import ReportProcess, report_process
 from .table import files_text, format_table
 
 __all__ = ["add_run_arguments", "write_run", "run_command", "paths_format", "recorded_overrides",
-           "run_record"]
+           "run_record", "report_process_for"]
 
 EXIT_OK = 0
 
@@ -95,6 +97,7 @@ def write_run(
     run_dir: Path, summary: Summary, scenario: Scenario, *, seconds: float, command: str,
     report: bool, breakeven: dict[str, Any] | None = None,
     before_pdf: Callable[[], object] | None = None, record: RunRecord | None = None,
+    writer: ReportProcess | None = None,
 ) -> dict[str, Path]:
     """summary.json, monthly.csv and the report (report.pdf last, so its presence means a
     finished report); returns the report's files keyed by their path in ``run_dir``.
@@ -102,15 +105,29 @@ def write_run(
     The per-path file is not written here: `PathsWriter` writes it in the background from
     the moment the simulation ends; ``before_pdf`` (its ``wait``) holds report.pdf back
     until it is complete. ``record`` (how the run was made) goes into summary.json.
+    ``writer``: the report process started with the command (its imports already made),
+    else the report is written in this process.
     """
     write_summary_json(run_dir, summary, RunInfo(seconds, record))
     write_monthly_csv(run_dir, summary)
     if not report:
         return {}
+    if writer is not None:
+        return writer.write(run_dir, summary, scenario, command=command, seconds=seconds,
+                            breakeven=breakeven, before_pdf=before_pdf)
     from ..report import write_report  # matplotlib, typst: only when a report is made
 
     return write_report(run_dir, summary, scenario, command=command, seconds=seconds,
                         breakeven=breakeven, before_pdf=before_pdf)
+
+
+@contextmanager
+def report_process_for(args: argparse.Namespace) -> Iterator[None]:
+    """Fork the report's process for the command (before any thread starts) unless
+    --no-report; it is ``args.report_process`` (None when not started) until the end."""
+    with report_process(not args.no_report) as process:
+        args.report_process = process
+        yield
 
 
 def _precision_kwargs(args: argparse.Namespace, scenario: Scenario) -> dict[str, Any]:
@@ -204,7 +221,8 @@ def run_command(args: argparse.Namespace, command: str) -> int:
             breakeven = breakeven_curve(scenario, **kwargs) if args.breakeven else None
             written = write_run(folder.path, summary, scenario, seconds=result.seconds,
                                 command=command, report=not args.no_report,
-                                breakeven=breakeven, before_pdf=paths.wait, record=record)
+                                breakeven=breakeven, before_pdf=paths.wait, record=record,
+                                writer=getattr(args, "report_process", None))
         run_dir = folder.commit()
     if args.json:
         sys.stdout.write((run_dir / "summary.json").read_text(encoding="utf-8"))

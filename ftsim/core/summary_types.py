@@ -239,6 +239,12 @@ class Summary:
     def __post_init__(self) -> None:  # a read-only view: nothing mutates a summary
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle with the options as a plain dict (a read-only view does not pickle): the
+        command line sends its summary to the report process (cli/report_process.py)."""
+        return type(self), tuple(dict(value) if f.name == "options" else value
+                                 for f in fields(self) for value in (getattr(self, f.name),))
+
     def option(self, option_id: str) -> OptionSummary:
         return self.options[option_id]
 

@@ -33,7 +33,7 @@ from .style import FIGSIZE, PNG_DPI, house_style
 from .svg import figure_svg
 
 __all__ = ["RenderedFigure", "render_figures", "draw_svg", "laid_out_figure", "figure_style",
-           "svgs_to_pngs", "figure_fonts", "PARALLEL_MIN_FIGURES"]
+           "svgs_to_pngs", "figure_fonts", "warm_up", "PARALLEL_MIN_FIGURES"]
 
 # Fewer figures than this are drawn here alone. A child costs 7-16 ms (fork, pipe, join;
 # measured), a figure 0.03-0.07 s of CPU: from 4 figures on, a child saves more than it costs.
@@ -204,6 +204,24 @@ def figure_fonts() -> Any:
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"  # Typst takes folders
     return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True,
                        font_paths=[str(folder)])
+
+
+def warm_up() -> None:
+    """Pay the first figure's set-up now: the SVG backend, Typst's font set for the PNGs
+    and one small throwaway figure in the house style (font lookup, text metrics, tick
+    formatting, the fixed layout), so the first real figure costs what the others do."""
+    import matplotlib.backends.backend_svg  # noqa: F401
+
+    figure_fonts()
+    with figure_style("warm-up"):
+        fig = Figure(figsize=FIGSIZE, dpi=72)
+        axes = fig.add_subplot()
+        axes.plot([0.0, 1.0], [0.0, 1.0], label="warm-up")
+        axes.set_title("Warm-up")
+        axes.set_xlabel("x")
+        axes.legend()
+        fixed_layout(fig)
+        figure_svg(fig)
 
 
 def svgs_to_pngs(svgs: Sequence[str], ppi: float = PNG_DPI) -> list[bytes]:

@@ -82,6 +82,11 @@ def _assets() -> tuple[str, str, str]:
     return css, script, f"sha256-{digest}"
 
 
+def warm_up() -> None:
+    """Load the templates and assets now (see ``report.write.warm_up``)."""
+    _assets()
+
+
 def render_html(doc: Document, svgs: Mapping[str, str]) -> str:
     """``doc`` as one self-contained HTML page; ``svgs`` maps a figure's stem to its SVG text.
 

@@ -240,6 +240,11 @@ def _fonts() -> Any:
                        font_paths=[str(f) for f in folders if f.is_dir()])
 
 
+def warm_up() -> None:
+    """Import Typst and gather its fonts now (see ``report.write.warm_up``)."""
+    _fonts()
+
+
 def write_pdf(doc: Document, svgs: Mapping[str, str], path: Path) -> None:
     """Compile ``doc`` to a PDF at ``path``; ``svgs`` maps a figure's stem to its SVG text."""
     import typst

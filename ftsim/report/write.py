@@ -16,7 +16,20 @@ from .html import render_html
 from .markdown import render_markdown
 from .typst import write_pdf
 
-__all__ = ["write_report"]
+__all__ = ["write_report", "warm_up"]
+
+
+def warm_up() -> None:
+    """Do now what the first report in a process pays for besides the imports: Typst's
+    font sets, the HTML templates, matplotlib's SVG backend and fonts (the command line
+    calls it in its report process while the run simulates: cli/report_process.py)."""
+    from ..figures.render import warm_up as warm_figures
+    from .html import warm_up as warm_html
+    from .typst import warm_up as warm_typst
+
+    warm_figures()
+    warm_html()
+    warm_typst()
 
 
 def write_report(run_dir: Path, summary: Summary, scenario: Scenario, *, command: str,
