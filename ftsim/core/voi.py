@@ -45,9 +45,10 @@ from .conditional import bin_means, equal_count_edges
 from .metrics import SortedSample
 from .regression import BinSmooth, smooth_bin_means
 
-__all__ = ["Estimate", "NetBenefit", "net_benefit_sample", "optimal_decision", "evpi",
+__all__ = ["Estimate", "NetBenefit", "net_benefit_sample", "incremental_net_benefit",
+           "optimal_decision", "evpi",
            "SingleEvppi", "evppi_single", "EvsiResult", "pilot_observation", "evsi_pilot",
-           "best_decisions", "gain_estimate", "gain_sums"]
+           "best_decisions", "gain_estimate", "gain_sums", "bin_sums_of_squares"]
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,8 @@ class NetBenefit:
         if decision == self.best:
             return np.zeros(rows.shape[0])
         gain = rows[:, decision - 1] + self.means[decision - 1] if decision else np.zeros(rows.shape[0])
-        if self.best:
-            gain = gain - rows[:, self.best - 1]
+        if self.best:  # in place: one array of the rows' length, not two
+            gain -= rows[:, self.best - 1]
             gain -= self.means[self.best - 1]
         return gain
 
@@ -102,7 +103,13 @@ def net_benefit_sample(net_benefit: np.ndarray | NetBenefit) -> NetBenefit:
         raise ValueError(f"net_benefit: expected (n_paths >= 2, n_decisions >= 1), got {nb.shape}")
     if not np.isfinite(nb).all():
         raise ValueError("net_benefit: contains a value that is not finite")
-    incremental = nb[:, 1:] - nb[:, :1]
+    return incremental_net_benefit(nb[:, 1:] - nb[:, :1])
+
+
+def incremental_net_benefit(incremental: np.ndarray) -> NetBenefit:
+    """Prepare the options' net benefit minus the baseline's, (n, m) C-ordered float64
+    (finite; centred in place): a caller whose baseline is 0 fills it without the
+    (n, 1 + m) array ``net_benefit_sample`` takes."""
     means = incremental.mean(axis=0)
     best = int(np.argmax(means)) + 1 if means.size and means.max() > 0 else 0
     for j in range(means.size):  # column by column: see NetBenefit
@@ -210,6 +217,29 @@ class _Curve:
     best_total: float
 
 
+# Rows squared at once for the bins' sums of squares (whole bins: at least this many).
+_SQUARE_ROWS = 1 << 16
+
+
+def bin_sums_of_squares(rows: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``np.add.reduceat(rows * rows, edges[:-1], axis=0)`` bit for bit, squaring whole
+    bins a block at a time: a bin's sum reads only that bin's squares, in the same order,
+    so no (n, m) copy of ``rows`` is needed (160 MB for two options at 10M paths)."""
+    out = np.empty((edges.size - 1, rows.shape[1]))
+    largest = int(np.diff(edges).max(initial=0))
+    scratch = np.empty((min(rows.shape[0], max(_SQUARE_ROWS, largest)), rows.shape[1]))
+    first = 0
+    while first < edges.size - 1:
+        last = max(int(np.searchsorted(edges, edges[first] + _SQUARE_ROWS, side="right")) - 1,
+                   first + 1)
+        lo, hi = int(edges[first]), int(edges[last])
+        block = scratch[:hi - lo]
+        np.multiply(rows[lo:hi], rows[lo:hi], out=block)
+        out[first:last] = np.add.reduceat(block, edges[first:last] - lo, axis=0)
+        first = last
+    return out
+
+
 def _conditional_curve(sorted_x: np.ndarray, sorted_rows: np.ndarray, sample: NetBenefit,
                        bins: int | None) -> _Curve:
     """Bin the sorted paths, smooth each option's bin means, read the decisions off.
@@ -217,13 +247,14 @@ def _conditional_curve(sorted_x: np.ndarray, sorted_rows: np.ndarray, sample: Ne
     edges = equal_count_edges(sorted_x, bins)
     counts = np.diff(edges)
     means = np.add.reduceat(sorted_rows, edges[:-1], axis=0) / counts[:, None]
-    squares = np.add.reduceat(sorted_rows * sorted_rows, edges[:-1], axis=0)
+    squares = bin_sums_of_squares(sorted_rows, edges)
     within = np.zeros_like(means)
     np.divide(squares - counts[:, None] * means**2, (counts - 1.0)[:, None], out=within,
               where=(counts > 1)[:, None])
     smooth = smooth_bin_means(bin_means(sorted_x, edges), means, counts, np.maximum(within, 0.0))
     best_bin, decision_bin = best_decisions(smooth.fitted, sample.means)
-    decisions = np.repeat(decision_bin, counts)
+    # one byte a path (decisions are 0..m): int64 took 80 MB at 10M paths
+    decisions = np.repeat(decision_bin.astype(np.min_scalar_type(sample.n_options)), counts)
     best_now = sample.best_mean()
     best_total = float(counts @ (best_bin - best_now))
     # Where the decision may change inside a bin (either side of a switch) and in the two
@@ -313,15 +344,20 @@ class EvsiResult:
 def pilot_observation(true_value: np.ndarray, noise_sd_per_example: float, n_examples: int,
                       rng: np.random.Generator) -> np.ndarray:
     """Each path's pilot estimate: its true value + Normal(0, sd / sqrt(n_examples))
-    (the mean of n_examples independent measurements, each with noise sd)."""
+    (the mean of n_examples independent measurements, each with noise sd), as float64.
+    A float32 ``true_value`` is read as is (each value widens exactly in the sum): no
+    float64 copy of it."""
     if not (math.isfinite(noise_sd_per_example) and noise_sd_per_example >= 0):
         raise ValueError(f"noise_sd_per_example: expected a finite number >= 0, got {noise_sd_per_example}")
     if isinstance(n_examples, bool) or not isinstance(n_examples, int | np.integer) or n_examples < 1:
         raise ValueError(f"n_examples: expected a whole number >= 1, got {n_examples!r}")
-    true_value = np.asarray(true_value, dtype=np.float64)
+    true_value = np.asarray(true_value)
+    if true_value.dtype not in (np.float32, np.float64):
+        true_value = true_value.astype(np.float64)
     if true_value.ndim != 1 or not np.isfinite(true_value).all():
         raise ValueError("true_value: expected a one-dimensional array of finite values")
-    return true_value + rng.normal(0.0, noise_sd_per_example / math.sqrt(n_examples), true_value.shape)
+    observed = rng.normal(0.0, noise_sd_per_example / math.sqrt(n_examples), true_value.shape)
+    return np.add(true_value, observed, out=observed)  # in place: one array, same sums
 
 
 def _decision_rule(curve: _Curve, sorted_y: np.ndarray) -> tuple[tuple[float, ...], tuple[int, ...]]:
@@ -344,6 +380,7 @@ def evsi_pilot(true_value: np.ndarray, noise_sd_per_example: float, n_examples: 
     sample = net_benefit_sample(net_benefit)
     observed = pilot_observation(true_value, noise_sd_per_example, n_examples, rng)
     order, sorted_y = _sorted_input(observed, sample.n_paths, None)
+    del observed  # the sort has it: free it before the curve's arrays
     sd = noise_sd_per_example / math.sqrt(n_examples)
     if sample.n_options == 0:
         return EvsiResult(0.0, 0.0, None, None, (), (0,), sd, ())

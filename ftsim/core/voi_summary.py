@@ -3,9 +3,10 @@ estimators of voi.py and voi_group.py applied to the run's own paths, no second 
 
 The decision: keep the baseline (net benefit 0) or commit to one option (its NPV), the one
 with the highest expected NPV. Per path, the net benefit of each decision is
-``[0, NPV_1, ..., NPV_m]`` (``decision_net_benefit``). summarize() prepares it once
-(``prepare``), values each random input with the sort it already made for the drivers
-(``input_value``), then adds EVPI, the scenario's groups and pilots (``value_of_information``).
+``[0, NPV_1, ..., NPV_m]``. summarize() prepares it once, as the options' NPV minus the
+baseline's 0 (``prepare``), values each random input with the sort it already made for the
+drivers (``input_value``), then adds EVPI, the scenario's groups and pilots
+(``value_of_information``).
 
 A pilot's observation is drawn from its own random stream, keyed by the run's seed and
 the pilot's name (``ftsim.rng.design_stream``): adding, removing or renaming another
@@ -25,7 +26,14 @@ from ..scenario import Pilot, Scenario, VoiGroup, input_label
 from .drivers import holm_significant
 from .metrics import SortedSample
 from .result import Result
-from .voi import EvsiResult, NetBenefit, evpi, evppi_single, evsi_pilot, net_benefit_sample
+from .voi import (
+    EvsiResult,
+    NetBenefit,
+    evpi,
+    evppi_single,
+    evsi_pilot,
+    incremental_net_benefit,
+)
 from .voi_group import evppi_group
 from .voi_types import (
     GroupFit,
@@ -36,29 +44,24 @@ from .voi_types import (
     ValueOfInformation,
 )
 
-__all__ = ["decision_net_benefit", "prepare", "input_value", "pilot_discount_factor",
+__all__ = ["prepare", "input_value", "pilot_discount_factor",
            "group_value", "pilot_value", "value_of_information", "pilot_stream_name"]
-
-
-def decision_net_benefit(result: Result) -> np.ndarray | None:
-    """Per path the net benefit of each decision (n, 1 + options): 0 for keeping the
-    baseline, then each option's NPV in scenario order. None when the value of information
-    is not defined: no option, fewer than two paths, or an NPV that is not finite."""
-    if not result.options or result.n_paths < 2:
-        return None
-    columns = [np.zeros(result.n_paths)] + [np.asarray(o.npv, dtype=np.float64)
-                                            for o in result.options.values()]
-    net_benefit = np.column_stack(columns)
-    return net_benefit if np.isfinite(net_benefit).all() else None
 
 
 def prepare(result: Result, enabled: bool | None = None) -> NetBenefit | None:
     """The prepared net benefit when the value of information is to be computed
-    (``enabled``, default the scenario's ``[voi] enabled``) and is defined; else None."""
+    (``enabled``, default the scenario's ``[voi] enabled``) and is defined (an option, two
+    paths, every NPV finite); else None."""
     if not (result.scenario.voi_enabled if enabled is None else enabled):
         return None
-    net_benefit = decision_net_benefit(result)
-    return None if net_benefit is None else net_benefit_sample(net_benefit)
+    if not result.options or result.n_paths < 2:
+        return None
+    # NPV_d - 0 (the baseline) is NPV_d bit for bit: the options' NPV side by side are the
+    # incremental net benefit, without an (n, 1 + m) array with the baseline's zeros
+    incremental = np.empty((result.n_paths, len(result.options)))
+    for j, option in enumerate(result.options.values()):
+        incremental[:, j] = option.npv
+    return incremental_net_benefit(incremental) if np.isfinite(incremental).all() else None
 
 
 def input_value(key: str, label: str, sorted_input: SortedSample | np.ndarray,
@@ -72,14 +75,19 @@ def _decision_id(decision: int, option_ids: Sequence[str]) -> str | None:
     return None if decision == 0 else option_ids[decision - 1]
 
 
-def group_value(group: VoiGroup, result: Result, sample: NetBenefit) -> GroupValue:
+def group_value(group: VoiGroup, result: Result, sample: NetBenefit,
+                inputs: Mapping[str, np.ndarray] | None = None) -> GroupValue:
     """EVPPI of a [[voi.groups]] entry, with the fit check per option; its fixed inputs
-    are constants (left out), a group of fixed inputs is worth 0."""
+    are constants (left out), a group of fixed inputs is worth 0. ``inputs``: the random
+    inputs by key (default the result's; a summary that frees them hands them over)."""
+    inputs = result.inputs if inputs is None else inputs
     labels = tuple(input_label(k, result.scenario) for k in group.inputs)
-    varying = [k for k in group.inputs if k in result.inputs]  # fixed inputs: constants
+    varying = [k for k in group.inputs if k in inputs]  # fixed inputs: constants
     if not varying:
         return GroupValue(group.name, group.inputs, labels, 0.0, 0.0, 0.0, 0.0, ())
-    xs = np.column_stack([np.asarray(result.inputs[k], dtype=np.float64) for k in varying])
+    xs = np.empty((result.n_paths, len(varying)))
+    for j, key in enumerate(varying):  # column by column: no float64 copy of each input first
+        xs[:, j] = inputs[key]
     found = evppi_group(xs, sample)
     option_ids = list(result.options)
     fits = tuple(GroupFit(option_ids[f.decision - 1], f.model, f.terms, f.r2, f.r2_cv)
@@ -108,19 +116,22 @@ def _best_now_se(sample: NetBenefit) -> float:
                      / sample.n_paths)
 
 
-def pilot_value(pilot: Pilot, result: Result, sample: NetBenefit) -> PilotValue:
+def pilot_value(pilot: Pilot, result: Result, sample: NetBenefit,
+                inputs: Mapping[str, np.ndarray] | None = None) -> PilotValue:
     """A pilot priced: EVSI, its rule, the delay's cost and the net value (PilotValue); a
-    pilot on a fixed input (say, fixed by --set) is worth 0.
+    pilot on a fixed input (say, fixed by --set) is worth 0. ``inputs`` as for
+    `group_value`.
 
     Delay: the pilot postpones the decision by its duration d; the decision then plays
     out as it would now, d months later, so everything it is worth is discounted by f =
     (1 + r)^(-d/12). Net value = f (V0 + EVSI) - cost - V0 = f EVSI - cost - (1 - f) V0,
     V0 the expected NPV of the best decision now (0 when that is the baseline).
     """
-    if pilot.input in result.inputs:
-        truth = np.asarray(result.inputs[pilot.input], dtype=np.float64)
+    inputs = result.inputs if inputs is None else inputs
+    if pilot.input in inputs:  # float32 inputs are read as they are (no float64 copy)
         rng = design_stream(result.seed, pilot_stream_name(pilot))
-        found = evsi_pilot(truth, pilot.noise_sd_per_example, pilot.examples, sample, rng)
+        found = evsi_pilot(inputs[pilot.input], pilot.noise_sd_per_example, pilot.examples,
+                           sample, rng)
     else:  # a fixed input: the pilot can only confirm what is known, worth 0
         sd = pilot.noise_sd_per_example / math.sqrt(pilot.examples)
         found = EvsiResult(0.0, 0.0, None, None, (), (sample.best,), sd, ())

@@ -19,8 +19,10 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
+from ftsim.core.conditional import equal_count_edges
 from ftsim.core.metrics import sort_sample
 from ftsim.core.voi import (
+    bin_sums_of_squares,
     evpi,
     evppi_single,
     evsi_pilot,
@@ -317,3 +319,28 @@ def test_bad_arguments_raise_one_line_errors(call, message):
         call()
     assert str(info.value).startswith(message)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("n", [2, 137, 20_000, 65_537, 300_007])
+@pytest.mark.parametrize("kind", ["continuous", "three values", "constant"])
+def test_bin_sums_of_squares_are_the_sums_of_the_squared_copy(n, kind):
+    # The blockwise sums read each bin's squares in the same order as a reduceat over a
+    # squared copy of every row: the same float sums, bit for bit, for bins of any size
+    # (below and above the block, one bin holding every row).
+    rng = np.random.default_rng(n)
+    rows = rng.standard_normal((n, 2)) * rng.lognormal(5.0, 2.0, (n, 1))
+    x = {"continuous": np.sort(rng.random(n)), "constant": np.zeros(n),
+         "three values": np.sort(rng.integers(0, 3, n).astype(float))}[kind]
+    for bins in (None, 7):
+        edges = equal_count_edges(x, bins)
+        expected = np.add.reduceat(rows * rows, edges[:-1], axis=0)
+        assert np.array_equal(bin_sums_of_squares(rows, edges), expected)
+
+
+def test_a_float32_truth_is_observed_as_its_float64_copy():
+    # the pilot's observation reads float32 inputs without widening them first: each value
+    # widens exactly in the sum, so the observation is the float64 copy's
+    truth = np.random.default_rng(3).lognormal(0.0, 1.0, 1000).astype(np.float32)
+    direct = pilot_observation(truth, 0.3, 50, np.random.default_rng(4))
+    widened = pilot_observation(truth.astype(np.float64), 0.3, 50, np.random.default_rng(4))
+    assert direct.dtype == np.float64 and np.array_equal(direct, widened)
