@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,7 +21,8 @@ PATH_OUTCOMES = ("payback_month", "npv", "upfront", "tco_baseline", "tco_option"
                  "retrains")
 
 __all__ = ["OptionResult", "Result", "PER_PATH_FIELDS", "ArrayFactory", "ChunkRows",
-           "CUMULATIVE_PERCENTILES", "COMPACT_INPUTS_ABOVE", "inputs_dtype"]
+           "CUMULATIVE_PERCENTILES", "COMPACT_INPUTS_ABOVE", "inputs_dtype", "ReleasedError",
+           "RELEASABLE_OPTION_FIELDS", "RELEASABLE_RESULT_FIELDS"]
 
 # The per-month percentiles of CS_t a run always gives exactly, also when it streamed its
 # CS rows instead of keeping them (`OptionResult.cumulative_percentiles`).
@@ -42,6 +43,30 @@ _DTYPES: dict[str, Any] = {"payback_month": np.int16, "abandoned": bool, "retrai
 ArrayFactory = Callable[[str, tuple[int, ...], Any], np.ndarray]
 _PAYBACK_MONTH_MAX = int(np.iinfo(_DTYPES["payback_month"]).max)
 MonthlySums = Mapping[str, np.ndarray]
+# The per-path arrays a releasing summary frees (`Result.take`): an option's outcomes and
+# CS rows, and the run's inputs, tokens and requests per month. Monthly sums and the
+# streamed CS percentiles are per month, not per path: they stay.
+RELEASABLE_OPTION_FIELDS = (*PER_PATH_FIELDS, "cumulative")
+RELEASABLE_RESULT_FIELDS = ("inputs", "tokens_per_month", "requests_per_month")
+
+
+class ReleasedError(RuntimeError):
+    """A per-path array read after ``summarize(result, release=True)`` freed it."""
+
+
+def _released(owner: str, name: str) -> ReleasedError:
+    return ReleasedError(f"{owner}.{name}: this run's per-path arrays were released by "
+                         f"summarize(result, release=True); summarize without release to "
+                         f"read them afterwards")
+
+
+def _drop(target: object, names: Iterable[str], allowed: tuple[str, ...]) -> None:
+    """Delete the attributes ``names`` of ``target`` (each in ``allowed``): a later read
+    goes to ``__getattr__``, which raises ReleasedError."""
+    for name in names:
+        if name not in allowed:
+            raise ValueError(f"{name!r} is not a releasable per-path array ({allowed})")
+        target.__dict__.pop(name, None)
 
 
 class ChunkRows(Protocol):
@@ -177,6 +202,18 @@ class OptionResult:
         cumulative = None if self.cumulative is None else self.cumulative[:, :n]
         return replace(self, **arrays, cumulative=cumulative)
 
+    def release(self, names: Iterable[str] = RELEASABLE_OPTION_FIELDS) -> None:
+        """Drop these per-path arrays (of RELEASABLE_OPTION_FIELDS), so their memory is
+        freed once no one else holds them; reading one later raises ReleasedError."""
+        _drop(self, names, RELEASABLE_OPTION_FIELDS)
+
+    if not TYPE_CHECKING:  # hidden from mypy, which would then accept any attribute name
+        def __getattr__(self, name: str) -> Any:
+            """Reached only when the attribute is missing: a released array, or a typo."""
+            if name in RELEASABLE_OPTION_FIELDS:
+                raise _released("OptionResult", name)
+            raise AttributeError(f"'OptionResult' object has no attribute {name!r}")
+
 
 @dataclass
 class Result:
@@ -197,6 +234,10 @@ class Result:
     precision_target: float | None = None
     precision_reached: bool | None = None
     precision_half_width: float | None = None
+    # True once `take` moved the per-path arrays out (summarize(..., release=True)): the
+    # scalars, the scenario and each option's monthly sums remain; a per-path array does
+    # not, and reading one raises ReleasedError.
+    released: bool = False
 
     @classmethod
     def allocate(cls, scenario: Scenario, n_paths: int, make: ArrayFactory = _empty, *,
@@ -268,6 +309,30 @@ class Result:
             tokens_per_month=self.tokens_per_month[:n],
             requests_per_month=self.requests_per_month[:n],
             options={oid: o.head(n) for oid, o in self.options.items()})
+
+    def take(self) -> Result:
+        """A result holding this one's per-path arrays; this one keeps its scalars, scenario
+        and monthly sums, and is ``released``. A summary that frees each array once read
+        takes them so: its references are then the last, and dropping one frees it."""
+        taken = replace(self, options={oid: replace(o) for oid, o in self.options.items()})
+        for option in self.options.values():
+            option.release()
+        self.release()
+        self.released = True
+        return taken
+
+    def release(self, names: Iterable[str] = RELEASABLE_RESULT_FIELDS) -> None:
+        """Drop these per-path arrays of the run (of RELEASABLE_RESULT_FIELDS; an option's:
+        `OptionResult.release`), so their memory is freed once no one else holds them;
+        reading one later raises ReleasedError."""
+        _drop(self, names, RELEASABLE_RESULT_FIELDS)
+
+    if not TYPE_CHECKING:  # hidden from mypy, which would then accept any attribute name
+        def __getattr__(self, name: str) -> Any:
+            """Reached only when the attribute is missing: a released array, or a typo."""
+            if name in RELEASABLE_RESULT_FIELDS:
+                raise _released("Result", name)
+            raise AttributeError(f"'Result' object has no attribute {name!r}")
 
     def finished(self, *, seed: int, sampler: str, chunk_size: int, seconds: float) -> Result:
         return replace(self, seed=seed, sampler=sampler, chunk_size=chunk_size, seconds=seconds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -15,36 +15,30 @@ import numpy as np
 from .._version import __version__
 from ..scenario import Scenario, input_label
 from .drivers import driver_row, rank_drivers
-from .engine import BASELINE_COMPONENTS, COST_COMPONENTS
 from .metrics import (
     RANK_QUANTILES,
     CentredRanks,
     by_importance,
     centred_ranks,
-    expected_loss_given_loss,
-    npv_quantiles,
-    npv_statistics,
-    payback_month_quantile,
-    payback_probability_by_month,
     sort_sample,
     spearman_centred,
-    target_probabilities,
-    verdict,
-    wilson_interval,
 )
-from .result import CUMULATIVE_PERCENTILES, OptionResult, Result
+from .option_numbers import finite, floats, npv_numbers, option_outcomes, spread
+from .result import (
+    CUMULATIVE_PERCENTILES,
+    RELEASABLE_OPTION_FIELDS,
+    OptionResult,
+    ReleasedError,
+    Result,
+)
 from .sampling import WORLD
 from .summary_types import (
     CorrelationRow,
     DriverRow,
     FanBands,
-    Histogram,
     InputRow,
     InputValue,
-    MeanMedian,
-    MonthlyCosts,
     OptionSummary,
-    PaybackMonths,
     ScenarioInfo,
     SensitivityRow,
     SimulationInfo,
@@ -60,111 +54,34 @@ __all__ = ["CS_PERCENTILES", "Summary", "json_safe", "summarize"]
 CS_PERCENTILES = CUMULATIVE_PERCENTILES  # 5, 25, 50, 75, 95
 
 
-def _f(x: Any) -> float | None:
-    """A finite float, or None for inf / -inf / NaN (JSON has no such numbers)."""
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def _floats(values: np.ndarray) -> tuple[float, ...]:
-    """Values finite by construction (probabilities, percentiles of finite money) as floats."""
-    return tuple(float(v) for v in np.asarray(values, dtype=float).tolist())
-
-
-def _spread(x: np.ndarray) -> Spread:
-    p5, p50, p95 = np.percentile(x, (5, 50, 95))
-    return Spread(_f(np.mean(x)), _f(p5), _f(p50), _f(p95))
-
-
-def _mean_median(x: np.ndarray) -> MeanMedian:
-    return MeanMedian(_f(np.mean(x)), _f(np.percentile(x, (50,))[0]))
-
-
-def _histogram(x: np.ndarray, bins: int = 40) -> Histogram:
-    """Counts over the central 99 % of ``x`` (finite values), edges strictly increasing.
-
-    A (nearly) constant sample gets a range of +-1, widened to +-1e-9 of its magnitude when
-    that is larger: a fixed +-1 around 1e15 is below the spacing of float64 (0.125 there
-    and growing), so the edges would repeat and numpy refuses them.
-    """
-    finite = x[np.isfinite(x)]
-    if finite.size == 0:
-        return Histogram((), ())
-    lo, hi = (float(v) for v in np.percentile(finite, [0.5, 99.5]))
-    scale = max(abs(lo), abs(hi))
-    if hi - lo <= 1e-9 * scale:
-        mid, pad = lo + 0.5 * (hi - lo), max(1.0, 1e-9 * scale)
-        lo, hi = mid - pad, mid + pad
-    counts, edges = np.histogram(finite, bins=bins, range=(lo, hi))
-    return Histogram(_floats(edges), tuple(int(c) for c in counts.tolist()))
-
-
 def _sensitivity(row: Mapping[str, Any]) -> SensitivityRow:
-    return SensitivityRow(row["input"], None if row["spearman"] is None else _f(row["spearman"]),
-                          _f(row["p_payback_low"]), _f(row["p_payback_high"]))
-
-
-def _option_numbers(result: Result, option_id: str, option: OptionResult,
-                    sorted_npv: np.ndarray) -> dict[str, Any]:
-    """An option's OptionSummary fields but its CS bands, sensitivity and drivers: the
-    per-path statistics, computed in the summary's thread pool beside the inputs."""
-    scenario = result.scenario
-    n, horizon, within = result.n_paths, scenario.horizon_months, scenario.payback_within_months
-    payback = option.payback_month
-    hit = (payback > 0) & (payback <= within)
-    hits = int(np.count_nonzero(hit))
-    low, high = wilson_interval(hits, n)
-    monthly = {k: _floats(option.monthly_cost_sums[k] / n)
-               for k in ("baseline", *COST_COMPONENTS, *BASELINE_COMPONENTS)}
-    return dict(
-        id=option_id,
-        name=scenario.options[option_id].name,
-        p_payback_within=hits / n,
-        p_payback_within_ci95=(low, high),
-        p_payback_by_month=_floats(payback_probability_by_month(payback, horizon)),
-        payback_month=PaybackMonths(*(payback_month_quantile(payback, q, horizon)
-                                      for q in (10, 50, 90))),
-        p_abandoned=float(np.mean(option.abandoned)),
-        npv=_spread(option.npv),
-        upfront_cost=_spread(option.upfront),
-        tco_baseline=_mean_median(option.tco_baseline),
-        tco_option=_mean_median(option.tco_option),
-        verdict=verdict((low, high), scenario.required_probability),
-        p_npv_negative=float(np.mean(option.npv < 0)),
-        p_dips_below_zero_after_payback=float(np.mean(option.dips_after_payback)),
-        mean_retrains=float(np.mean(option.retrains)),
-        npv_histogram=_histogram(option.npv),
-        monthly_mean_cost=MonthlyCosts(**monthly),
-        npv_statistics=npv_statistics(option.npv, sorted_npv),
-        npv_quantiles=npv_quantiles(sorted_npv),
-        expected_loss_given_loss=expected_loss_given_loss(sorted_npv),
-        npv_targets=target_probabilities(sorted_npv, scenario.npv_targets),
-    )
+    return SensitivityRow(row["input"], None if row["spearman"] is None else finite(row["spearman"]),
+                          finite(row["p_payback_low"]), finite(row["p_payback_high"]))
 
 
 def _option_summary(numbers: Mapping[str, Any], cs_percentiles: np.ndarray,
                     rows: _OptionRows) -> OptionSummary:
     return OptionSummary(
         **numbers,
-        cumulative_net_savings=FanBands(*(_floats(row) for row in cs_percentiles)),
+        cumulative_net_savings=FanBands(*(floats(row) for row in cs_percentiles)),
         sensitivity=tuple(_sensitivity(r) for r in by_importance(rows.sensitivity)),
         drivers=rank_drivers(rows.drivers),
     )
 
 
-def _input_rows(result: Result, quantiles: Mapping[str, Mapping[int, float]]) -> tuple[InputRow, ...]:
+def _input_rows(scenario: Scenario, quantiles: Mapping[str, Mapping[int, float]]
+                ) -> tuple[InputRow, ...]:
+    """Every input's row: a random one's quantiles (``quantiles``, from its sort), a fixed
+    one's value."""
     rows = []
-    scenario = result.scenario
     for key, item in scenario.all_inputs().items():
         owner = key.split(".")[1] if key.startswith("options.") else WORLD
         if key in quantiles:
             p5, p50, p95 = (quantiles[key][q] for q in (5, 50, 95))
-        elif key in result.inputs:
-            p5, p50, p95 = (float(v) for v in np.percentile(result.inputs[key], [5, 50, 95]))
         else:
             p5 = p50 = p95 = float(item.dist.ppf(np.array([0.5]))[0])
         rows.append(InputRow(key, item.dist.describe(), item.is_random, owner,
-                             _f(p5), _f(p50), _f(p95), label=input_label(key, scenario),
+                             finite(p5), finite(p50), finite(p95), label=input_label(key, scenario),
                              source=item.source, as_of=item.as_of))
     return tuple(rows)
 
@@ -200,32 +117,39 @@ class _OptionRows:
 
 
 @dataclass(frozen=True)
-class _NpvOrder:
-    """An option's sorted NPV, and its centred ranks (None when NPV is constant)."""
+class _NpvRanks:
+    """An option's NPV ranks, centred (None when NPV is constant): one side of every
+    input's Spearman."""
 
-    sorted: np.ndarray
     ranks: CentredRanks | None
     constant: bool
 
 
-def _npv_order(npv: np.ndarray) -> _NpvOrder:
+def _npv_statistics(scenario: Scenario, npv: np.ndarray) -> tuple[dict[str, Any], _NpvRanks]:
+    """An option's numbers read from its NPV, and its NPV ranks: one sort, whose sorted
+    copy goes with this task (it would otherwise stay through the groups and pilots)."""
     sample = sort_sample(npv)
+    numbers = npv_numbers(scenario, npv, sample.values)
     constant = sample.is_constant()
     ranks = None if constant else centred_ranks(sample.average_ranks())
-    return _NpvOrder(sample.values, ranks, constant)
+    return numbers, _NpvRanks(ranks, constant)
+
+
+# an input's quantiles, sensitivity rows and driver rows by option, and EVPPI
+_InputStatistics = tuple[dict[int, float], dict[str, dict[str, Any]], dict[str, DriverRow],
+                         InputValue | None]
 
 
 def _input_statistics(
-    result: Result, key: str, hits: Mapping[str, np.ndarray], npv: Mapping[str, _NpvOrder],
-    voi: NetBenefit | None,
-) -> tuple[dict[int, float], dict[str, dict[str, Any]], dict[str, DriverRow], InputValue | None]:
+    result: Result, key: str, values: np.ndarray, hits: Mapping[str, np.ndarray],
+    npv: Mapping[str, _NpvRanks], voi: NetBenefit | None,
+) -> _InputStatistics:
     """An input's quantiles, per owner option its sensitivity row and driver row, and its
     EVPPI (None without ``voi``, the run's prepared net benefit).
 
-    One sort of the input serves all; its ranks are dropped before the drivers, which hold
-    one NPV copy ordered by the input at a time.
+    One sort of the input ``values`` serves all; its ranks are dropped before the drivers,
+    which hold one NPV copy ordered by the input at a time.
     """
-    values = result.inputs[key]
     sample = sort_sample(values)
     quantiles = sample.percentiles(RANK_QUANTILES)
     deciles = (quantiles[10], quantiles[90])
@@ -252,48 +176,108 @@ def _cs_percentiles(option: OptionResult) -> np.ndarray:
     return option.cumulative_percentiles(CS_PERCENTILES)
 
 
-def _heavy_statistics(
-    result: Result, threads: int | None, voi: NetBenefit | None,
-) -> tuple[dict[str, OptionSummary], dict[str, dict[int, float]], ValueOfInformation | None]:
-    """Every option's summary, the input quantiles, and the value of information when
-    ``voi`` (the prepared net benefit) is given.
+def _traffic(result: Result) -> tuple[Spread, Spread]:
+    return spread(result.tokens_per_month), spread(result.requests_per_month)
 
-    The heavy parts -- one sort per random input and per option's NPV, the CS percentiles
-    and per-path statistics of each option, the groups' and pilots' values -- run in a
-    thread pool (the sorts and most numpy work release the GIL), and each input's sort is
-    used for every option and then dropped, so memory stays at one sorted input (and one
-    NPV ordered by it) per worker thread.
+
+@dataclass(frozen=True)
+class _Outcomes:
+    """What the summary reads off the per-path arrays other than NPV and the inputs: per
+    option its OptionSummary fields from its outcomes and its CS percentiles, and the
+    spreads of tokens and requests per month."""
+
+    options: dict[str, dict[str, Any]]
+    cs: dict[str, np.ndarray]
+    traffic: tuple[Spread, Spread]
+
+
+@dataclass(frozen=True)
+class _Statistics:
+    """Everything the per-path arrays give the summary: option summaries, the inputs'
+    quantiles, the value of information (None when not asked), tokens and requests."""
+
+    options: dict[str, OptionSummary]
+    quantiles: dict[str, dict[int, float]]
+    value_of_information: ValueOfInformation | None
+    traffic: tuple[Spread, Spread]
+
+
+def _of(inputs: Mapping[str, np.ndarray], keys: Iterable[str]) -> dict[str, np.ndarray]:
+    """The random inputs among ``keys`` (a fixed input has no per-path array)."""
+    return {k: inputs[k] for k in keys if k in inputs}
+
+
+def _outcomes(pool: ThreadPoolExecutor, result: Result, voi_enabled: bool | None,
+              ) -> tuple[_Outcomes, NetBenefit | None]:
+    """The first phase, in ``pool``: everything read from the outcomes but NPV, and the
+    prepared net benefit of the value of information (None when not computed)."""
+    voi = pool.submit(prepare, result, voi_enabled)
+    options = {oid: pool.submit(option_outcomes, result.scenario, result.n_paths, oid, o)
+               for oid, o in result.options.items()}
+    cs = {oid: pool.submit(_cs_percentiles, o) for oid, o in result.options.items()}
+    traffic = pool.submit(_traffic, result)
+    return _Outcomes({oid: f.result() for oid, f in options.items()},
+                     {oid: f.result() for oid, f in cs.items()}, traffic.result()), voi.result()
+
+
+def _heavy_statistics(result: Result, threads: int | None, voi_enabled: bool | None,
+                      release: bool) -> _Statistics:
+    """The statistics of the per-path arrays, in a thread pool (the sorts and most numpy
+    work release the GIL): first what the outcomes but NPV give (`_outcomes`), then the
+    heavy part, its longest tasks (groups, pilots) first.
+
+    Each input goes to its own tasks (the summary's references are popped as they are
+    handed over). With ``release`` (`Result.take`: the caller holds none) the outcomes but
+    NPV are freed before the heavy part, and each input once its statistics and the groups
+    and pilots that read it are done. Memory in the heavy part stays at one sorted input
+    (and one NPV ordered by it) per worker thread.
     """
-    hits = _hits(result)
-    threads = threads or min(8, os.cpu_count() or 1)
-    scenario = result.scenario
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        npv_futures = {oid: pool.submit(_npv_order, o.npv) for oid, o in result.options.items()}
-        # the longest single tasks go first, so no thread is left with one at the end
-        groups = [pool.submit(group_value, g, result, voi) for g in scenario.voi_groups
-                  if voi is not None]
-        pilots = [pool.submit(pilot_value, p, result, voi) for p in scenario.pilots
-                  if voi is not None]
-        cs_futures = {oid: pool.submit(_cs_percentiles, o)
-                      for oid, o in result.options.items()}
-        npv = {oid: future.result() for oid, future in npv_futures.items()}
-        number_futures = {oid: pool.submit(_option_numbers, result, oid, o, npv[oid].sorted)
-                          for oid, o in result.options.items()}
-        inputs = pool.map(lambda k: _input_statistics(result, k, hits, npv, voi), result.inputs)
-        statistics = dict(zip(result.inputs, inputs, strict=True))
-        cs = {oid: future.result() for oid, future in cs_futures.items()}
-        numbers = {oid: future.result() for oid, future in number_futures.items()}
+    hits, scenario = _hits(result), result.scenario
+    inputs = dict(result.inputs)
+    if release:
+        result.release(("inputs",))
+    with ThreadPoolExecutor(max_workers=threads or min(8, os.cpu_count() or 1)) as pool:
+        outcomes, voi = _outcomes(pool, result, voi_enabled)
+        if release:
+            _release_outcomes(result)
+        npv_futures = [pool.submit(_npv_statistics, scenario, o.npv)
+                       for o in result.options.values()]
+        groups = [pool.submit(group_value, g, result, voi, _of(inputs, g.inputs))
+                  for g in scenario.voi_groups if voi is not None]
+        pilots = [pool.submit(pilot_value, p, result, voi, _of(inputs, [p.input]))
+                  for p in scenario.pilots if voi is not None]
+        numbers, ranks = {}, {}
+        for oid, future in zip(result.options, npv_futures, strict=True):
+            npv_numbers, ranks[oid] = future.result()
+            numbers[oid] = {**outcomes.options[oid], **npv_numbers}
+        input_futures = {key: pool.submit(_input_statistics, result, key, inputs.pop(key), hits,
+                                          ranks, voi) for key in list(inputs)}
+        statistics = {key: future.result() for key, future in input_futures.items()}
+        found = None if voi is None else value_of_information(
+            result, voi, {k: v for k, (*_, v) in statistics.items() if v is not None},
+            tuple(f.result() for f in groups), tuple(f.result() for f in pilots))
     quantiles = {k: q for k, (q, _, _, _) in statistics.items()}
+    return _Statistics(_option_summaries(result, numbers, outcomes.cs, statistics), quantiles,
+                       found, outcomes.traffic)
+
+
+def _release_outcomes(result: Result) -> None:
+    """Free what `_Outcomes` has read: every per-path array but NPV and the inputs."""
+    for option in result.options.values():
+        option.release(name for name in RELEASABLE_OPTION_FIELDS if name != "npv")
+    result.release(("tokens_per_month", "requests_per_month"))
+
+
+def _option_summaries(result: Result, numbers: Mapping[str, Mapping[str, Any]],
+                      cs: Mapping[str, np.ndarray], statistics: Mapping[str, _InputStatistics],
+                      ) -> dict[str, OptionSummary]:
+    """Each option's summary: its numbers, CS bands, and its inputs' rows in input order."""
     rows = {oid: _OptionRows([], []) for oid in result.options}
     for _, sensitivity, drivers, _ in statistics.values():
         for oid, row in sensitivity.items():
             rows[oid].sensitivity.append(row)
             rows[oid].drivers.append(drivers[oid])
-    values = {k: v for k, (_, _, _, v) in statistics.items() if v is not None}
-    found = None if voi is None else value_of_information(
-        result, voi, values, tuple(f.result() for f in groups), tuple(f.result() for f in pilots))
-    options = {oid: _option_summary(numbers[oid], cs[oid], rows[oid]) for oid in result.options}
-    return options, quantiles, found
+    return {oid: _option_summary(numbers[oid], cs[oid], rows[oid]) for oid in result.options}
 
 
 def _correlations(scenario: Scenario) -> tuple[CorrelationRow, ...]:
@@ -303,10 +287,16 @@ def _correlations(scenario: Scenario) -> tuple[CorrelationRow, ...]:
 
 
 def summarize(result: Result, threads: int | None = None, *,
-              value_of_information: bool | None = None) -> Summary:
+              value_of_information: bool | None = None, release: bool = False) -> Summary:
     """The section 5 summary of a run, with extras used by the report (see README), and
     its value of information unless ``value_of_information`` is False (default: the
     scenario's ``[voi] enabled``; docs/model.md section 11.2).
+
+    ``release``: the caller needs none of the result's per-path arrays afterwards (nothing
+    else reads them, e.g. no per-path file is being written from them). The summary takes
+    them (`Result.take`: ``result.released``; reading one raises ReleasedError) and frees
+    each once read, before its heavy part where it can, so large runs peak lower (10M paths:
+    GiB figures in memory.py). The numbers are the same either way.
 
     JSON-safe: it holds only finite numbers or None (null in summary.json); None means not
     finite or not defined, e.g. an input's P50 of None is ``max_acceptable_gap = inf`` (the
@@ -315,9 +305,13 @@ def summarize(result: Result, threads: int | None = None, *,
     input that never varies, a first-order share of None an output (the payback indicator
     or NPV) that never varies, an expected loss given a loss of None a run with no loss.
     """
+    if result.released:
+        raise ReleasedError("summarize: this result's per-path arrays were released by an "
+                            "earlier summarize(result, release=True)")
+    work = result.take() if release else result
+    statistics = _heavy_statistics(work, threads, value_of_information, release)
+    del work  # released: its last per-path arrays (the NPVs) go now
     scenario = result.scenario
-    voi = prepare(result, value_of_information)
-    options, quantiles, found = _heavy_statistics(result, threads, voi)
     half_width = result.precision_half_width
     return Summary(
         ftsim_version=__version__,
@@ -335,10 +329,10 @@ def summarize(result: Result, threads: int | None = None, *,
             precision_reached=result.precision_reached,
             precision_half_width=None if half_width is None else round(half_width, 6)),
         baseline_name=scenario.baseline_name,
-        tokens_per_month=_spread(result.tokens_per_month),
-        requests_per_month=_spread(result.requests_per_month),
-        inputs=_input_rows(result, quantiles),
-        options=options,
+        tokens_per_month=statistics.traffic[0],
+        requests_per_month=statistics.traffic[1],
+        inputs=_input_rows(scenario, statistics.quantiles),
+        options=statistics.options,
         correlations=_correlations(scenario),
-        value_of_information=found,
+        value_of_information=statistics.value_of_information,
     )
