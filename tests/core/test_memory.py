@@ -60,7 +60,8 @@ def test_memory_estimate_matches_a_hand_count():
     assert parts["process"] == PROCESS_BASE_BYTES
     assert parts["result"] == 1_200_000
     assert parts["simulation"] == 2 * 2_176_000  # two threads, no worker processes
-    assert parts["summary"] == 10_000 * (16 + 48 * threads)
+    # the summary: per option 24 bytes held, per thread 56 and 16 MiB of fixed blocks
+    assert parts["summary"] == 10_000 * (24 + 56 * threads) + threads * 16 * 2**20
     assert parts["paths_writer"] == 0
     assert estimate_memory(scenario, 10_000, 2, 1_000, write_paths=False) == (
         PROCESS_BASE_BYTES + 1_200_000 + max(2 * 2_176_000, parts["summary"]))
@@ -68,11 +69,13 @@ def test_memory_estimate_matches_a_hand_count():
     processes = memory_breakdown(scenario, 10_000, 2, 1_000, processes=True)
     assert processes["simulation"] == 2 * (2_176_000 + WORKER_BASE_BYTES)
     # streamed CS rows: 72 bytes a path held; while simulating, 16% of the 48 CS bytes
-    # a path (the brackets' share) and the pilot's rows (all 10,000 paths here)
+    # a path (the brackets' share) and the pilot's rows and their sorted copy (all 10,000
+    # paths here)
     streamed = memory_breakdown(scenario, 10_000, 2, 1_000, keep_cumulative=False,
                                 write_paths=False)
     assert streamed["result"] == 720_000
-    assert streamed["simulation"] == 2 * 2_176_000 + math.ceil(0.16 * 48 * 10_000) + 480_000
+    assert streamed["simulation"] == (2 * 2_176_000 + math.ceil(0.16 * 48 * 10_000)
+                                      + 2 * 480_000)
     # the paths writer: 1 option x 1 batch of 10,000 rows x 11 columns x 24 bytes
     assert memory_breakdown(scenario, 10_000, 1, 1_000)["paths_writer"] == 10_000 * 11 * 24
     # beyond 2M paths the inputs, tokens and requests are float32: 4 bytes fewer each
@@ -86,24 +89,40 @@ price_input_per_mtok = 0.3
 price_output_per_mtok = 0.3
 """)
     assert memory_breakdown(two, 10_000, 1, 1_000)["result"] == 10_000 * (120 + 40 + 48)
+    # A releasing summary frees the outcomes but NPV (32 bytes a path an option), CS rows
+    # (48) and tokens and requests (16) before its heavy part, and never goes below its
+    # first phase: 10 bytes a path an option, 8 a thread, the fixed blocks, and (kept CS
+    # rows of a small run) a copy of an option's rows per thread at once.
+    fixed = threads * 16 * 2**20
+    heavy = 20_000 * (2 * 24 + 56 * threads) + fixed
+    first = 20_000 * (2 * 10 + 8 * threads + min(threads, 2) * 48) + fixed
+    released = memory_breakdown(two, 20_000, 1, 1_000, release_summary=True)["summary"]
+    assert released == max(first, heavy - 20_000 * (2 * 32 + 2 * 48 + 16))
+    assert memory_breakdown(two, 20_000, 1, 1_000)["summary"] == max(first, heavy)
 
 
-@pytest.mark.parametrize("keep", [True, False])
-def test_memory_estimate_bounds_a_measured_run(keep):
+@pytest.mark.parametrize(("keep", "release"), [(True, False), (False, False), (False, True)])
+def test_memory_estimate_bounds_a_measured_run(keep, release):
     # Above what a run really allocates (numpy reports to tracemalloc; the process's own
-    # modules are outside the count), and not wildly above it.
+    # modules are outside the count), and not wildly above it; at 100,000 paths the
+    # summary is the largest phase after the result when CS rows are kept, the
+    # simulation's pilot when they are streamed.
     scenario = ftsim.load_scenario(SUPPORT_BOT)
     ftsim.summarize(ftsim.simulate(scenario, paths=100, jobs=1))  # load and tabulate first
     tracemalloc.start()
     try:
-        result = ftsim.simulate(scenario, paths=20_000, jobs=2, chunk_size=4096,
+        result = ftsim.simulate(scenario, paths=100_000, jobs=2, chunk_size=2048,
                                 keep_cumulative=keep)
-        ftsim.summarize(result)
+        ftsim.summarize(result, release=release)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    estimate = estimate_memory(scenario, 20_000, 2, 4096, write_paths=False,
-                               keep_cumulative=keep) - PROCESS_BASE_BYTES
+    parts = memory_breakdown(scenario, 100_000, 2, 2048, write_paths=False,
+                             keep_cumulative=keep, release_summary=release)
+    assert (parts["summary"] > parts["simulation"]) == keep
+    estimate = estimate_memory(scenario, 100_000, 2, 2048, write_paths=False,
+                               keep_cumulative=keep,
+                               release_summary=release) - PROCESS_BASE_BYTES
     assert peak <= estimate <= 2 * peak
 
 
