@@ -15,7 +15,7 @@ from .fan import fan_chart
 from .npv import npv_distribution
 from .payback import payback_curve
 from .registry import FigureSpec, draw_figure, figure_specs
-from .render import RenderedFigure, draw_svg, render_figures
+from .render import PendingPngs, RenderedFigure, draw_svg, render_figures, start_figures
 from .style import FIGSIZE, LOSS_COLOR, OPTION_COLORS, PNG_DPI, house_style, money_formatter
 from .sweep import sweep_chart
 
@@ -40,4 +40,6 @@ __all__ = [
     "RenderedFigure",
     "draw_svg",
     "render_figures",
+    "start_figures",
+    "PendingPngs",
 ]

@@ -32,8 +32,9 @@ from .registry import BreakevenCurve, FigureSpec, draw_figure, figure_specs
 from .style import FIGSIZE, PNG_DPI, house_style
 from .svg import figure_svg
 
-__all__ = ["RenderedFigure", "render_figures", "draw_svg", "laid_out_figure", "figure_style",
-           "svgs_to_pngs", "figure_fonts", "warm_up", "PARALLEL_MIN_FIGURES"]
+__all__ = ["RenderedFigure", "render_figures", "start_figures", "PendingPngs", "draw_svg",
+           "laid_out_figure", "figure_style", "svgs_to_pngs", "figure_fonts", "warm_up",
+           "PARALLEL_MIN_FIGURES"]
 
 # Fewer figures than this are drawn here alone. A child costs 7-16 ms (fork, pipe, join;
 # measured), a figure 0.03-0.07 s of CPU: from 4 figures on, a child saves more than it costs.
@@ -116,19 +117,32 @@ def _draw_named(spec: FigureSpec, summary: Summary, breakeven: BreakevenCurve | 
                            ) from exc
 
 
-def _child(job: _Job, send: Any) -> None:
-    """A forked drawing process: draw what it can take, send it all back, or the error.
+def _child(job: _Job, connection: Any) -> None:
+    """A forked drawing process: draw what it can take and send it back; then rasterise
+    the PNGs the parent sends (every figure's: see PendingPngs), or exit on None.
 
     Ctrl-C is the parent's to handle (it ends the children), and SIGTERM simply ends the
     child: not the handlers inherited from a CLI, which clean up a run folder."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
-        send.send(("ok", list(job.take())))
+        connection.send(("ok", list(job.take())))
+        pngs = connection.recv()
+        if pngs:
+            _write_pngs(pngs)
+            connection.send(("ok", None))
+    except EOFError:  # the parent gave up: nothing to report to
+        pass
     except Exception as exc:  # the parent raises it
-        send.send(("error", str(exc)))
+        connection.send(("error", str(exc)))
     finally:
-        send.close()
+        connection.close()
+
+
+def _write_pngs(items: Sequence[tuple[Path, str]]) -> None:
+    """Rasterise (path, SVG) pairs, one Typst compile, each file moved into place."""
+    for (path, _), data in zip(items, svgs_to_pngs([svg for _, svg in items]), strict=True):
+        atomic_write_bytes(path, data)
 
 
 def _workers(figures: int, workers: int | None) -> int:
@@ -142,10 +156,10 @@ def _workers(figures: int, workers: int | None) -> int:
 
 
 def _fork(job: _Job) -> tuple[Any, Any]:
-    """Start one drawing child; return (process, the end of its pipe to read)."""
+    """Start one drawing child; return (process, the parent's end of its pipe)."""
     context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(job, send), daemon=True)
+    connection, child_end = context.Pipe(duplex=True)
+    process = context.Process(target=_child, args=(job, child_end), daemon=True)
     with warnings.catch_warnings():
         # Python 3.12+ warns on fork() while other threads run (the CLI writes the paths
         # file on one): the child only draws with matplotlib and numpy, it never takes a
@@ -153,16 +167,26 @@ def _fork(job: _Job) -> tuple[Any, Any]:
         warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks",
                                 category=DeprecationWarning)
         process.start()
-    send.close()
-    return process, receive
+    child_end.close()
+    return process, connection
+
+
+def _end(children: Sequence[tuple[Any, Any]]) -> None:
+    for process, connection in children:
+        connection.close()
+        process.join(timeout=5)
+        if process.is_alive():
+            process.terminate()
+            process.join()
 
 
 def _draw_all(specs: Sequence[FigureSpec], summary: Summary, breakeven: BreakevenCurve | None,
-              workers: int) -> list[str]:
+              workers: int) -> tuple[list[str], list[tuple[Any, Any]]]:
     """Every figure's SVG, in ``specs`` order: drawn here, and by ``workers - 1`` forked
-    children at the same time (each takes the next undrawn figure, the parent too)."""
+    children at the same time (each takes the next undrawn figure, the parent too); and
+    the children, still waiting for PNG work (the caller ends them)."""
     if workers <= 1:
-        return [_draw_named(spec, summary, breakeven) for spec in specs]
+        return [_draw_named(spec, summary, breakeven) for spec in specs], []
     import matplotlib.backends.backend_svg  # noqa: F401  (imported once, before forking)
 
     order = sorted(range(len(specs)), key=lambda i: -_COST.get(specs[i].kind, 3))
@@ -174,24 +198,49 @@ def _draw_all(specs: Sequence[FigureSpec], summary: Summary, breakeven: Breakeve
         gc.unfreeze()
     try:
         svgs = dict(job.take())
-        for process, receive in children:
+        for process, connection in children:
+            svgs.update(_reply(process, connection))
+    except BaseException:
+        _end(children)
+        raise
+    return [svgs[i] for i in range(len(specs))], children
+
+
+def _reply(process: Any, connection: Any) -> Any:
+    """A child's next answer, or its error raised here."""
+    try:
+        status, payload = connection.recv()
+    except EOFError:
+        process.join()
+        raise RuntimeError(f"a figure process died (exit code {process.exitcode})") from None
+    if status != "ok":
+        raise RuntimeError(payload)
+    return payload
+
+
+class PendingPngs:
+    """The PNGs of ``render_figures``, being rasterised by a drawing process while the
+    caller goes on (Typst holds the GIL, so a thread would not run beside it): the report
+    writes its Markdown, HTML and PDF meanwhile. ``wait`` returns once every file is in
+    place (rasterised here when no process took them); ``close`` ends the process."""
+
+    def __init__(self, items: Sequence[tuple[Path, str]], child: tuple[Any, Any] | None):
+        self._items, self._child = list(items), child
+
+    def wait(self) -> None:
+        if self._child is not None:
             try:
-                status, payload = receive.recv()
-            except EOFError:
-                process.join()
-                raise RuntimeError(f"a figure process died (exit code {process.exitcode})"
-                                   ) from None
-            if status != "ok":
-                raise RuntimeError(payload)
-            svgs.update(payload)
-    finally:
-        for process, receive in children:
-            receive.close()
-            process.join(timeout=5)
-            if process.is_alive():
-                process.terminate()
-                process.join()
-    return [svgs[i] for i in range(len(specs))]
+                _reply(*self._child)
+            finally:
+                self.close()
+        elif self._items:
+            _write_pngs(self._items)
+        self._items = []
+
+    def close(self) -> None:
+        if self._child is not None:
+            _end([self._child])
+            self._child = None
 
 
 @functools.cache
@@ -242,24 +291,48 @@ def svgs_to_pngs(svgs: Sequence[str], ppi: float = PNG_DPI) -> list[bytes]:
     return pngs
 
 
-def render_figures(summary: Summary, breakeven: BreakevenCurve | None = None,
-                   png_dir: Path | None = None, *, workers: int | None = None,
-                   specs: Sequence[FigureSpec] | None = None) -> dict[str, RenderedFigure]:
+def start_figures(summary: Summary, breakeven: BreakevenCurve | None = None,
+                  png_dir: Path | None = None, *, workers: int | None = None,
+                  specs: Sequence[FigureSpec] | None = None,
+                  ) -> tuple[dict[str, RenderedFigure], PendingPngs]:
     """Every report figure (``figure_specs(summary, breakeven)`` unless ``specs`` are given)
-    drawn once: SVG text in memory and, with ``png_dir``, ``png_dir/<stem>.png`` (each
-    written under a temporary name, then moved into place).
+    drawn once, as SVG text; with ``png_dir``, ``png_dir/<stem>.png`` once the returned
+    PendingPngs is waited for (each written under a temporary name, then moved in).
 
-    ``workers``: drawing processes (default: one per core when that pays, see _workers).
+    ``workers``: drawing processes (default: one per core when that pays, see _workers);
+    the first child then rasterises every PNG while the caller goes on.
     """
     specs = list(figure_specs(summary, breakeven) if specs is None else specs)
-    svgs = _draw_all(specs, summary, breakeven, _workers(len(specs), workers))
+    svgs, children = _draw_all(specs, summary, breakeven, _workers(len(specs), workers))
     pngs: dict[str, Path] = {}
+    items: list[tuple[Path, str]] = []
     if png_dir is not None:
         png_dir = Path(png_dir)
         png_dir.mkdir(parents=True, exist_ok=True)
-        for spec, data in zip(specs, svgs_to_pngs(svgs), strict=True):
+        for spec, svg in zip(specs, svgs, strict=True):
             pngs[spec.stem] = png_dir / f"{spec.stem}.png"
-            atomic_write_bytes(pngs[spec.stem], data)
-    return {spec.stem: RenderedFigure(spec.stem, spec.caption, spec.alt, svg, pngs.get(spec.stem))
-            for spec, svg in zip(specs, svgs, strict=True)}
+            items.append((pngs[spec.stem], svg))
+    rasteriser = children[0] if children and items else None
+    try:
+        if rasteriser is not None:
+            rasteriser[1].send(items)
+        for child in children:
+            if child is not rasteriser:
+                child[1].send(None)
+        _end([c for c in children if c is not rasteriser])
+    except BaseException:
+        _end(children)
+        raise
+    figures = {spec.stem: RenderedFigure(spec.stem, spec.caption, spec.alt, svg,
+                                         pngs.get(spec.stem))
+               for spec, svg in zip(specs, svgs, strict=True)}
+    return figures, PendingPngs(items, rasteriser)
 
+
+def render_figures(summary: Summary, breakeven: BreakevenCurve | None = None,
+                   png_dir: Path | None = None, *, workers: int | None = None,
+                   specs: Sequence[FigureSpec] | None = None) -> dict[str, RenderedFigure]:
+    """``start_figures`` with its PNGs written before it returns."""
+    figures, pngs = start_figures(summary, breakeven, png_dir, workers=workers, specs=specs)
+    pngs.wait()
+    return figures
