@@ -217,7 +217,7 @@ def _size(n: float) -> str:
 
 
 def check_memory(scenario: Scenario, kwargs: dict[str, Any], *, write_paths: bool,
-                 available: int | None = None) -> None:
+                 release_summary: bool = False, available: int | None = None) -> None:
     """Plan the run within its memory budget, or refuse it (exit 2) before anything runs.
 
     The budget is --max-memory (``kwargs["max_memory"]``), capped by the memory available.
@@ -226,7 +226,8 @@ def check_memory(scenario: Scenario, kwargs: dict[str, Any], *, write_paths: boo
     ``keep_cumulative``). When no plan fits, the message names what to change:
     ``--no-paths`` when the paths writer is what does not fit, ``--chunk-size`` when the
     chunks are, else a smaller ``--paths`` (``--max-paths`` with ``--precision``) with the
-    largest count that fits.
+    largest count that fits. ``release_summary``: the command's summary frees the
+    per-path arrays as it reads them (`summarize(..., release=True)`).
     """
     available = available_memory_or_none() if available is None else available
     limit = kwargs.get("max_memory")
@@ -243,7 +244,9 @@ def check_memory(scenario: Scenario, kwargs: dict[str, Any], *, write_paths: boo
 
     def fit(n: int, chunk: int = chunk, write: bool = write_paths, jobs: int = jobs) -> Any:
         return fit_memory(scenario, n, jobs, chunk, budget, write_paths=write,
-                          processes=backend in ("processes", "loky"))
+                          processes=backend in ("processes", "loky"),
+                          # a --no-paths run of the run command releases (the probe too)
+                          release_summary=not write and (release_summary or write_paths))
 
     plan = fit(paths)
     if plan is not None:
@@ -252,7 +255,8 @@ def check_memory(scenario: Scenario, kwargs: dict[str, Any], *, write_paths: boo
         kwargs["keep_cumulative"] = plan.keep_cumulative
         return
     need = estimate_memory(scenario, paths, 1, chunk, write_paths=write_paths,
-                           keep_cumulative=False)
+                           keep_cumulative=False,
+                           release_summary=release_summary and not write_paths)
     head = (f"needs about {_size(need)} of memory, more than the {_size(budget)} "
             + ("allowed by --max-memory" if from_limit else "available"))
     option = "--max-paths" if precision else "--paths"

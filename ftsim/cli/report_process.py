@@ -8,10 +8,10 @@ waits for the summary. The parent sends the job, answers the one question the pr
 asks (may report.pdf be moved into place? the parent first waits for its per-path file)
 and gets back the paths written.
 
-Only where fork is available (Linux) and only from a process with no other thread (a
-fork copies one thread; locks other threads held would stay held in the child): a
-command-line run always qualifies, an in-process call with chunk threads already
-running writes its report in process instead.
+Only where fork is available (Linux) and only from a process with no other thread, native
+ones included (a fork copies one thread; locks other threads held would stay held in the
+child, e.g. Typst's worker pool after a compile): a command-line run always qualifies, an
+in-process call with threads already running writes its report in process instead.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.plan import single_threaded
 from ..core.summary_types import Summary
 from ..scenario import Scenario
 
@@ -53,7 +53,7 @@ class ReportProcess:
     @classmethod
     def start(cls) -> ReportProcess | None:
         """Fork the process now; None where that is not possible or not safe (see module)."""
-        if not sys.platform.startswith("linux") or threading.active_count() != 1:
+        if not sys.platform.startswith("linux") or not single_threaded():
             return None
         context = multiprocessing.get_context("fork")
         parent_end, child_end = context.Pipe(duplex=True)

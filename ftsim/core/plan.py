@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from ..scenario import Scenario
 from .timing import phase
 
-__all__ = ["BACKENDS", "Plan", "choose_plan", "thread_pool", "warm_up", "resolved_jobs"]
+__all__ = ["BACKENDS", "Plan", "choose_plan", "thread_pool", "warm_up", "resolved_jobs",
+           "single_threaded"]
 
 # "auto": threads (or this thread alone when one suffices); "loky" is the old name of
 # "processes" (worker processes through joblib/loky).
@@ -90,6 +91,17 @@ def thread_pool(workers: int) -> ThreadPoolExecutor:
                 _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ftsim")
             _pool_size = workers
         return _pool
+
+
+def single_threaded() -> bool:
+    """Whether this process runs one OS thread only, so a fork copies no lock another
+    thread holds: Python's threads, and native ones too (Typst's workers after a compile,
+    BLAS threads), which ``threading.active_count`` does not see. False where that cannot
+    be known (no /proc)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
 
 
 def warm_up(jobs: int | None = None) -> None:

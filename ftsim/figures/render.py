@@ -25,6 +25,7 @@ from typing import Any
 import matplotlib
 from matplotlib.figure import Figure
 
+from ..core.plan import single_threaded
 from ..core.summary_types import Summary
 from ..output import atomic_write_bytes
 from .layout import fixed_layout
@@ -303,6 +304,7 @@ def start_figures(summary: Summary, breakeven: BreakevenCurve | None = None,
     the first child then rasterises every PNG while the caller goes on.
     """
     specs = list(figure_specs(summary, breakeven) if specs is None else specs)
+    single_threaded_at_fork = single_threaded()
     svgs, children = _draw_all(specs, summary, breakeven, _workers(len(specs), workers))
     pngs: dict[str, Path] = {}
     items: list[tuple[Path, str]] = []
@@ -312,7 +314,9 @@ def start_figures(summary: Summary, breakeven: BreakevenCurve | None = None,
         for spec, svg in zip(specs, svgs, strict=True):
             pngs[spec.stem] = png_dir / f"{spec.stem}.png"
             items.append((pngs[spec.stem], svg))
-    rasteriser = children[0] if children and items else None
+    # a child may run Typst only if this process has no thread (Typst's pool, after a
+    # compile here, would be copied without its threads and wait for them forever)
+    rasteriser = children[0] if children and items and single_threaded_at_fork else None
     try:
         if rasteriser is not None:
             rasteriser[1].send(items)

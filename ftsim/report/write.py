@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -69,6 +70,7 @@ def write_report(run_dir: Path, summary: Summary, scenario: Scenario, *, command
             pngs.wait()  # rasterised by a drawing process meanwhile
             if before_pdf is not None:
                 before_pdf()
+            os.utime(tmp)  # the newest file of the report, as it is the last moved in
     finally:
         pngs.close()
     written["report.pdf"] = pdf_path

@@ -113,3 +113,30 @@ def test_a_failed_run_leaves_no_report_process_and_no_folder(tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "scenario.horizon_months" in done.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_after_a_typst_compile_nothing_forked_runs_typst(tmp_path):
+    # Typst's compile starts native worker threads; a fork copies none of them, so a child
+    # using Typst would wait for them forever. Such a process then writes its report and
+    # rasterises its PNGs itself (this hung the test suite once).
+    found = _python(f"""
+        import json
+        from pathlib import Path
+        from ftsim.cli.report_process import ReportProcess  # one BLAS thread, as the CLI
+        from ftsim.core.plan import single_threaded
+        from ftsim.figures.render import render_figures, svgs_to_pngs
+        alone = single_threaded()
+        svg = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"></svg>'
+        svgs_to_pngs([svg])  # Typst's threads start here
+        from ftsim import simulate, summarize
+        from ftsim.scenario.load import scenario_from
+        summary = summarize(simulate(scenario_from({str(SCENARIO)!r}, {{}}), paths=500,
+                                     seed=3, jobs=1))
+        figures = render_figures(summary, png_dir=Path("figures"), workers=2)
+        print(json.dumps({{"alone_before": alone, "alone_after": single_threaded(),
+                          "process": ReportProcess.start() is not None,
+                          "pngs": sum(f.png.stat().st_size > 0 for f in figures.values()),
+                          "figures": len(figures)}}))
+        """, tmp_path)
+    assert found["alone_before"] and not found["alone_after"] and not found["process"]
+    assert found["pngs"] == found["figures"] > 4

@@ -305,8 +305,9 @@ def test_report_pdf_is_written_last_and_an_old_one_removed_first(tmp_path, monke
         raise RuntimeError("typst failed")
 
     monkeypatch.setattr(write, "write_pdf", failing_pdf)
-    monkeypatch.setattr(write, "render_figures", lambda *a, **k: {
-        s: render.RenderedFigure(s, "c", "a", tiny_svg(s), None) for s in stems})
+    monkeypatch.setattr(write, "start_figures", lambda *a, **k: ({
+        s: render.RenderedFigure(s, "c", "a", tiny_svg(s), None) for s in stems},
+        render.PendingPngs([], None)))
     with pytest.raises(RuntimeError, match="typst failed"):
         write.write_report(tmp_path, summary, scenario, command="x", seconds=1.0)
     assert seen == {"report.md": True, "report.html": True, "report.pdf": False}
