@@ -28,34 +28,15 @@ _MASK = (1 << _DIGIT) - 1
 
 
 @numba.njit(cache=True, nogil=True)
-def _keys64(bits):  # pragma: no cover - compiled
-    """Order-preserving unsigned keys of float64 bit patterns."""
-    sign = np.uint64(1) << np.uint64(63)
+def _keys(bits, sign, infinity):  # pragma: no cover - compiled
+    """Order-preserving unsigned keys of float bit patterns (uint64 or uint32, with that
+    width's sign bit and +inf pattern)."""
     magnitude = ~sign
-    infinity = np.uint64(0x7FF0000000000000)
-    keys = np.empty(bits.shape[0], np.uint64)
+    keys = np.empty_like(bits)
     for i in range(bits.shape[0]):
         b = bits[i]
         if (b & magnitude) > infinity:
-            keys[i] = ~np.uint64(0)
-        elif b & sign:
-            keys[i] = ~b
-        else:
-            keys[i] = b | sign
-    return keys
-
-
-@numba.njit(cache=True, nogil=True)
-def _keys32(bits):  # pragma: no cover - compiled
-    """Order-preserving unsigned keys of float32 bit patterns."""
-    sign = np.uint32(1) << np.uint32(31)
-    magnitude = ~sign
-    infinity = np.uint32(0x7F800000)
-    keys = np.empty(bits.shape[0], np.uint32)
-    for i in range(bits.shape[0]):
-        b = bits[i]
-        if (b & magnitude) > infinity:
-            keys[i] = ~np.uint32(0)
+            keys[i] = sign | magnitude  # every bit set: NaN sorts last
         elif b & sign:
             keys[i] = ~b
         else:
@@ -101,19 +82,9 @@ def _radix_order(keys, passes):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def _decode64(keys):  # pragma: no cover - compiled
-    sign = np.uint64(1) << np.uint64(63)
-    bits = np.empty(keys.shape[0], np.uint64)
-    for j in range(keys.shape[0]):
-        k = keys[j]
-        bits[j] = (k & ~sign) if k & sign else ~k
-    return bits
-
-
-@numba.njit(cache=True, nogil=True)
-def _decode32(keys):  # pragma: no cover - compiled
-    sign = np.uint32(1) << np.uint32(31)
-    bits = np.empty(keys.shape[0], np.uint32)
+def _decode(keys, sign):  # pragma: no cover - compiled
+    """The float bit patterns of sorted keys (the inverse of ``_keys``)."""
+    bits = np.empty_like(keys)
     for j in range(keys.shape[0]):
         k = keys[j]
         bits[j] = (k & ~sign) if k & sign else ~k
@@ -129,11 +100,15 @@ def stable_sort(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if values.ndim != 1:
         raise ValueError(f"stable_sort takes a 1-D array, got shape {values.shape}")
     if values.dtype == np.float64:
-        order, keys = _radix_order(_keys64(values.view(np.uint64)), 64 // _DIGIT)
-        return order, _decode64(keys).view(np.float64)
+        sign = np.uint64(1 << 63)
+        keys = _keys(values.view(np.uint64), sign, np.uint64(0x7FF0000000000000))
+        order, keys = _radix_order(keys, 64 // _DIGIT)
+        return order, _decode(keys, sign).view(np.float64)
     if values.dtype == np.float32:
-        order, keys = _radix_order(_keys32(values.view(np.uint32)), 32 // _DIGIT)
-        return order, _decode32(keys).view(np.float32)
+        sign32 = np.uint32(1 << 31)
+        keys = _keys(values.view(np.uint32), sign32, np.uint32(0x7F800000))
+        order, keys = _radix_order(keys, 32 // _DIGIT)
+        return order, _decode(keys, sign32).view(np.float32)
     order = np.argsort(values, kind="stable")
     return order, values[order]
 
