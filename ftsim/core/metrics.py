@@ -24,13 +24,8 @@ __all__ = [
     "centred_ranks",
     "spearman_centred",
     "sort_sample",
-    "Ranked",
-    "rank",
     "sorted_quantiles",
-    "average_ranks",
     "spearman_from_ranks",
-    "sensitivity",
-    "sensitivity_row",
     "by_importance",
     "verdict",
     "QUANTILE_LEVELS",
@@ -82,18 +77,6 @@ def payback_month_quantile(payback_month: np.ndarray, q: float, horizon: int) ->
     return int(reached[0]) + 1 if reached.size else None
 
 
-@dataclass(frozen=True)
-class Ranked:
-    """An input's average ranks and a few of its quantiles, from one sort.
-
-    Sorting once serves both Spearman's rho and the decile thresholds, which is what
-    makes sensitivity cheap at a million paths (one sort per input).
-    """
-
-    ranks: np.ndarray  # 1-based, ties share their average rank
-    quantiles: dict[int, float]  # numpy's linear method, at RANK_QUANTILES
-
-
 RANK_QUANTILES = (5, 10, 50, 90, 95)
 
 
@@ -142,16 +125,6 @@ def sort_sample(x: np.ndarray) -> SortedSample:
     return SortedSample(order, values)
 
 
-def rank(x: np.ndarray) -> Ranked:
-    sample = sort_sample(x)
-    return Ranked(sample.average_ranks(), sample.percentiles(RANK_QUANTILES))
-
-
-def average_ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks with ties sharing their average rank (what Spearman's rho needs)."""
-    return rank(x).ranks
-
-
 @dataclass(frozen=True)
 class CentredRanks:
     """Ranks minus their mean and their sum of squares: one side of Spearman's rho, made
@@ -179,37 +152,10 @@ def spearman_from_ranks(rank_a: np.ndarray, rank_b: np.ndarray) -> float | None:
                             centred_ranks(np.array(rank_b, dtype=np.float64)))
 
 
-def sensitivity_row(
-    key: str, values: np.ndarray, ranked: Ranked, npv_ranks: np.ndarray | None, hit: np.ndarray,
-) -> dict[str, Any]:
-    """One input's sensitivity entry: Spearman with NPV (None when NPV is constant, passed as
-    ``npv_ranks=None``) and P(hit) at or below its 10th / at or above its 90th percentile."""
-    rho = None if npv_ranks is None else spearman_from_ranks(ranked.ranks, npv_ranks)
-    return {
-        "input": key,
-        "spearman": rho,
-        "p_payback_low": float(hit[values <= ranked.quantiles[10]].mean()),
-        "p_payback_high": float(hit[values >= ranked.quantiles[90]].mean()),
-    }
-
-
 def by_importance(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Largest |Spearman| first; None (constant NPV) last; ties by name."""
     return sorted(rows, key=lambda r: (-abs(r["spearman"]) if r["spearman"] is not None else 1.0,
                                        r["input"]))
-
-
-def sensitivity(
-    inputs: Mapping[str, np.ndarray], npv: np.ndarray, hit: np.ndarray,
-) -> list[dict[str, Any]]:
-    """Rank the random inputs by |Spearman| with NPV, with P(hit) in each input's outer deciles.
-
-    ``hit`` is the per-path indicator of payback within N. ``p_payback_low`` uses paths at or
-    below the input's 10th percentile, ``p_payback_high`` those at or above its 90th.
-    """
-    npv_ranks = None if np.all(npv == npv[0]) else average_ranks(npv)
-    return by_importance([sensitivity_row(k, v, rank(v), npv_ranks, hit)
-                          for k, v in inputs.items()])
 
 
 def verdict(interval: Sequence[float], required_probability: float) -> str:

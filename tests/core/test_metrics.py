@@ -13,13 +13,12 @@ import ftsim
 from ftsim.core.metrics import (
     QUANTILE_LEVELS,
     Z95,
-    average_ranks,
     expected_loss_given_loss,
     npv_quantiles,
     npv_statistics,
     payback_month_quantile,
     payback_probability_by_month,
-    sensitivity,
+    sort_sample,
     sorted_quantiles,
     spearman_from_ranks,
     target_probabilities,
@@ -61,34 +60,10 @@ def test_spearman_matches_scipy_with_ties():
     x = rng.integers(0, 5, 500).astype(float)  # many ties
     y = x + rng.normal(0, 2, 500)
     expected = stats.spearmanr(x, y).statistic
-    assert spearman_from_ranks(average_ranks(x), average_ranks(y)) == pytest.approx(expected, rel=1e-12)
-    assert spearman_from_ranks(average_ranks(x), average_ranks(np.ones(500))) is None
-
-
-def test_sensitivity_ranks_by_absolute_rho_and_reads_outer_deciles():
-    rng = np.random.default_rng(7)
-    n = 10_000
-    strong = rng.random(n)
-    weak = rng.random(n)
-    noise = rng.random(n)
-    npv = -3.0 * strong + 0.3 * weak + rng.normal(0, 0.1, n)
-    hit = strong < 0.5  # payback only when the strong (negative) driver is low
-    rows = sensitivity({"noise": noise, "weak": weak, "strong": strong}, npv, hit)
-    assert [r["input"] for r in rows] == ["strong", "weak", "noise"]
-    assert rows[0]["spearman"] < -0.9
-    # bottom decile of `strong` (<= its 10th percentile, all below 0.5) always pays back,
-    # top decile never does.
-    assert rows[0]["p_payback_low"] == 1.0 and rows[0]["p_payback_high"] == 0.0
-    # `noise` is independent of hit: each decile holds ~1,000 paths, P(hit) = 0.5, SE = 0.016;
-    # 4 SE = 0.064.
-    noise_row = rows[2]
-    assert abs(noise_row["p_payback_low"] - 0.5) < 0.064
-    assert abs(noise_row["spearman"]) < 4 / np.sqrt(n)
-
-
-def test_sensitivity_with_constant_npv_has_null_rho():
-    rows = sensitivity({"x": np.arange(10.0)}, np.zeros(10), np.zeros(10, bool))
-    assert rows[0]["spearman"] is None
+    rho = spearman_from_ranks(sort_sample(x).average_ranks(), sort_sample(y).average_ranks())
+    assert rho == pytest.approx(expected, rel=1e-12)
+    assert spearman_from_ranks(sort_sample(x).average_ranks(),
+                               sort_sample(np.ones(500)).average_ranks()) is None
 
 
 @pytest.mark.parametrize(("interval", "expected"), [
@@ -102,7 +77,8 @@ def test_verdict_thresholds(interval, expected):
 def test_ranks_match_scipy_average_ranks_with_and_without_ties():
     rng = np.random.default_rng(5)
     for x in (rng.random(1000), np.floor(rng.random(1000) * 7), np.array([3.0, 1.0, 3.0, 2.0])):
-        np.testing.assert_array_equal(average_ranks(x), stats.rankdata(x, method="average"))
+        np.testing.assert_array_equal(sort_sample(x).average_ranks(),
+                                      stats.rankdata(x, method="average"))
 
 
 def test_sorted_quantiles_match_numpy_linear_percentiles():

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scipy.stats import spearmanr
 from support import LORA, WORLD
 
 import ftsim
@@ -216,7 +217,12 @@ def test_report_statistics_agree_with_the_paths() -> None:
         assert (row.p_payback_low, row.p_payback_high) == (low, high)
         assert row.swing == pytest.approx(high - low)
         assert row.spearman == by_key[row.input].spearman
+        # Spearman from scipy (its own ranking), not from the summary's sort
+        expected = spearmanr(values, npv).statistic
+        assert row.spearman == pytest.approx(expected, rel=1e-9, abs=1e-12)
         assert row.label == input_label(row.input, scenario)
+    rhos = [abs(r.spearman) for r in option.sensitivity]  # sensitivity: by |rho|
+    assert rhos == sorted(rhos, reverse=True)
     assert option.drivers[0].input == "options.lora.error_rate_gap"  # decides payback
     assert option.drivers[0].significant
     assert option.drivers[0].label == "Error-rate gap, LoRA 8B"
