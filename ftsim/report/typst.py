@@ -8,8 +8,6 @@ so no character of a scenario name can turn into Typst syntax.
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import re
 import tempfile
 from collections.abc import Mapping
@@ -227,17 +225,12 @@ def render_typst_source(doc: Document, figure_files: Mapping[str, str]) -> str:
     return "\n\n".join(c for c in chunks if c) + "\n"
 
 
-@functools.cache
 def _fonts() -> Any:
-    """Typst's own fonts plus matplotlib's DejaVu family (the figures' font), for glyphs
-    Libertinus lacks; never the system's fonts, so every machine sets the same pages."""
-    import typst
+    """Typst's own fonts plus matplotlib's DejaVu family, never the system's, so every
+    machine sets the same pages: the figures' font set (one set, parsed once)."""
+    from ..figures.render import figure_fonts
 
-    spec = importlib.util.find_spec("matplotlib")
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    folders = [Path(p) / "mpl-data" / "fonts" / "ttf" for p in locations]
-    return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True,
-                       font_paths=[str(f) for f in folders if f.is_dir()])
+    return figure_fonts()
 
 
 def warm_up() -> None:
