@@ -73,9 +73,17 @@ def _child(out_file: str, program: str, argv: list[str]) -> int:
     t0 = time.perf_counter()
     events: list[tuple[str, float, float, str, int]] = []
 
+    pid = os.getpid()
+
     def record(name: str, start: float, end: float) -> None:
         peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        events.append((name, start, end, threading.current_thread().name, peak_kib))
+        if os.getpid() == pid:
+            events.append((name, start, end, threading.current_thread().name, peak_kib))
+            return
+        # a forked process (the report's, a figure's): one line per event in a side file
+        event = (name, start, end, f"pid {os.getpid()}", peak_kib)
+        with open(f"{out_file}.{os.getpid()}", "a") as side:
+            side.write(json.dumps(event) + "\n")
 
     import importlib
 
@@ -93,6 +101,9 @@ def _child(out_file: str, program: str, argv: list[str]) -> int:
         code = cli_main.main(argv)
     finally:
         t_end = time.perf_counter()
+        for side in sorted(Path(out_file).parent.glob(Path(out_file).name + ".*")):
+            events.extend(tuple(json.loads(line)) for line in side.read_text().splitlines())
+            side.unlink()
         Path(out_file).write_text(json.dumps({"t0": t0, "t_imports": t_imports, "t_end": t_end,
                                               "events": events}))
     if program == "run" and hasattr(cli_main, "run"):
@@ -143,7 +154,10 @@ def _with_report_timed(write_run, record):
     def wrapper(*args, **kwargs):
         start = time.perf_counter()
         try:
-            if kwargs.get("report", True):
+            # the report is timed here only when this process writes it (not when the
+            # command's report process does: importing it here would add time the run
+            # does not spend)
+            if kwargs.get("report", True) and kwargs.get("writer") is None:
                 import ftsim.report as report  # imported here by the real run too
 
                 if hasattr(report, "write_report") and not hasattr(report.write_report,

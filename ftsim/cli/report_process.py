@@ -16,6 +16,7 @@ in-process call with threads already running writes its report in process instea
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 import sys
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.plan import single_threaded
+from ..core.timing import phase
 from ..core.summary_types import Summary
 from ..scenario import Scenario
 
@@ -116,9 +118,13 @@ def _serve(connection: Any, parent_end: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     parent_end.close()  # the fork's copy: with it open, the parent's close would not show
-    from ..report.write import warm_up, write_report  # what this process is for
+    with phase("report process: imports and warm-up"):
+        from ..report.write import warm_up, write_report  # what this process is for
 
-    warm_up()
+        warm_up()
+    # what the imports and the warm-up made lives until this process exits: out of the
+    # cyclic collector's full walks while the figures are drawn (see cli.main.run)
+    gc.freeze()
     try:
         job = connection.recv()
     except EOFError:

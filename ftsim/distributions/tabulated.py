@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 
 import numpy as np
 from scipy import special
@@ -10,6 +12,33 @@ from scipy import special
 from .base import _K_MAX, _K_START, _Z_SPAN, TABLE_TOLERANCE, Distribution, _g
 
 __all__ = ["Beta", "Gamma"]
+
+
+# Standardised tables by (class, shape): a scenario's PERT inputs often share a shape
+# (support_bot: 26 Beta laws, 15 shapes; each table ~5 ms of betaincinv). Bounded so a
+# long session of sweeps keeps at most ~16 MB of tables (4,097 x 2 float64 each).
+_TABLES_KEPT = 256
+_tables: OrderedDict[tuple[object, ...], tuple[np.ndarray, np.ndarray] | tuple[()]] = OrderedDict()
+_tables_lock = threading.Lock()
+
+
+def _shared_table(law: _ZTabulated) -> tuple[np.ndarray, np.ndarray] | tuple[()]:
+    """``law._build_table()``, built once per class and shape and shared (read-only arrays):
+    the table is a function of the shape alone, so sharing changes no value."""
+    key = (type(law), *law._shape_key())
+    with _tables_lock:
+        table = _tables.get(key)
+        if table is not None:
+            _tables.move_to_end(key)
+            return table
+    table = law._build_table()  # outside the lock: ~5 ms of scipy that releases the GIL
+    for array in table:
+        array.setflags(write=False)
+    with _tables_lock:
+        _tables[key] = table
+        while len(_tables) > _TABLES_KEPT:
+            _tables.popitem(last=False)
+    return table
 
 
 class _ZTabulated(Distribution):
@@ -39,8 +68,12 @@ class _ZTabulated(Distribution):
 
     def _table(self) -> tuple[np.ndarray, np.ndarray] | tuple[()]:
         if self._tab is None:
-            self._tab = self._build_table()
+            self._tab = _shared_table(self)
         return self._tab
+
+    def _shape_key(self) -> tuple[float, ...]:
+        """What the standardised table depends on (the law's shape, not where it sits)."""
+        raise NotImplementedError
 
     def _build_table(self) -> tuple[np.ndarray, np.ndarray] | tuple[()]:
         k = _K_START
@@ -135,6 +168,9 @@ class Beta(_ZTabulated):
     def _tol_std(self, x: np.ndarray) -> np.ndarray:
         return np.full_like(x, TABLE_TOLERANCE)
 
+    def _shape_key(self) -> tuple[float, ...]:
+        return (self.a, self.b)
+
     def _finish(self, x: np.ndarray) -> np.ndarray:
         # rounding in lo + (hi - lo) * x may step an ulp outside the support; keep it closed
         return np.clip(super()._finish(x), self.lo, self.hi, out=x)
@@ -201,6 +237,9 @@ class Gamma(_ZTabulated):
 
     def _tol_std(self, x: np.ndarray) -> np.ndarray:
         return TABLE_TOLERANCE * np.maximum(x, self._q_top)
+
+    def _shape_key(self) -> tuple[float, ...]:
+        return (self.shape,)
 
     def _finish(self, x: np.ndarray) -> np.ndarray:
         x *= self.scale

@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 
 from ..core.plan import single_threaded
 from ..core.summary_types import Summary
+from ..core.timing import phase
 from ..output import atomic_write_bytes
 from .layout import fixed_layout
 from .registry import BreakevenCurve, FigureSpec, draw_figure, figure_specs
@@ -127,10 +128,13 @@ def _child(job: _Job, connection: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
-        connection.send(("ok", list(job.take())))
+        with phase("figures: drawing (child)"):
+            drawn = list(job.take())
+        connection.send(("ok", drawn))
         pngs = connection.recv()
         if pngs:
-            _write_pngs(pngs)
+            with phase("figures: PNGs (child)"):
+                _write_pngs(pngs)
             connection.send(("ok", None))
     except EOFError:  # the parent gave up: nothing to report to
         pass
@@ -192,11 +196,15 @@ def _draw_all(specs: Sequence[FigureSpec], summary: Summary, breakeven: Breakeve
 
     order = sorted(range(len(specs)), key=lambda i: -_COST.get(specs[i].kind, 3))
     job = _Job(specs, order, summary, breakeven, multiprocessing.get_context("fork").Value("i", 0))
-    gc.freeze()  # the children's collector then never walks (and copies) the parent's objects
+    # the children's collector then never walks (and copies) the parent's objects; a
+    # process that froze its own before (the command line's) keeps them frozen
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
     try:
         children = [_fork(job) for _ in range(workers - 1)]
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
     try:
         svgs = dict(job.take())
         for process, connection in children:

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core.summary_types import Summary
+from ..core.timing import phase
 from ..figures.registry import BreakevenCurve, figure_specs
 from ..figures.render import start_figures
 from ..output import atomic_path, atomic_write_text
@@ -50,26 +51,31 @@ def write_report(run_dir: Path, summary: Summary, scenario: Scenario, *, command
     pdf_path = run_dir / "report.pdf"
     pdf_path.unlink(missing_ok=True)
     specs = figure_specs(summary, breakeven)
-    figures, pngs = start_figures(summary, breakeven, run_dir / "figures", specs=specs)
+    with phase("report: figures drawn"):
+        figures, pngs = start_figures(summary, breakeven, run_dir / "figures", specs=specs)
     try:
         written: dict[str, Path] = {}
         for stem, figure in figures.items():
             if figure.png is not None:
                 written[f"figures/{stem}.png"] = figure.png
-        doc = report_document(summary, scenario, command=command, seconds=seconds,
-                              generated_at=datetime.now().astimezone(), breakeven=breakeven,
-                              specs=specs)
-        svgs = {stem: figure.svg for stem, figure in figures.items()}
-        atomic_write_text(run_dir / "report.md", render_markdown(
-            doc, {stem: f"figures/{stem}.png" for stem in figures}))
-        written["report.md"] = run_dir / "report.md"
-        atomic_write_text(run_dir / "report.html", render_html(doc, svgs))
-        written["report.html"] = run_dir / "report.html"
+        with phase("report: Markdown and HTML"):
+            doc = report_document(summary, scenario, command=command, seconds=seconds,
+                                  generated_at=datetime.now().astimezone(),
+                                  breakeven=breakeven, specs=specs)
+            svgs = {stem: figure.svg for stem, figure in figures.items()}
+            atomic_write_text(run_dir / "report.md", render_markdown(
+                doc, {stem: f"figures/{stem}.png" for stem in figures}))
+            written["report.md"] = run_dir / "report.md"
+            atomic_write_text(run_dir / "report.html", render_html(doc, svgs))
+            written["report.html"] = run_dir / "report.html"
         with atomic_path(pdf_path) as tmp:
-            write_pdf(doc, svgs, tmp)
-            pngs.wait()  # rasterised by a drawing process meanwhile
+            with phase("report: PDF"):
+                write_pdf(doc, svgs, tmp)
+            with phase("report: waiting for the PNGs"):
+                pngs.wait()  # rasterised by a drawing process meanwhile
             if before_pdf is not None:
-                before_pdf()
+                with phase("report: waiting for the per-path file"):
+                    before_pdf()
             os.utime(tmp)  # the newest file of the report, as it is the last moved in
     finally:
         pngs.close()
