@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from ..core.plan import single_threaded
-from ..core.timing import phase
 from ..core.summary_types import Summary
+from ..core.timing import phase
 from ..scenario import Scenario
 
 __all__ = ["ReportProcess", "report_process"]
