@@ -272,7 +272,12 @@ def _month_inputs(option: OptionSpec, world: World, base_model_updates: np.ndarr
     shape = world.requests.shape
 
     def matrix(a: np.ndarray, dtype: type) -> np.ndarray:
-        return np.ascontiguousarray(np.broadcast_to(a, shape), dtype=dtype)
+        # read-only whether or not it was copied (a full-shape input comes back as the
+        # read-only view broadcast_to makes): the kernel only reads them, and one flag for
+        # all means one compiled signature, the one load_option_kernel loads ahead
+        m = np.ascontiguousarray(np.broadcast_to(a, shape), dtype=dtype)
+        m.flags.writeable = False
+        return m
 
     return MonthInputs(
         requests=matrix(world.requests, np.float64),

@@ -293,6 +293,7 @@ def load_option_kernel() -> None:
     (the dtypes and layouts are those ``engine.simulate_option`` passes)."""
     h = 1
     f64, i64 = np.zeros((h, 1)), np.zeros((h, 1), np.int64)
+    f64.flags.writeable = i64.flags.writeable = False  # as engine._month_inputs makes them
     option_months(
         OptionRule(0, False, np.ones(h)),
         MonthInputs(f64, f64, f64, i64, i64, f64, f64),
