@@ -123,7 +123,10 @@ def _load_kernel() -> None:
 
     with phase("kernel load"), registries_deferred():  # 0.27 -> 0.07 s (numba_cache.py)
         from .kernel import load_option_kernel
+        from .quantiles import load_tally_kernel
         from .radix import load_sort_kernel
 
         load_option_kernel()
-        load_sort_kernel()  # the summary's sort: ~20 ms more, off the summary's path
+        # the summary's kernels, off its path: its sorts and its CS percentiles
+        load_sort_kernel()
+        load_tally_kernel()

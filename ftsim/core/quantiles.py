@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["PILOT_PATHS", "Brackets", "Tally", "CumulativeStream", "linear_percentiles",
-           "order_positions"]
+           "order_positions", "load_tally_kernel"]
 
 # Paths of the pilot whose CS rows set the brackets (kept in full until then).
 PILOT_PATHS = 65_536
@@ -104,12 +104,23 @@ class Tally:
         kept = np.empty((levels, step * block.shape[1]), np.float32)
         for first in range(0, horizon, step):
             rows = slice(first, min(first + step, horizon))
+            # these months' counts in a contiguous array of their own (then copied in):
+            # one kernel signature whatever the step, the one load_tally_kernel loads
+            month_counts = np.empty((levels, rows.stop - rows.start), np.int64)
             filled = tally_months(np.ascontiguousarray(block[rows], np.float32),
                                   brackets.low[rows], brackets.high[rows], below[rows],
-                                  counts[:, rows], kept)
+                                  month_counts, kept)
+            counts[:, rows] = month_counts
             for column in range(levels):
                 pieces[column].append(kept[column, :filled[column]].copy())
         return cls(below, counts, tuple(np.concatenate(p) for p in pieces))
+
+
+def load_tally_kernel() -> None:
+    """Load ``tally_months``' cached machine code now (a tiny call typed as `Tally.of`
+    passes its arguments), so the summary's first percentiles do not wait for it."""
+    Tally.of(np.zeros((2, 4), np.float32),
+             Brackets(np.zeros((2, 1), np.float32), np.ones((2, 1), np.float32)))
 
 
 @dataclass

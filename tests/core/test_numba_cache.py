@@ -76,3 +76,27 @@ def test_a_kernel_compiled_inside_the_block_gets_the_registries_it_needs(tmp_pat
     second = _python(env_path + textwrap.dedent(code))
     assert first.split() == ["True", "[0.5,", "4.0]", "0"]  # compiled (a miss)
     assert second.split() == ["True", "[0.5,", "4.0]", "1"]  # loaded from the cache
+
+
+def test_a_run_calls_the_kernels_in_the_signatures_loaded_ahead():
+    """Every kernel a run calls was loaded by plan._load_kernel in the signature the run
+    calls it with: a second signature would be loaded mid-run (and, outside the warm-up,
+    with all of numba's registries: 0.2 s). Scenarios and sizes that take the different
+    paths: broadcast and full-shape month inputs, one and several months per tally call,
+    a streamed run's short last chunk."""
+    out = _python("""
+        from ftsim.core.plan import _load_kernel
+        _load_kernel()
+        from ftsim.core import kernel, radix
+        from ftsim import load_scenario, simulate, summarize
+        kernels = {"option_months": kernel.option_months, "tally_months": kernel.tally_months,
+                   **{n: getattr(radix, n) for n in ("_keys", "_radix_order", "_decode",
+                                                      "_average_ranks")}}
+        loaded = {name: list(k.signatures) for name, k in kernels.items()}
+        for name, paths in (("support_bot", 3000), ("drift_heavy", 20000),
+                            ("seed_article", 12345)):
+            summarize(simulate(load_scenario(f"scenarios/{name}.toml"), paths=paths, seed=5))
+        print({name: list(k.signatures) == loaded[name] and len(loaded[name]) == 1
+               for name, k in kernels.items()})
+    """)
+    assert "False" not in out and out.count("True") == 6, out
