@@ -78,10 +78,27 @@ def test_overlapping_brackets_take_the_general_path():
     np.testing.assert_array_equal(values, linear_percentiles(np.sort(rows, axis=1), levels))
 
 
-@pytest.mark.parametrize("n", [1000, 400_000])
+@pytest.mark.parametrize("n", [1000, 19_999, 20_000, 100_000, 400_000])
 def test_kept_rows_give_the_sorted_rows_percentiles(n):
-    # Small runs partition each row; large ones take the bracket pass (pilot: every k-th
-    # path) with a partition for any month it misses. Both exact.
+    # Small runs partition each row; from 20,000 paths they take the bracket pass (pilot:
+    # every k-th path, k >= 8) with a partition for any month it misses. Both exact.
     rows = _rows(n, seed=n)
     np.testing.assert_array_equal(_kept_percentiles(rows, LEVELS),
                                   linear_percentiles(np.sort(rows, axis=1), LEVELS))
+
+
+def test_kept_rows_with_non_finite_values_give_the_sorted_rows_percentiles():
+    # +-inf and NaN in some months (a degenerate scenario's CS): the bracket pass misses
+    # where a wanted rank falls among them, and the partition it falls back to agrees
+    # with sorting (NaN last, as numpy sorts it)
+    rows = _rows(50_000, seed=4)
+    rng = np.random.default_rng(4)
+    for value, share in ((np.inf, 0.3), (-np.inf, 0.05), (np.nan, 0.2)):
+        months = rng.choice(rows.shape[0], size=rows.shape[0] // 3, replace=False)
+        cells = rng.random((months.size, rows.shape[1])) < share
+        block = rows[months]
+        block[cells] = value
+        rows[months] = block
+    with np.errstate(invalid="ignore"):  # inf - inf between two order statistics: NaN
+        np.testing.assert_array_equal(_kept_percentiles(rows, LEVELS),
+                                      linear_percentiles(np.sort(rows, axis=1), LEVELS))
