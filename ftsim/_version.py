@@ -1,3 +1,3 @@
 """The package version (one definition: ftsim.__version__, summary.json, --version)."""
 
-__version__ = "0.3.1"
+__version__ = "0.3.2"
