@@ -117,13 +117,11 @@ def poisson_counts(
 
 def count_events(event_months: np.ndarray, totals: np.ndarray, horizon_months: int) -> np.ndarray:
     """Events per (month, path), (H, paths) int64: path i owns the next ``totals[i]``
-    entries of ``event_months`` (0-based months). One bincount over month * paths + path."""
-    n_paths = totals.shape[0]
-    owner = np.repeat(np.arange(n_paths, dtype=np.int64), totals)
-    cell = np.asarray(event_months, np.int64) * n_paths
-    cell += owner
-    counts = np.bincount(cell, minlength=horizon_months * n_paths)
-    return counts.astype(np.int64, copy=False).reshape(horizon_months, n_paths)
+    entries of ``event_months`` (0-based months). One compiled pass (kernel.event_counts)."""
+    from .kernel import event_counts  # imports numba
+
+    return event_counts(np.ascontiguousarray(event_months, np.int64),
+                        np.ascontiguousarray(totals, np.int64), horizon_months)
 
 
 def index_from_events(
@@ -153,27 +151,13 @@ def _index_rows(step: np.ndarray, counts: np.ndarray, multipliers: np.ndarray,
     """Fill rows first..end-1 of ``index``; ``multipliers`` are those rows' events only.
 
     I_1 = jumps_1, I_t = max(I_{t-1} step, INDEX_MIN) jumps_t, the level clamped to
-    [INDEX_MIN, INDEX_MAX] after every event's factor: vectorised over paths, one pass per
-    month and per event rank within a month (a path's k-th event of month t multiplies
-    after its (k-1)-th), so every path sees the same operations in the same order as a
-    per-path loop. Rows before ``first`` must be filled already (the caller works in
-    blocks of months).
+    [INDEX_MIN, INDEX_MAX] after every event's factor (a path's k-th event of month t
+    multiplies after its (k-1)-th): one compiled pass over the paths (kernel.index_rows).
+    Rows before ``first`` must be filled already (the caller works in blocks of months).
     """
-    n_paths = counts.shape[1]
-    offset = 0  # this month's first multiplier
-    for j in range(first, end):
-        level = (np.ones(n_paths) if j == 0
-                 else np.maximum(index[j - 1] * step, INDEX_MIN))
-        month = counts[j]
-        events = int(month.sum())
-        if events:
-            start = np.cumsum(month) - month + offset  # each path's first multiplier
-            for rank in range(int(month.max())):
-                paths = np.flatnonzero(month > rank)
-                jumped = level[paths] * multipliers[start[paths] + rank]
-                level[paths] = np.minimum(np.maximum(jumped, INDEX_MIN), INDEX_MAX)
-            offset += events
-        index[j] = level
+    from .kernel import index_rows  # imports numba
+
+    index_rows(step, counts, multipliers, index, first, end, INDEX_MIN, INDEX_MAX)
 
 
 def price_index(

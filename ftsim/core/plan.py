@@ -110,9 +110,10 @@ def warm_up(jobs: int | None = None) -> None:
     Why: importing numba and loading the cached machine code takes ~0.3 s (numba's import
     0.2 s of it; the kernels load without numba's compiler set-up, see numba_cache.py);
     started before the scenario is loaded and sampled, it overlaps that work instead of
-    following it. Idempotent. The option kernel and the summary's (its sort, its CS
-    percentiles) are loaded in the signatures a run calls them with, so none is loaded
-    mid-run; the percentile kernel goes unused below 20,000 kept paths (~10 ms).
+    following it. Idempotent. The chunks' kernels (price indices and event counts, the
+    option recursion) and the summary's (its sort, its CS percentiles) are loaded in the
+    signatures a run calls them with, so none is loaded mid-run; the percentile kernel
+    goes unused below 20,000 kept paths (~10 ms).
     """
     global _warm
     pool = thread_pool(max(1, resolved_jobs(jobs)))
@@ -125,10 +126,11 @@ def _load_kernel() -> None:
     from .numba_cache import registries_deferred
 
     with phase("kernel load"), registries_deferred():  # 0.27 -> 0.07 s (numba_cache.py)
-        from .kernel import load_option_kernel
+        from .kernel import load_dynamics_kernels, load_option_kernel
         from .quantiles import load_tally_kernel
         from .radix import load_sort_kernel
 
+        load_dynamics_kernels()  # the first a chunk calls
         load_option_kernel()
         # the summary's kernels, off its path: its sorts and its CS percentiles
         load_sort_kernel()

@@ -122,3 +122,47 @@ def test_price_index_equals_a_per_path_loop_bit_for_bit():
             expected[j, i] = level
     assert (out == expected).all()
     assert out.min() == 1e-9 and out.max() == 1e9  # both clamps were exercised
+
+
+def test_price_index_in_blocks_of_months_equals_one_pass():
+    # price_index applies the multipliers a block of months at a time: rows first..end-1
+    # continue from the rows before, with only those rows' multipliers
+    from ftsim.core.dynamics import _index_rows, _monthly_step
+
+    rng = np.random.default_rng(3)
+    horizon, n_paths = 24, 50
+    counts = rng.integers(0, 3, size=(horizon, n_paths))
+    multipliers = rng.uniform(0.5, 1.5, size=int(counts.sum()))
+    decline = rng.uniform(0, 0.5, n_paths)
+    whole = index_from_events(decline, counts, multipliers)
+    blocks = np.empty((horizon, n_paths))
+    used = 0
+    for first, end in ((0, 7), (7, 8), (8, 24)):
+        n = int(counts[first:end].sum())
+        _index_rows(_monthly_step(decline), counts, multipliers[used:used + n], blocks,
+                    first, end)
+        used += n
+    assert (blocks == whole).all()
+
+
+def test_a_nan_multiplier_propagates_as_numpys_maximum_and_minimum_do():
+    # np.maximum/np.minimum keep NaN: a NaN factor leaves the path's index NaN from then on
+    counts = np.array([[1, 0], [0, 1], [1, 0]])
+    out = index_from_events(np.zeros(2), counts, np.array([np.nan, 2.0, 3.0]))
+    assert np.isnan(out[:, 0]).all()
+    assert out[:, 1].tolist() == [1.0, 2.0, 2.0]
+
+
+def test_event_counts_equal_a_bincount_of_month_and_path():
+    from ftsim.core.dynamics import count_events
+
+    rng = np.random.default_rng(5)
+    horizon, n_paths = 36, 1000
+    totals = rng.poisson(2.5, n_paths)
+    months = rng.integers(0, horizon, size=int(totals.sum()))
+    owner = np.repeat(np.arange(n_paths), totals)
+    expected = np.bincount(months * n_paths + owner,
+                           minlength=horizon * n_paths).reshape(horizon, n_paths)
+    out = count_events(months, totals, horizon)
+    assert out.dtype == np.int64 and (out == expected).all()
+    assert out.sum() == totals.sum() and (out.sum(axis=0) == totals).all()
