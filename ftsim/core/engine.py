@@ -275,7 +275,7 @@ def _month_inputs(option: OptionSpec, world: World, base_model_updates: np.ndarr
         # read-only whether or not it was copied (a full-shape input comes back as the
         # read-only view broadcast_to makes): the kernel only reads them, and one flag for
         # all means one compiled signature, the one load_option_kernel loads ahead
-        m = np.ascontiguousarray(np.broadcast_to(a, shape), dtype=dtype)
+        m: np.ndarray = np.ascontiguousarray(np.broadcast_to(a, shape), dtype=dtype)
         m.flags.writeable = False
         return m
 

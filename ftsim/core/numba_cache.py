@@ -45,9 +45,9 @@ def registries_deferred() -> Iterator[bool]:
     at a time; the normal load is restored when it ends."""
     from numba.core import caching
 
-    cache_class = getattr(caching, "Cache", None)
-    original = vars(cache_class).get("load_overload") if cache_class is not None else None
-    if original is None or not all(hasattr(cache_class, name) for name in _REQUIRED):
+    cache_class: Any = getattr(caching, "Cache", None)
+    if (cache_class is None or "load_overload" not in vars(cache_class)
+            or not all(hasattr(cache_class, name) for name in _REQUIRED)):
         yield False
         return
     with _lock:
