@@ -29,6 +29,12 @@ machine; note the load average printed beside each figure::
 
 ``--root DIR`` runs the ftsim found in DIR (cwd and PYTHONPATH), e.g. a ``git archive`` of
 an older commit, for before/after figures; phases it does not time are simply missing.
+``--against DIR`` runs DIR's plain command right after each of ``--root``'s, so both see
+the same machine (this VM's speed drifts by up to 40% within an hour)::
+
+    git worktree add --detach /tmp/before 69ac378   # 0.3.1
+    python benchmarks/phases.py --cases default,no-report --runs 10 --no-phased \
+        --against /tmp/before
 
 The tree's modules are compiled to bytecode first (``compileall``), as a user's first run
 leaves them: where PYTHONDONTWRITEBYTECODE is set (this workplace sets it) a module edited
@@ -289,13 +295,17 @@ def _measure_case(case: str, opts: argparse.Namespace) -> dict:
     root = Path(opts.root).resolve()
     env = dict(os.environ, PYTHONPATH=str(root))
     load = [round(x, 2) for x in os.getloadavg()]
-    plain, phased = [], []
+    plain, phased, against = [], [], []
     for i in range(opts.runs):
         out = Path(tempfile.mkdtemp(prefix="ftsim-phases-"))
         try:
             if not opts.no_plain:
                 cmd = [*_program(opts.program), *_command_args(case, out, opts.jobs)]
                 plain.append(_run(cmd, root, env, opts.interval))
+                if opts.against:  # the other tree's run right after this one's
+                    other = Path(opts.against).resolve()
+                    against.append(_run(cmd, other, dict(os.environ, PYTHONPATH=str(other)),
+                                        opts.interval))
             if not opts.no_phased:
                 events = out / "phases.json"
                 cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(events),
@@ -310,10 +320,11 @@ def _measure_case(case: str, opts: argparse.Namespace) -> dict:
             shutil.rmtree(out, ignore_errors=True)
         print(f"  {case} run {i + 1}/{opts.runs}: "
               + (f"plain {plain[-1]['wall']:.2f} s " if plain else "")
+              + (f"against {against[-1]['wall']:.2f} s " if against else "")
               + (f"phased {phased[-1]['wall']:.2f} s" if phased else ""), flush=True)
     return {"case": case, "args": CASES[case], "program": opts.program, "load_before": load,
             "load_after": [round(x, 2) for x in os.getloadavg()], "plain": plain,
-            "phased": phased}
+            "phased": phased, "against": against, "against_root": opts.against}
 
 
 # ------------------------------------------------------------------------------ printing
@@ -327,14 +338,15 @@ def _print_case(m: dict) -> None:
           f" (plain runs: {m['program']})\n")
     print(f"load average before {m['load_before']}, after {m['load_after']}\n")
     rows = []
-    for kind in ("plain", "phased"):
-        runs = m[kind]
+    for kind in ("plain", "against", "phased"):
+        runs = m.get(kind)
         if runs:
             walls = [r["wall"] for r in runs]
             pss = [r["peak_pss_gib"] for r in runs if r["peak_pss_gib"] is not None]
             shown_pss = f"{max(pss):.2f}" if pss else "n/a"
             cpu = _median([r["cpu"] for r in runs])
-            rows.append(f"| {kind} | {len(runs)} | {_median(walls):.2f} | {min(walls):.2f} | "
+            label = f"plain, {m['against_root']}" if kind == "against" else kind
+            rows.append(f"| {label} | {len(runs)} | {_median(walls):.2f} | {min(walls):.2f} | "
                         f"{cpu:.2f} | {max(r['peak_rss_gib'] for r in runs):.2f} | "
                         f"{shown_pss} |")
     print("| run | n | wall median s | wall min s | CPU median s | peak tree RSS GiB | "
@@ -407,13 +419,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-phased", action="store_true", help="plain runs only")
     parser.add_argument("--importtime", action="store_true", help="only the import report")
     parser.add_argument("--root", default=str(ROOT), help="source tree to measure")
+    parser.add_argument("--against", default=None, metavar="DIR",
+                        help="also run the plain command from this source tree, each run "
+                             "right after --root's (before/after figures on a machine "
+                             "whose speed drifts)")
     parser.add_argument("--json", type=Path, default=None, help="also write raw results here")
     opts = parser.parse_args(argv)
     print(f"# ftsim phases ({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, "
           f"root {opts.root}, PYTHONDONTWRITEBYTECODE="
           f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r})")
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "ftsim"], cwd=opts.root,
-                   check=True)
+    for tree in (opts.root, opts.against):
+        if tree:
+            subprocess.run([sys.executable, "-m", "compileall", "-q", "ftsim"], cwd=tree,
+                           check=True)
     if opts.importtime:
         _importtime(opts)
         return 0
