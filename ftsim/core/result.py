@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -60,13 +60,27 @@ def _released(owner: str, name: str) -> ReleasedError:
                          f"read them afterwards")
 
 
-def _drop(target: object, names: Iterable[str], allowed: tuple[str, ...]) -> None:
-    """Delete the attributes ``names`` of ``target`` (each in ``allowed``): a later read
-    goes to ``__getattr__``, which raises ReleasedError."""
-    for name in names:
-        if name not in allowed:
-            raise ValueError(f"{name!r} is not a releasable per-path array ({allowed})")
-        target.__dict__.pop(name, None)
+class _Releasable:
+    """Per-path arrays a summary may free: ``release`` drops them (their memory goes once
+    no one else holds them) and a later read of one raises ReleasedError."""
+
+    RELEASABLE: ClassVar[tuple[str, ...]]
+
+    def release(self, names: Iterable[str] | None = None) -> None:
+        """Drop these per-path arrays (default: all of ``RELEASABLE``)."""
+        allowed = type(self).RELEASABLE
+        for name in allowed if names is None else names:
+            if name not in allowed:
+                raise ValueError(f"{name!r} is not a releasable per-path array ({allowed})")
+            self.__dict__.pop(name, None)
+
+    if not TYPE_CHECKING:  # hidden from mypy, which would then accept any attribute name
+        def __getattr__(self, name: str) -> Any:
+            """Reached only when the attribute is missing: a released array, or a typo."""
+            owner = type(self).__name__
+            if name in type(self).RELEASABLE:
+                raise _released(owner, name)
+            raise AttributeError(f"'{owner}' object has no attribute {name!r}")
 
 
 class ChunkRows(Protocol):
@@ -135,8 +149,10 @@ def _percentiles_at(selected: np.ndarray, ranks: np.ndarray, levels: Sequence[fl
 
 
 @dataclass
-class OptionResult:
+class OptionResult(_Releasable):
     """One option's outcomes: per-path arrays, CS_t as float32 (H, paths), monthly cost sums."""
+
+    RELEASABLE: ClassVar[tuple[str, ...]] = RELEASABLE_OPTION_FIELDS
 
     payback_month: np.ndarray  # 1..H, 0 = never
     npv: np.ndarray
@@ -208,22 +224,14 @@ class OptionResult:
         cumulative = None if self.cumulative is None else self.cumulative[:, :n]
         return replace(self, **arrays, cumulative=cumulative)
 
-    def release(self, names: Iterable[str] = RELEASABLE_OPTION_FIELDS) -> None:
-        """Drop these per-path arrays (of RELEASABLE_OPTION_FIELDS), so their memory is
-        freed once no one else holds them; reading one later raises ReleasedError."""
-        _drop(self, names, RELEASABLE_OPTION_FIELDS)
-
-    if not TYPE_CHECKING:  # hidden from mypy, which would then accept any attribute name
-        def __getattr__(self, name: str) -> Any:
-            """Reached only when the attribute is missing: a released array, or a typo."""
-            if name in RELEASABLE_OPTION_FIELDS:
-                raise _released("OptionResult", name)
-            raise AttributeError(f"'OptionResult' object has no attribute {name!r}")
 
 
 @dataclass
-class Result:
-    """What a run produced: per-path arrays (``ftsim.summarize(result)`` gives the summary)."""
+class Result(_Releasable):
+    """What a run produced: per-path arrays (``ftsim.summarize(result)`` gives the summary).
+    ``release`` drops the run's own (an option's: `OptionResult.release`)."""
+
+    RELEASABLE: ClassVar[tuple[str, ...]] = RELEASABLE_RESULT_FIELDS
 
     scenario: Scenario
     n_paths: int
@@ -326,19 +334,6 @@ class Result:
         self.release()
         self.released = True
         return taken
-
-    def release(self, names: Iterable[str] = RELEASABLE_RESULT_FIELDS) -> None:
-        """Drop these per-path arrays of the run (of RELEASABLE_RESULT_FIELDS; an option's:
-        `OptionResult.release`), so their memory is freed once no one else holds them;
-        reading one later raises ReleasedError."""
-        _drop(self, names, RELEASABLE_RESULT_FIELDS)
-
-    if not TYPE_CHECKING:  # hidden from mypy, which would then accept any attribute name
-        def __getattr__(self, name: str) -> Any:
-            """Reached only when the attribute is missing: a released array, or a typo."""
-            if name in RELEASABLE_RESULT_FIELDS:
-                raise _released("Result", name)
-            raise AttributeError(f"'Result' object has no attribute {name!r}")
 
     def finished(self, *, seed: int, sampler: str, chunk_size: int, seconds: float) -> Result:
         return replace(self, seed=seed, sampler=sampler, chunk_size=chunk_size, seconds=seconds)
