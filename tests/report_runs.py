@@ -15,7 +15,7 @@ from ftsim import Summary, load_scenario, parse_scenario, simulate, summarize
 from ftsim.scenario import Scenario
 
 __all__ = ["SUPPORT_BOT", "support_bot", "one_option_text", "DEGENERATE", "degenerate_run",
-           "scaled_money", "with_option"]
+           "scaled_money", "with_option", "drawn_figures"]
 
 SUPPORT_BOT = Path(__file__).parents[1] / "scenarios" / "support_bot.toml"
 
@@ -128,3 +128,19 @@ def with_option(summary: Summary, option_id: str, **changes: Any) -> Summary:
     options = dict(summary.options)
     options[option_id] = dataclasses.replace(options[option_id], **changes)
     return dataclasses.replace(summary, options=options)
+
+
+def drawn_figures(summary: Summary, breakeven: Any = None) -> dict[str, Any]:
+    """Every report figure of the summary, drawn, laid out and saved as SVG as the report
+    does it (ftsim.figures.render.draw_svg), by stem: the Figure objects, to inspect."""
+    from ftsim.figures.registry import figure_specs
+    from ftsim.figures.render import figure_style, laid_out_figure
+    from ftsim.figures.svg import figure_svg
+
+    figures = {}
+    for spec in figure_specs(summary, breakeven):
+        with figure_style(spec.stem):
+            fig = laid_out_figure(spec, summary, breakeven)
+            figure_svg(fig)
+        figures[spec.stem] = fig
+    return figures

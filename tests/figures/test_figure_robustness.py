@@ -14,26 +14,12 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
-from report_runs import DEGENERATE, degenerate_run, scaled_money, support_bot, with_option
+from report_runs import DEGENERATE, degenerate_run, drawn_figures, scaled_money, support_bot, with_option
 
 from ftsim.figures import FIGSIZE, fan_chart, house_style, npv_distribution, payback_curve, style, text
 from ftsim.figures.registry import KINDS, draw_figure, figure_specs
-from ftsim.figures.render import figure_style, laid_out_figure
-from ftsim.figures.svg import figure_svg
 
 EXPONENT = re.compile(r"\de[+-]?\d")
-
-
-def _draw_all(summary, breakeven=None) -> dict[str, Figure]:
-    """Every report figure of the summary, drawn, laid out and saved as SVG as the report
-    does it (ftsim.figures.render.draw_svg)."""
-    figures = {}
-    for spec in figure_specs(summary, breakeven):
-        with figure_style(spec.stem):
-            fig = laid_out_figure(spec, summary, breakeven)
-            figure_svg(fig)
-        figures[spec.stem] = fig
-    return figures
 
 
 def _report_stems(summary) -> list[str]:
@@ -76,7 +62,7 @@ def test_every_figure_draws_for_degenerate_runs(kind):
     constant NPV of 1e15 raised "Too many bins". Warnings are errors here."""
     _, summary = degenerate_run(kind)
     assert DEGENERATE[kind][1](summary.options["a"]), kind  # the case is what it claims
-    figures = _draw_all(summary)
+    figures = drawn_figures(summary)
     assert list(figures) == _report_stems(summary)
 
 
@@ -86,14 +72,14 @@ def test_no_exponent_in_any_figure_at_any_magnitude(kind, magnitude):
     """Money scaled so the median NPV is ±magnitude: every text drawn (ticks, legends,
     notes, titles) is free of scientific notation."""
     _, summary = degenerate_run(kind)
-    for stem, fig in _draw_all(scaled_money(summary, magnitude)).items():
+    for stem, fig in drawn_figures(scaled_money(summary, magnitude)).items():
         for shown in _texts(fig):
             assert not EXPONENT.search(shown), (stem, shown)
 
 
 def test_no_exponent_in_support_bot_figures():
     _, summary = support_bot()
-    for stem, fig in _draw_all(summary).items():
+    for stem, fig in drawn_figures(summary).items():
         for shown in _texts(fig):
             assert not EXPONENT.search(shown), (stem, shown)
 
@@ -152,7 +138,7 @@ def test_widest_names_keep_every_layout(tmp_path):
     for option_id, option in summary.options.items():
         rows = tuple(dataclasses.replace(r, label="W" * 200) for r in option.drivers)
         summary = with_option(summary, option_id, drivers=rows)
-    for stem, fig in _draw_all(summary).items():
+    for stem, fig in drawn_figures(summary).items():
         for ax in fig.axes:
             box = ax.get_position()
             assert box.width > 0.15 and box.height > 0.1, stem
@@ -163,7 +149,7 @@ def test_names_with_characters_the_font_lacks_draw_without_warnings():
     exit 1 under warnings-as-errors. Now the glyph is the font's empty box."""
     _, summary = support_bot()
     summary = _renamed(summary, scenario_name="0ㆸ 料金", option_name="モデル", currency="円")
-    figures = _draw_all(summary)
+    figures = drawn_figures(summary)
     assert any("0ㆸ 料金" in t for t in _texts(figures["payback"]))
 
 
@@ -221,7 +207,7 @@ def test_figures_avoid_pyplot_and_the_report_text_avoids_matplotlib():
 def test_cdf_of_a_constant_npv_draws_a_step_in_a_window():
     _, summary = degenerate_run("constant")
     value = summary.options["a"].npv.p50
-    figures = _draw_all(summary)
+    figures = drawn_figures(summary)
     ax = figures["cdf_a"].axes[0]
     lo, hi = ax.get_xlim()
     assert lo < value < hi

@@ -19,28 +19,17 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.legend import Legend
 from matplotlib.textpath import TextToPath
 from matplotlib.transforms import Bbox
-from report_runs import DEGENERATE, degenerate_run, support_bot, with_option
+from report_runs import DEGENERATE, degenerate_run, drawn_figures, support_bot, with_option
 
 from ftsim.figures import layout, text
 from ftsim.figures.registry import figure_specs
-from ftsim.figures.render import figure_fonts, figure_style, laid_out_figure, svgs_to_pngs
+from ftsim.figures.render import figure_fonts, figure_style, svgs_to_pngs
 from ftsim.figures.svg import figure_svg, portable_text
 
 SLACK = 0.5  # points: rounding of the SVG renderer's metrics
 # The value-of-information figure's two-line input labels can crowd its rows (ten rows in
 # a panel about two inches high): checked for clipping only, until they fit their rows.
 CROWDED = {"voi"}
-
-
-def _drawn(summary, breakeven=None) -> dict[str, Figure]:
-    """Every report figure laid out and saved as SVG, as render.draw_svg does it."""
-    figures = {}
-    for spec in figure_specs(summary, breakeven):
-        with figure_style(spec.stem):
-            fig = laid_out_figure(spec, summary, breakeven)
-            figure_svg(fig)
-        figures[spec.stem] = fig
-    return figures
 
 
 def _visible(artist: matplotlib.text.Text) -> bool:
@@ -100,7 +89,7 @@ def _check(fig: Figure, stem: str) -> None:
 
 def test_support_bot_figures_fit_without_overlaps():
     _, summary = support_bot()
-    figures = _drawn(summary)
+    figures = drawn_figures(summary)
     assert len(figures) == len(figure_specs(summary))
     for stem, fig in figures.items():
         _check(fig, stem)
@@ -109,7 +98,7 @@ def test_support_bot_figures_fit_without_overlaps():
 @pytest.mark.parametrize("kind", sorted(DEGENERATE))
 def test_degenerate_figures_fit_without_overlaps(kind):
     _, summary = degenerate_run(kind)
-    for stem, fig in _drawn(summary).items():
+    for stem, fig in drawn_figures(summary).items():
         _check(fig, stem)
 
 
@@ -125,7 +114,7 @@ def _widest(summary):
 def test_the_widest_names_fit_without_overlaps():
     """120 "W"s in every name and 200 in every driver's label: wrapped, cut, never clipped."""
     _, summary = support_bot()
-    for stem, fig in _drawn(_widest(summary)).items():
+    for stem, fig in drawn_figures(_widest(summary)).items():
         _check(fig, stem)
         for ax in fig.axes:
             box = ax.get_position()
@@ -147,7 +136,7 @@ def test_the_break_even_figure_fits_without_overlaps():
                                        "status": "crossed"}}
                     for oid, option in summary.options.items()},
     }
-    figures = _drawn(summary, curve)
+    figures = drawn_figures(summary, curve)
     _check(figures["breakeven"], "breakeven")
 
 
@@ -156,7 +145,7 @@ def test_outside_legends_are_measured_as_matplotlib_draws_them():
     extent matplotlib's renderer gives, for the legends it places outside the axes."""
     _, summary = support_bot()
     seen = 0
-    for fig in _drawn(summary).values():
+    for fig in drawn_figures(summary).values():
         renderer = RendererSVG(fig.bbox.width, fig.bbox.height, io.StringIO())
         for ax in fig.axes:
             legend = ax.get_legend()
