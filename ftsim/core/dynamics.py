@@ -120,8 +120,15 @@ def count_events(event_months: np.ndarray, totals: np.ndarray, horizon_months: i
     entries of ``event_months`` (0-based months). One compiled pass (kernel.event_counts)."""
     from .kernel import event_counts  # imports numba
 
-    return event_counts(np.ascontiguousarray(event_months, np.int64),
-                        np.ascontiguousarray(totals, np.int64), horizon_months)
+    months = np.ascontiguousarray(event_months, np.int64)
+    totals = np.ascontiguousarray(totals, np.int64)
+    # the compiled pass does not check its indices: a wrong input would read or write
+    # outside the arrays instead of raising
+    if int(totals.sum()) != months.size or (months.size and not (
+            0 <= int(months.min()) and int(months.max()) < horizon_months)):
+        raise ValueError(f"count_events: {months.size} event months in 0..{horizon_months - 1}"
+                         f" expected for totals summing to {int(totals.sum())}")
+    return event_counts(months, totals, horizon_months)
 
 
 def index_from_events(
@@ -157,6 +164,9 @@ def _index_rows(step: np.ndarray, counts: np.ndarray, multipliers: np.ndarray,
     """
     from .kernel import index_rows  # imports numba
 
+    if multipliers.size != int(counts[first:end].sum()):  # unchecked indices in the kernel
+        raise ValueError(f"{multipliers.size} multipliers for "
+                         f"{int(counts[first:end].sum())} events in rows {first}..{end - 1}")
     index_rows(step, counts, multipliers, index, first, end, INDEX_MIN, INDEX_MAX)
 
 

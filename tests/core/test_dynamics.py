@@ -166,3 +166,14 @@ def test_event_counts_equal_a_bincount_of_month_and_path():
     out = count_events(months, totals, horizon)
     assert out.dtype == np.int64 and (out == expected).all()
     assert out.sum() == totals.sum() and (out.sum(axis=0) == totals).all()
+
+
+def test_inputs_that_do_not_match_are_refused_not_read_past():
+    from ftsim.core.dynamics import count_events
+
+    with pytest.raises(ValueError, match="event months"):
+        count_events(np.array([0, 5]), np.array([1, 1]), 5)  # month 5 of 0..4
+    with pytest.raises(ValueError, match="event months"):
+        count_events(np.array([0]), np.array([1, 1]), 5)  # two events, one month given
+    with pytest.raises(ValueError, match="multipliers"):
+        index_from_events(np.zeros(2), np.array([[1, 1]]), np.array([2.0]))
