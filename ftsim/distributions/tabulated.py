@@ -15,11 +15,16 @@ __all__ = ["Beta", "Gamma"]
 
 
 # Standardised tables by (class, shape): a scenario's PERT inputs often share a shape
-# (support_bot: 26 Beta laws, 15 shapes; each table ~5 ms of betaincinv). Bounded so a
-# long session of sweeps keeps at most ~16 MB of tables (4,097 x 2 float64 each).
-_TABLES_KEPT = 256
+# (support_bot: 26 Beta laws, 15 shapes; each table ~5 ms of betaincinv). The least
+# recently used go once they pass this many bytes (a table is 64 KB for 4,097 points, up
+# to 1 MB for an extreme shape's 65,537), so a long session of sweeps stays bounded.
+_TABLE_BYTES_KEPT = 32 << 20
 _tables: OrderedDict[tuple[object, ...], tuple[np.ndarray, np.ndarray] | tuple[()]] = OrderedDict()
 _tables_lock = threading.Lock()
+
+
+def _nbytes(table: tuple[np.ndarray, ...]) -> int:
+    return sum(array.nbytes for array in table)
 
 
 def _shared_table(law: _ZTabulated) -> tuple[np.ndarray, np.ndarray] | tuple[()]:
@@ -36,8 +41,9 @@ def _shared_table(law: _ZTabulated) -> tuple[np.ndarray, np.ndarray] | tuple[()]
         array.setflags(write=False)
     with _tables_lock:
         _tables[key] = table
-        while len(_tables) > _TABLES_KEPT:
-            _tables.popitem(last=False)
+        held = sum(_nbytes(kept) for kept in _tables.values())
+        while held > _TABLE_BYTES_KEPT and len(_tables) > 1:
+            held -= _nbytes(_tables.popitem(last=False)[1])
     return table
 
 

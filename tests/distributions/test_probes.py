@@ -66,11 +66,13 @@ def test_laws_of_one_shape_share_one_table_and_each_places_it_on_its_own_range()
 def test_the_shared_tables_are_bounded(monkeypatch):
     import ftsim.distributions.tabulated as tabulated
 
-    monkeypatch.setattr(tabulated, "_TABLES_KEPT", 3)
+    table_bytes = tabulated._nbytes(Beta(2.0, 3.0)._build_table())  # 4,097 points here
+    monkeypatch.setattr(tabulated, "_TABLE_BYTES_KEPT", 3 * table_bytes)
     monkeypatch.setattr(tabulated, "_tables", type(tabulated._tables)())
     laws = [Beta(2.0 + i / 10, 3.0) for i in range(5)]
     for law in laws:
         law.ppf(np.array([0.5]))
+    assert all(tabulated._nbytes(t) == table_bytes for t in tabulated._tables.values())
     assert len(tabulated._tables) == 3
     # the most recently used stay: the last three shapes
     assert [key[1:] for key in tabulated._tables] == [(law.a, law.b) for law in laws[2:]]
