@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from threading import Event
 
@@ -16,6 +17,7 @@ from . import timing
 from .dynamics import poisson_counts, price_index, traffic
 from .engine import World, baseline_costs, index_or_one, simulate_option
 from .inputs import Inputs, build_inputs
+from .numba_cache import registries_deferred
 from .quantiles import Brackets, Tally
 from .result import OptionResult, Result
 from .sampling import random_inputs, sample_static
@@ -170,16 +172,20 @@ def run_batch(
     own_recorder = job.timed and not timing.recording()
     if own_recorder:  # a worker process: record here, report to the parent
         timing.set_recorder(lambda name, start, end: events.append((name, start, end)))
+    # a worker process loads the kernels it calls without numba's registries (0.2 s a
+    # worker, see numba_cache.py); this process's were loaded by plan.warm_up
+    loading = registries_deferred() if job.parent_pid is not None else nullcontext()
     try:
         outcomes = []
-        for index, n in chunks:
-            if job.parent_pid is not None and os.getppid() != job.parent_pid:
-                os._exit(1)  # the parent died (reparented): nobody will read these rows
-            if cancel is not None and cancel.is_set():
-                break
-            chunk = run_chunk(scenario, index, n, seed=job.seed, sampler=job.sampler,
-                              chunk_size=job.chunk_size)
-            outcomes.append(_outcome(chunk, job, sink))
+        with loading:
+            for index, n in chunks:
+                if job.parent_pid is not None and os.getppid() != job.parent_pid:
+                    os._exit(1)  # the parent died (reparented): nobody will read these rows
+                if cancel is not None and cancel.is_set():
+                    break
+                chunk = run_chunk(scenario, index, n, seed=job.seed, sampler=job.sampler,
+                                  chunk_size=job.chunk_size)
+                outcomes.append(_outcome(chunk, job, sink))
     finally:
         if own_recorder:
             timing.set_recorder(None)
