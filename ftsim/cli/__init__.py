@@ -16,7 +16,6 @@ for _variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 
-
 def _defer_unused_numpy_submodules() -> None:
     """Make numpy.f2py and numpy.testing lazy modules (``importlib.util.LazyLoader``): loaded
     on first attribute access, not before.
