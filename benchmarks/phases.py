@@ -108,10 +108,9 @@ def _child(out_file: str, program: str, argv: list[str]) -> int:
     except ImportError:  # an older tree without the hook: CLI steps only
         pass
     _wrap_cli_steps(record)
-    if _freezes_at_start(cli_main):
-        import gc
-
-        gc.freeze()  # as the program does (ftsim.cli.main.run) before main()
+    prepare = getattr(cli_main, "prepare_program", None)  # older trees: none
+    if prepare is not None:
+        prepare()  # as the program (ftsim.cli.main.run) does before main()
     try:
         code = cli_main.main(argv)
     finally:
@@ -127,14 +126,6 @@ def _child(out_file: str, program: str, argv: list[str]) -> int:
         if not cli_main._needs_full_exit():
             os._exit(code)
     return code
-
-
-def _freezes_at_start(cli_main) -> bool:
-    """Whether the tree's program entry point freezes the imported objects (gc.freeze)."""
-    import inspect
-
-    run = getattr(cli_main, "run", None)
-    return run is not None and "gc.freeze()" in inspect.getsource(run)
 
 
 def _timed(fn, name: str, record):

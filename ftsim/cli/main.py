@@ -158,6 +158,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def prepare_program() -> None:
+    """What the program does to its process before ``main()`` (benchmarks/phases.py does
+    the same in its timed child).
+
+    The objects that exist once the command's modules are imported live until the end:
+    they are frozen out of the cyclic collector (`gc.freeze`), which otherwise walks all of
+    them again in each full collection -- two of them, 28 and 48 ms, while numba loaded its
+    kernels on the default run's critical path (one of 12 ms is left). Refcounting still
+    frees them; only a program that exits may freeze (frozen cyclic garbage is never
+    collected), so ``main()`` itself, which tests and notebooks call, does not.
+    """
+    gc.freeze()
+
+
 def run() -> NoReturn:
     """``main()`` as a program (``python -m ftsim``, the ``ftsim`` script): exit with its
     code without tearing the interpreter down.
@@ -166,15 +180,8 @@ def run() -> NoReturn:
     destructors) takes 0.3-0.5 s after the run is done -- a quarter of a small run's wall
     time. Every file is closed and stdout flushed by then; the chunk threads are idle. A
     run that used worker processes or Dask exits normally, so their shutdown hooks run.
-
-    The objects that exist once the command's modules are imported live until the end:
-    they are frozen out of the cyclic collector (`gc.freeze`), which otherwise walks all of
-    them again in each full collection -- two of them, 28 and 48 ms, while numba loaded its
-    kernels on the default run's critical path (one of 12 ms is left). Refcounting still
-    frees them; only a program that exits may freeze (frozen cyclic garbage is never
-    collected).
     """
-    gc.freeze()
+    prepare_program()
     code = main()
     for stream in (sys.stdout, sys.stderr):
         try:
