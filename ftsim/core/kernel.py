@@ -311,9 +311,9 @@ def index_rows(step, counts, multipliers, index, first, end, lowest, highest):  
     """Rows first..end-1 of a price index (``dynamics.index_from_events``): per path,
     I_1 = 1 (month 0) or max(I_{t-1} step, lowest), then each of the month's events in
     turn: I = min(max(I m, lowest), highest); ``multipliers`` are these rows' events in
-    row-major (month, path) order. The operations and their order per path are those of
-    the vectorised form, so the values are the same to the last bit (NaN included:
-    ``x < lowest`` is false for NaN, as np.maximum keeps it)."""
+    row-major (month, path) order. Each path's operations in that order, as np.maximum
+    and np.minimum would clamp them (NaN included: ``x < lowest`` is false for NaN, which
+    np.maximum keeps)."""
     n_paths = counts.shape[1]
     offset = 0
     for j in range(first, end):

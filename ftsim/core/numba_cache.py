@@ -24,7 +24,7 @@ from typing import Any
 __all__ = ["registries_deferred"]
 
 _lock = threading.RLock()
-_REQUIRED = ("load_overload", "_load_overload", "_guard_against_spurious_io_errors")
+_REQUIRED = ("_load_overload", "_guard_against_spurious_io_errors")
 
 
 def _light_load_overload(self: Any, sig: Any, target_context: Any) -> Any:
