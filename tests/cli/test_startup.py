@@ -44,13 +44,15 @@ def test_numpy_submodules_loaded_before_the_command_line_stay_as_they_are():
 def test_drawing_figures_keeps_a_process_s_frozen_objects_frozen():
     """render forks its drawing children with the parent's objects frozen; a process that
     froze its own before (the command line) keeps them so, one that did not is restored."""
+    from report_runs import SUPPORT_BOT
+
     out = _python(f"""
         import gc
         from ftsim import simulate, summarize
         from ftsim.figures.registry import figure_specs
         from ftsim.figures.render import render_figures
         from ftsim.scenario import load_scenario
-        summary = summarize(simulate(load_scenario({str(_support_bot())!r}), paths=2000))
+        summary = summarize(simulate(load_scenario({str(SUPPORT_BOT)!r}), paths=2000))
         specs = list(figure_specs(summary))[:4]
         render_figures(summary, workers=2, specs=specs)
         before = gc.get_freeze_count()
@@ -62,8 +64,3 @@ def test_drawing_figures_keeps_a_process_s_frozen_objects_frozen():
     """)
     assert out.split() == ["0", "True", "True"]
 
-
-def _support_bot():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parents[2] / "scenarios" / "support_bot.toml"

@@ -100,16 +100,9 @@ def test_poisson_counts_at_365_events_a_year_for_600_months():
     assert abs(totals.var(ddof=1) - lam * horizon) < 4 * lam * horizon * np.sqrt(2 / n_paths)
 
 
-def test_price_index_equals_a_per_path_loop_bit_for_bit():
-    # The vectorised index must do each path's operations in the loop's order: level =
-    # max(previous * step, 1e-9), then per event level = min(max(level * m, 1e-9), 1e9).
-    # Random counts (0-3 a month), multipliers from 1e-4 to 1e4 so that both clamps bind.
-    rng = np.random.default_rng(9)
-    horizon, n_paths = 30, 40
-    counts = rng.integers(0, 4, size=(horizon, n_paths)) * (rng.random((horizon, n_paths)) < 0.4)
-    multipliers = 10.0 ** rng.uniform(-4, 4, size=int(counts.sum()))
-    decline = rng.uniform(0, 0.999, n_paths)
-    out = index_from_events(decline, counts, multipliers)
+def _per_path_index(decline, counts, multipliers):
+    """The index by hand, one path and one event at a time in Python floats."""
+    horizon, n_paths = counts.shape
     step = np.exp(np.log1p(-decline) / 12.0)
     expected = np.empty((horizon, n_paths))
     k = 0
@@ -120,6 +113,20 @@ def test_price_index_equals_a_per_path_loop_bit_for_bit():
                 level = min(max(level * float(multipliers[k]), 1e-9), 1e9)
                 k += 1
             expected[j, i] = level
+    return expected
+
+
+def test_price_index_equals_a_per_path_loop_bit_for_bit():
+    # The vectorised index must do each path's operations in the loop's order: level =
+    # max(previous * step, 1e-9), then per event level = min(max(level * m, 1e-9), 1e9).
+    # Random counts (0-3 a month), multipliers from 1e-4 to 1e4 so that both clamps bind.
+    rng = np.random.default_rng(9)
+    horizon, n_paths = 30, 40
+    counts = rng.integers(0, 4, size=(horizon, n_paths)) * (rng.random((horizon, n_paths)) < 0.4)
+    multipliers = 10.0 ** rng.uniform(-4, 4, size=int(counts.sum()))
+    decline = rng.uniform(0, 0.999, n_paths)
+    out = index_from_events(decline, counts, multipliers)
+    expected = _per_path_index(decline, counts, multipliers)
     assert (out == expected).all()
     assert out.min() == 1e-9 and out.max() == 1e9  # both clamps were exercised
 
@@ -134,7 +141,6 @@ def test_price_index_in_blocks_of_months_equals_one_pass():
     counts = rng.integers(0, 3, size=(horizon, n_paths))
     multipliers = rng.uniform(0.5, 1.5, size=int(counts.sum()))
     decline = rng.uniform(0, 0.5, n_paths)
-    whole = index_from_events(decline, counts, multipliers)
     blocks = np.empty((horizon, n_paths))
     used = 0
     for first, end in ((0, 7), (7, 8), (8, 24)):
@@ -142,7 +148,7 @@ def test_price_index_in_blocks_of_months_equals_one_pass():
         _index_rows(_monthly_step(decline), counts, multipliers[used:used + n], blocks,
                     first, end)
         used += n
-    assert (blocks == whole).all()
+    assert (blocks == _per_path_index(decline, counts, multipliers)).all()
 
 
 def test_a_nan_multiplier_propagates_as_numpys_maximum_and_minimum_do():

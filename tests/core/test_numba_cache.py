@@ -33,6 +33,9 @@ def test_the_run_s_kernels_load_without_the_registries_and_give_the_same_paths()
             digest.update(option.payback_month.tobytes())
         print(digest.hexdigest(), "numba.np.linalg" in sys.modules)
     """
+    # kernels edited since their cache was written compile first (with the registries, as
+    # any compile does): cache them, so the process below only loads
+    _python("from ftsim.core.plan import _load_kernel; _load_kernel()")
     deferred = _python(code.format(load="""
         from ftsim.core.plan import _load_kernel
         _load_kernel()
